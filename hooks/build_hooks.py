@@ -1,0 +1,143 @@
+"""MkDocs hooks: a thin adapter between MkDocs and the package's build logic.
+
+- figures: ask :mod:`dlfoundations.figures` which figures are stale (read from source,
+  nothing imported), render those in a fresh subprocess (so an edited module is never
+  stale under ``mkdocs serve``), and add every SVG from the cache to the site with
+  ``File.generated``; nothing is written into ``docs/``.
+- math: serve KaTeX from the site itself (installed by npm into ``node_modules/``).
+- notebooks: key mkdocs-jupyter's cache on the package source too, and strip the
+  CDN scripts its template adds, since the site loads nothing from other hosts.
+
+Set ``DLF_FIGURES=off`` to skip figure generation (used to measure its cost).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files
+
+log = logging.getLogger("mkdocs.hooks.dlfoundations")
+
+KATEX_FILES = ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js")
+EXTERNAL_ASSET = re.compile(r"""<(?:script|link|img|iframe|source)\b[^>]*?(?:src|href)=["'](?:https?:)?//""", re.I)
+NOTEBOOK_CDN_SCRIPT = re.compile(r"""<script\b[^>]*\bsrc=["'](?:https?:)?//[^"']*["'][^>]*>\s*</script>""", re.I)
+NOTEBOOK_MATHJAX_CONFIG = re.compile(r"""<script type="text/x-mathjax-config">.*?</script>""", re.I | re.S)
+MERMAID_MODULE = re.compile(r"""<script type="module">[^<]*?mermaid[^<]*?</script>""", re.I | re.S)
+
+
+def _root(config) -> Path:
+    return Path(config.config_file_path).resolve().parent
+
+
+def _src(config) -> Path:
+    return _root(config) / "src"
+
+
+def _import_build(config):
+    """Import the figure build logic from this project's ``src`` (reading only, nothing stale matters)."""
+    sys.path.insert(0, str(_src(config)))
+    try:
+        from dlfoundations.figures import _build
+    finally:
+        sys.path.pop(0)
+    return _build
+
+
+def on_config(config):
+    """Key the notebook cache on the package source: a lab must re-run when ``src/`` changes."""
+    jupyter = config.plugins.get("mkdocs-jupyter")
+    if jupyter is not None:
+        digest = hashlib.sha256()
+        for path in sorted(_src(config).rglob("*.py")):
+            digest.update(path.relative_to(_src(config)).as_posix().encode() + path.read_bytes())
+        base = _root(config) / ".cache" / "mkdocs-jupyter"
+        jupyter.config["cache_dir"] = str(base / digest.hexdigest()[:16])
+        if base.is_dir():
+            for old in base.iterdir():
+                if old.is_dir() and old.name != digest.hexdigest()[:16]:
+                    shutil.rmtree(old, ignore_errors=True)
+    return config
+
+
+def _render_stale(config, build, stale_specs, cache_dir: Path) -> None:
+    """Render the stale figures in a fresh interpreter; fail the build with their tracebacks."""
+    names = [spec.name for spec in stale_specs]
+    log.info("figures: rendering %d stale figure(s): %s", len(names), ", ".join(names))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(_src(config)), os.environ.get("PYTHONPATH", "")]))
+    env.setdefault("MPLBACKEND", "Agg")
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "dlfoundations.figures", "--cache-dir", str(cache_dir), *names],
+        cwd=_root(config),
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    for line in result.stdout.splitlines():
+        log.info("figures: %s", line)
+    if result.returncode != 0:
+        raise PluginError(f"Figure generation failed:\n{result.stderr or result.stdout}")
+    log.info("figures: rendered %d in %.1f s", len(names), time.perf_counter() - started)
+
+
+def _add_figures(files: Files, config) -> None:
+    build = _import_build(config)
+    cache_dir = _root(config) / ".cache" / "figures"
+    specs = build.discover(_src(config))
+    stale_specs = build.stale(specs, cache_dir)
+    if stale_specs:
+        _render_stale(config, build, stale_specs, cache_dir)
+    else:
+        log.info("figures: all %d figures cached", len(specs))
+    for spec in specs:
+        path = spec.cache_path(cache_dir)
+        if not path.is_file():
+            raise PluginError(f"figure {spec.name} was not rendered into {path}")
+        files.append(File.generated(config, f"figures/{spec.name}.svg", abs_src_path=str(path)))
+
+
+def _add_katex(files: Files, config) -> None:
+    dist = _root(config) / "node_modules" / "katex" / "dist"
+    if not dist.is_dir():
+        raise PluginError(f"KaTeX is not installed in {dist}: run `make setup` (or `npm ci`) first")
+    for name in KATEX_FILES:
+        files.append(File.generated(config, f"assets/katex/{name}", abs_src_path=str(dist / name)))
+    for font in sorted((dist / "fonts").iterdir()):
+        files.append(File.generated(config, f"assets/katex/fonts/{font.name}", abs_src_path=str(font)))
+
+
+def on_files(files: Files, config) -> Files:
+    _add_katex(files, config)
+    if os.environ.get("DLF_FIGURES", "on").lower() in ("off", "0", "false", "no"):
+        log.warning("figures: generation switched off (DLF_FIGURES=off); figure links will be broken")
+        return files
+    _add_figures(files, config)
+    return files
+
+
+def on_page_content(html: str, page, config, files) -> str:
+    """Remove the CDN scripts mkdocs-jupyter adds to notebook pages (math is rendered by KaTeX)."""
+    if page.file.src_uri.endswith((".py", ".ipynb")):
+        html = NOTEBOOK_CDN_SCRIPT.sub("", html)
+        html = NOTEBOOK_MATHJAX_CONFIG.sub("", html)
+        html = MERMAID_MODULE.sub("", html)
+    return html
+
+
+def on_post_page(output: str, page, config) -> str:
+    """Fail the build if a page would load anything from another host."""
+    match = EXTERNAL_ASSET.search(output)
+    if match:
+        start = max(match.start() - 80, 0)
+        raise PluginError(f"{page.file.src_uri} loads an asset from another host: ...{output[start:match.end() + 80]}...")
+    return output

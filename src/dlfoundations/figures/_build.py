@@ -1,0 +1,306 @@
+"""Find the book's figures, decide which are stale, and render them to a cache of SVG files.
+
+Staleness is decided by reading source code, never by importing it, so a build
+with nothing to redraw is fast and never sees stale modules. A figure's cache key
+hashes:
+
+- the source of its function and of the helpers and constants of its module that
+  it uses (transitively);
+- the source of every package module it imports from, and of their package imports,
+  transitively;
+- the shared style, this file, and the versions of Python and the plotting libraries.
+
+A cached figure lives at ``<cache>/<module>/<name>.<key>.svg``. It is written to a
+temporary file and renamed into place, so a failed or interrupted render leaves
+no partial file behind.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib
+import io
+import os
+import platform
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+PACKAGE = "dlfoundations"
+FIGURES_PACKAGE = f"{PACKAGE}.figures"
+KEY_LENGTH = 16
+KEYED_LIBRARIES = ("numpy", "matplotlib", "torch", "scikit-learn")
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """One figure: where its function lives, and the hash of everything it depends on."""
+
+    module: str  # chapter module inside dlfoundations.figures, e.g. "derivatives"
+    function: str  # e.g. "finite_difference_error"
+    key: str
+    dependencies: tuple[str, ...]  # package modules it depends on, e.g. ("dlfoundations.derivatives",)
+
+    @property
+    def name(self) -> str:
+        """Site-relative name without extension, e.g. ``derivatives/finite-difference-error``."""
+        return f"{self.module}/{self.function.replace('_', '-')}"
+
+    def cache_path(self, cache_dir: Path) -> Path:
+        return Path(cache_dir) / self.module / f"{self.function.replace('_', '-')}.{self.key}.svg"
+
+
+# --- reading the source -------------------------------------------------------------------
+
+
+def module_file(src_dir: Path, module: str) -> Path | None:
+    """Return the file of ``module`` (a dotted name) under ``src_dir``, or None if it is not there."""
+    base = Path(src_dir, *module.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _absolute(module: str, node: ast.ImportFrom, is_package: bool) -> str:
+    """The absolute module name of a ``from ... import`` written inside ``module``."""
+    if node.level == 0:
+        return node.module or ""
+    parts = module.split(".")
+    parent = parts[: len(parts) - node.level + (1 if is_package else 0)]
+    return ".".join(parent + ([node.module] if node.module else []))
+
+
+def imported_names(src_dir: Path, module: str, tree: ast.Module) -> dict[str, str]:
+    """Map each name imported by ``tree`` (anywhere in it) to the package module it comes from."""
+    names: dict[str, str] = {}
+    path = module_file(src_dir, module)
+    is_package = path is not None and path.name == "__init__.py"
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == PACKAGE:
+                    names[alias.asname or alias.name.split(".")[0]] = alias.name
+        elif isinstance(node, ast.ImportFrom):
+            source = _absolute(module, node, is_package)
+            if source.split(".")[0] != PACKAGE:
+                continue
+            for alias in node.names:
+                submodule = f"{source}.{alias.name}"
+                target = submodule if module_file(src_dir, submodule) else source
+                names[alias.asname or alias.name] = target
+    return names
+
+
+def module_dependencies(src_dir: Path, module: str) -> set[str]:
+    """``module`` and every package module it imports, transitively (read from source)."""
+    seen: set[str] = set()
+    todo = [module]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        path = module_file(src_dir, current)
+        if path is None:
+            continue
+        seen.add(current)
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        todo.extend(imported_names(src_dir, current, tree).values())
+        # importing a.b.c runs a/__init__ and a/b/__init__ too
+        parts = current.split(".")
+        todo.extend(".".join(parts[:i]) for i in range(1, len(parts)))
+    return seen
+
+
+def _names_used(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _top_level_definitions(tree: ast.Module) -> dict[str, ast.AST]:
+    """Top-level functions, classes and assigned constants of a module, by name."""
+    definitions: dict[str, ast.AST] = {}
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            definitions[node.name] = node
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for name in _names_used(target):
+                    definitions[name] = node
+    return definitions
+
+
+def _is_figure(node: ast.AST) -> bool:
+    if not isinstance(node, ast.FunctionDef):
+        return False
+    return any(
+        (isinstance(d, ast.Name) and d.id == "figure") or (isinstance(d, ast.Attribute) and d.attr == "figure")
+        for d in node.decorator_list
+    )
+
+
+def library_versions() -> str:
+    versions = [f"python={platform.python_version()}"]
+    for library in KEYED_LIBRARIES:
+        try:
+            versions.append(f"{library}={metadata.version(library)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{library}=absent")
+    return ";".join(versions)
+
+
+def chapter_modules(src_dir: Path) -> list[str]:
+    """Names of the chapter modules of ``dlfoundations.figures`` (files not starting with '_')."""
+    folder = Path(src_dir, *FIGURES_PACKAGE.split("."))
+    return sorted(p.stem for p in folder.glob("*.py") if not p.stem.startswith("_"))
+
+
+def discover(src_dir: Path) -> list[FigureSpec]:
+    """Every figure of the book with its cache key, read from the source under ``src_dir``."""
+    src_dir = Path(src_dir)
+    shared = [module_file(src_dir, f"{FIGURES_PACKAGE}._style"), Path(__file__)]
+    shared_text = "".join(p.read_text(encoding="utf-8") for p in shared if p) + library_versions()
+    specs = []
+    for chapter in chapter_modules(src_dir):
+        module = f"{FIGURES_PACKAGE}.{chapter}"
+        source = module_file(src_dir, module).read_text(encoding="utf-8")
+        tree = ast.parse(source)
+        definitions = _top_level_definitions(tree)
+        imports = imported_names(src_dir, module, tree)
+        for node in tree.body:
+            if _is_figure(node):
+                specs.append(_spec(src_dir, chapter, node, source, definitions, imports, shared_text))
+    return specs
+
+
+def _spec(src_dir, chapter, node, source, definitions, imports, shared_text) -> FigureSpec:
+    """Hash a figure function with the module-level code and package modules it uses."""
+    local_sources, used_modules = [], set()
+    todo, seen = [node], set()
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        local_sources.append(ast.get_source_segment(source, current) or ast.dump(current))
+        for name in sorted(_names_used(current)):
+            if name in definitions:
+                todo.append(definitions[name])
+            elif name in imports:
+                used_modules.add(imports[name])
+    dependencies = set()
+    for module in used_modules:
+        dependencies |= module_dependencies(src_dir, module)
+    digest = hashlib.sha256(shared_text.encode())
+    for text in sorted(local_sources):
+        digest.update(text.encode())
+    for module in sorted(dependencies):
+        digest.update(module.encode() + module_file(src_dir, module).read_bytes())
+    return FigureSpec(chapter, node.name, digest.hexdigest()[:KEY_LENGTH], tuple(sorted(dependencies)))
+
+
+def stale(specs: list[FigureSpec], cache_dir: Path) -> list[FigureSpec]:
+    """The figures whose SVG for the current key is not in the cache."""
+    return [spec for spec in specs if not spec.cache_path(cache_dir).is_file()]
+
+
+# --- rendering ----------------------------------------------------------------------------
+
+
+class FigureError(RuntimeError):
+    """A figure function raised, or did not return a matplotlib Figure."""
+
+
+def render_svg(spec: FigureSpec) -> bytes:
+    """Call the figure function and return its SVG bytes."""
+    from matplotlib.figure import Figure
+
+    from ._style import SVG_METADATA, apply_style
+
+    apply_style()
+    module = importlib.import_module(f"{FIGURES_PACKAGE}.{spec.module}")
+    result = getattr(module, spec.function)()
+    if not isinstance(result, Figure):
+        raise TypeError(f"{spec.function}() must return a matplotlib Figure, got {type(result).__name__}")
+    buffer = io.BytesIO()
+    result.savefig(buffer, format="svg", metadata=SVG_METADATA)
+    return buffer.getvalue()
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file, so ``path`` is whole or absent."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".svg")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def remove_older_versions(spec: FigureSpec, cache_dir: Path) -> None:
+    """Delete cached SVGs of this figure made for other keys."""
+    current = spec.cache_path(cache_dir)
+    for old in current.parent.glob(f"{spec.function.replace('_', '-')}.*.svg"):
+        if old != current:
+            old.unlink(missing_ok=True)
+
+
+def render_all(specs: list[FigureSpec], cache_dir: Path, log=print) -> list[str]:
+    """Render ``specs`` into the cache, logging progress; return the error reports of failed figures."""
+    errors = []
+    for number, spec in enumerate(specs, start=1):
+        started = time.perf_counter()
+        try:
+            svg = render_svg(spec)
+        except Exception:
+            report = f"figure {spec.name} failed:\n{traceback.format_exc()}"
+            errors.append(report)
+            log(f"[{number}/{len(specs)}] {spec.name} FAILED")
+            continue
+        write_atomically(spec.cache_path(cache_dir), svg)
+        remove_older_versions(spec, cache_dir)
+        log(f"[{number}/{len(specs)}] {spec.name} rendered in {time.perf_counter() - started:.2f} s")
+    return errors
+
+
+def default_src_dir() -> Path:
+    """The ``src`` folder holding this package."""
+    return Path(__file__).resolve().parents[2]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m dlfoundations.figures [--cache-dir DIR] [--all] [NAME ...]``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m dlfoundations.figures", description=main.__doc__)
+    parser.add_argument("names", nargs="*", help="figures to render (default: every stale figure)")
+    parser.add_argument("--cache-dir", type=Path, default=Path(".cache/figures"))
+    parser.add_argument("--all", action="store_true", help="render every figure, stale or not")
+    parser.add_argument("--list", action="store_true", help="list figures and whether they are cached")
+    args = parser.parse_args(argv)
+
+    specs = discover(default_src_dir())
+    if args.list:
+        for spec in specs:
+            state = "cached" if spec.cache_path(args.cache_dir).is_file() else "stale"
+            print(f"{spec.name:50s} {state:7s} {spec.key}  depends on {', '.join(spec.dependencies) or '-'}")
+        return 0
+    by_name = {spec.name: spec for spec in specs}
+    unknown = [name for name in args.names if name not in by_name]
+    if unknown:
+        parser.error(f"unknown figure name(s): {', '.join(unknown)}; try --list")
+    chosen = [by_name[name] for name in args.names] if args.names else specs
+    todo = chosen if args.all or args.names else stale(chosen, args.cache_dir)
+    print(f"{len(todo)} of {len(specs)} figures to render into {args.cache_dir}", flush=True)
+    errors = render_all(todo, args.cache_dir, log=lambda line: print(line, flush=True))
+    for report in errors:
+        print(report, file=sys.stderr)
+    return 1 if errors else 0
