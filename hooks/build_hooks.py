@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import time
+from html.parser import HTMLParser
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
@@ -29,7 +30,6 @@ from mkdocs.structure.files import File, Files
 log = logging.getLogger("mkdocs.hooks.dlfoundations")
 
 KATEX_FILES = ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js")
-EXTERNAL_ASSET = re.compile(r"""<(?:script|link|img|iframe|source)\b[^>]*?(?:src|href)=["'](?:https?:)?//""", re.I)
 NOTEBOOK_CDN_SCRIPT = re.compile(r"""<script\b[^>]*\bsrc=["'](?:https?:)?//[^"']*["'][^>]*>\s*</script>""", re.I)
 NOTEBOOK_MATHJAX_CONFIG = re.compile(r"""<script type="text/x-mathjax-config">.*?</script>""", re.I | re.S)
 MERMAID_MODULE = re.compile(r"""<script type="module">[^<]*?mermaid[^<]*?</script>""", re.I | re.S)
@@ -134,10 +134,31 @@ def on_page_content(html: str, page, config, files) -> str:
     return html
 
 
+class ExternalAssetFinder(HTMLParser):
+    """Collect the URLs on other hosts that a browser would fetch while loading a page."""
+
+    NAVIGATION_ONLY = {"canonical", "alternate", "next", "prev", "author", "license", "external", "noopener"}
+
+    def __init__(self):
+        super().__init__()
+        self.external: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "a":
+            return  # a link is followed only if the reader clicks it
+        if tag == "link" and set((attrs.get("rel") or "").split()) <= self.NAVIGATION_ONLY:
+            return
+        for name in ("src", "href", "srcset", "poster", "data"):
+            url = (attrs.get(name) or "").strip()
+            if url.startswith(("http://", "https://", "//")):
+                self.external.append(f"<{tag} {name}={url}>")
+
+
 def on_post_page(output: str, page, config) -> str:
     """Fail the build if a page would load anything from another host."""
-    match = EXTERNAL_ASSET.search(output)
-    if match:
-        start = max(match.start() - 80, 0)
-        raise PluginError(f"{page.file.src_uri} loads an asset from another host: ...{output[start:match.end() + 80]}...")
+    finder = ExternalAssetFinder()
+    finder.feed(output)
+    if finder.external:
+        raise PluginError(f"{page.file.src_uri} loads assets from other hosts: {', '.join(finder.external)}")
     return output
