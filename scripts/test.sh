@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole test suite: unit, oracle and property tests, the figure pipeline, a strict
+# site build, copy-paste safety of every page, and browser tests in headless Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+if ! bash scripts/install-browser.sh; then
+  echo "could not install chromium; browser tests will fail in CI (CI=true) and skip elsewhere" >&2
+fi
+export NO_MKDOCS_2_WARNING=1 MPLBACKEND=Agg
+exec .venv/bin/python -m pytest "$@"

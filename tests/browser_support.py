@@ -1,0 +1,386 @@
+"""Drive the built site in Debian's headless Chromium, the way a reader meets it.
+
+Shared by ``tests/test_browser.py`` and ``benchmarks/page_budgets.py``:
+
+- :func:`launch_chromium` starts ``/usr/bin/chromium`` through playwright (no browser
+  download: ``playwright install`` is never needed);
+- :class:`SiteServer` serves a built site on 127.0.0.1 from a background thread;
+- :class:`Probe` records every request, failed request and console error of a page;
+- :func:`page_problems` runs the per-page checks (hosts, failures, console, math,
+  images) and returns what is wrong, so a test can assert the list is empty and a
+  sandbox test can assert a planted fault is in it;
+- :func:`measure_load` counts the bytes and requests of a page load (Chrome DevTools
+  Protocol) and the time KaTeX spent rendering.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import shutil
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+CHROMIUM = Path(os.environ.get("DLF_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DESKTOP = {"width": 1280, "height": 900}
+MOBILE = {"width": 375, "height": 812}
+PLACEHOLDER_ALT = "No description has been provided for this image"  # nbconvert's default
+
+# Wraps KaTeX's auto-render so every call is timed (performance marks, read by measure_load).
+MATH_TIMING_INIT = """
+(() => {
+  window.__dlfMath = [];
+  let wrapped;
+  Object.defineProperty(window, "renderMathInElement", {
+    configurable: true,
+    get() { return wrapped; },
+    set(render) {
+      wrapped = function (...args) {
+        const start = performance.now();
+        try { return render.apply(this, args); }
+        finally {
+          const end = performance.now();
+          window.__dlfMath.push({ start, end });
+          performance.measure("dlf-math", { start, end });
+        }
+      };
+    },
+  });
+})();
+"""
+
+# The state of the math of the page: source elements, rendered nodes, errors, raw delimiters.
+MATH_STATE_JS = r"""
+() => {
+  const article = document.querySelector("article.md-content__inner") || document.body;
+  const arithmatex = [...article.querySelectorAll(".arithmatex")];
+  const markdownCells = [...article.querySelectorAll(".jp-RenderedMarkdown")];
+  const skip = "code, pre, script, style, .katex, .katex-error, .highlight, .highlight-ipynb, "
+             + ".jp-OutputArea-output, .md-search, .md-code__nav";
+  const raw = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {
+    acceptNode: (node) => node.parentElement && node.parentElement.closest(skip)
+      ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT,
+  });
+  while (walker.nextNode()) {
+    const text = walker.currentNode.textContent;
+    if (/\\\(|\\\)|\\\[|\\\]|\$\$|\$\\[A-Za-z]/.test(text)) raw.push(text.trim().slice(0, 100));
+  }
+  return {
+    arithmatex: arithmatex.length,
+    unrendered: arithmatex.filter((el) => !el.querySelector(".katex"))
+                          .map((el) => el.textContent.trim().slice(0, 80)),
+    katex: article.querySelectorAll(".katex").length,
+    notebookKatex: markdownCells.reduce((n, cell) => n + cell.querySelectorAll(".katex").length, 0),
+    errors: [...document.querySelectorAll(".katex-error")]
+              .map((el) => (el.getAttribute("title") || el.textContent).slice(0, 120)),
+    raw,
+  };
+}
+"""
+
+# Every image of the article, loaded eagerly, with its natural size and alt text.
+IMAGES_JS = """
+async () => {
+  const article = document.querySelector("article.md-content__inner") || document.body;
+  const images = [...article.querySelectorAll("img")];
+  await Promise.all(images.map((img) => {
+    img.loading = "eager";
+    if (img.complete) return null;
+    return new Promise((done) => {
+      img.addEventListener("load", done, { once: true });
+      img.addEventListener("error", done, { once: true });
+      setTimeout(done, 10000);
+    });
+  }));
+  return images.map((img) => ({
+    src: (img.getAttribute("src") || "").slice(0, 120),
+    alt: img.getAttribute("alt"),
+    width: img.naturalWidth,
+  }));
+}
+"""
+
+KATEX_COUNT_JS = "document.querySelectorAll('.katex, .katex-error').length"
+HORIZONTAL_OVERFLOW_JS = """
+() => {
+  const root = document.scrollingElement;
+  return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth };
+}
+"""
+
+
+class BrowserMissing(RuntimeError):
+    """Chromium or playwright-python is not installed."""
+
+
+def launch_chromium(playwright):
+    """Start Debian's Chromium headless, with a fresh profile, nothing talking to the network."""
+    if not CHROMIUM.exists():
+        raise BrowserMissing(f"{CHROMIUM} not found: run `bash scripts/install-browser.sh` (apt-get install chromium)")
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+
+
+def start_playwright():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as error:  # pragma: no cover - depends on the environment
+        raise BrowserMissing(f"playwright-python is not installed ({error}): pip install -r requirements.txt") from error
+    return sync_playwright().start()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass
+
+
+class SiteServer:
+    """Serve a built site on 127.0.0.1 (a free port) from a background thread."""
+
+    def __init__(self, site: Path):
+        self.site = Path(site)
+        handler = functools.partial(_QuietHandler, directory=str(self.site))
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.httpd.server_port}/"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> SiteServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def page_urls(site: Path) -> list[str]:
+    """The URL path (relative to the site root) of every page of a built site, 404 excluded."""
+    pages = sorted(p for p in Path(site).rglob("index.html") if "assets" not in p.parts)
+    return [p.parent.relative_to(site).as_posix() + "/" if p.parent != Path(site) else "" for p in pages]
+
+
+def slug(url_path: str) -> str:
+    return url_path.strip("/").replace("/", "__") or "index"
+
+
+@dataclass
+class Probe:
+    """Everything a page did on the network and the console, recorded as it happened."""
+
+    base: str
+    requests: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+    def attach(self, page) -> Probe:
+        page.on("request", lambda request: self.requests.append(request.url))
+        page.on("requestfailed", lambda request: self.failed.append(f"{request.url} ({request.failure})"))
+        page.on("response", self._response)
+        page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
+        page.on("pageerror", lambda error: self.console_errors.append(f"uncaught: {error}"))
+        return self
+
+    def _response(self, response) -> None:
+        if response.status >= 400:
+            self.failed.append(f"{response.url} (HTTP {response.status})")
+
+    def other_hosts(self) -> list[str]:
+        """Every request that left 127.0.0.1 (data: and blob: URLs never leave the page)."""
+        own = urlsplit(self.base).netloc
+        return sorted(
+            {url for url in self.requests if urlsplit(url).scheme in ("http", "https", "ws", "wss") and urlsplit(url).netloc != own}
+        )
+
+    def problems(self) -> list[str]:
+        found = [f"request to another host: {url}" for url in self.other_hosts()]
+        found += [f"failed request: {failure}" for failure in self.failed]
+        found += [f"console error: {message}" for message in self.console_errors]
+        return found
+
+    def clear(self) -> None:
+        self.requests.clear()
+        self.failed.clear()
+        self.console_errors.clear()
+
+
+def wait_for_math(page, timeout_s: float = 10.0, settle_s: float = 0.25) -> int:
+    """Wait until the number of rendered math nodes stops changing; return it."""
+    deadline = time.monotonic() + timeout_s
+    last, stable_since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        count = page.evaluate(KATEX_COUNT_JS)
+        if count != last:
+            last, stable_since = count, time.monotonic()
+        elif time.monotonic() - stable_since >= settle_s:
+            break
+        time.sleep(0.05)
+    return last
+
+
+# --- what the static HTML says the page should show ------------------------------------
+
+NOTEBOOK_MATH = re.compile(r"\$\$.+?\$\$|\$[^\s$][^$]*?\$", re.S)
+
+
+@dataclass
+class SourceMath:
+    arithmatex: int  # Markdown math elements (pymdownx.arithmatex)
+    notebook: int  # $...$ / $$...$$ spans in notebook markdown cells
+
+
+def source_math(html: str) -> SourceMath:
+    """Count the math a page's HTML holds before any script ran."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    article = soup.select_one("article.md-content__inner") or soup
+    arithmatex = len(article.select(".arithmatex"))
+    notebook = 0
+    for cell in article.select(".jp-RenderedMarkdown"):
+        for code in cell.select("code, pre"):
+            code.decompose()
+        notebook += len(NOTEBOOK_MATH.findall(cell.get_text()))
+    return SourceMath(arithmatex, notebook)
+
+
+def math_problems(state: dict, expected: SourceMath) -> list[str]:
+    found = []
+    if state["arithmatex"] != expected.arithmatex:
+        found.append(f"{expected.arithmatex} math elements in the HTML, {state['arithmatex']} in the page")
+    found += [f"math not rendered: {text}" for text in state["unrendered"]]
+    if state["notebookKatex"] < expected.notebook:
+        found.append(f"notebook math: {expected.notebook} formulas in the cells, {state['notebookKatex']} rendered")
+    if state["katex"] < expected.arithmatex + expected.notebook:
+        found.append(f"{expected.arithmatex + expected.notebook} formulas, only {state['katex']} rendered")
+    found += [f"KaTeX error: {error}" for error in state["errors"]]
+    found += [f"raw math delimiters in visible text: {text!r}" for text in state["raw"]]
+    return found
+
+
+def image_problems(images: list[dict]) -> list[str]:
+    found = []
+    for image in images:
+        if not image["width"]:
+            found.append(f"image did not load: {image['src']}")
+        alt = (image["alt"] or "").strip()
+        if not alt:
+            found.append(f"image without alt text: {image['src']}")
+        elif "figures/" in image["src"] and alt == PLACEHOLDER_ALT:
+            found.append(f"figure without a real description: {image['src']}")
+    return found
+
+
+def page_problems(page, probe: Probe, html: str) -> list[str]:
+    """Everything wrong with the page now shown, given its static HTML (for the source counts)."""
+    wait_for_math(page)
+    found = math_problems(page.evaluate(MATH_STATE_JS), source_math(html))
+    found += image_problems(page.evaluate(IMAGES_JS))
+    found += probe.problems()
+    return found
+
+
+def horizontal_overflow(page) -> int:
+    """How many CSS pixels the page is wider than the viewport (0 when it fits)."""
+    sizes = page.evaluate(HORIZONTAL_OVERFLOW_JS)
+    return max(0, sizes["scrollWidth"] - sizes["clientWidth"])
+
+
+def instant_navigate(page, url: str, timeout_ms: int = 15000) -> bool:
+    """Follow a link to ``url`` as a reader clicks it; True when Material swapped the page in place."""
+    page.evaluate("window.__dlfNoReload = true")
+    page.evaluate(
+        """(url) => {
+            const article = document.querySelector("article");
+            article.setAttribute("data-dlf-left", "");
+            const link = document.createElement("a");
+            link.href = url;
+            article.appendChild(link);
+            link.click();
+        }""",
+        url,
+    )
+    target = urlsplit(url).path
+    page.wait_for_function(
+        "(path) => location.pathname === path && !document.querySelector('[data-dlf-left]')"
+        " && document.querySelector('article')",
+        arg=target,
+        timeout=timeout_ms,
+    )
+    return bool(page.evaluate("window.__dlfNoReload === true"))
+
+
+# --- page weight ----------------------------------------------------------------------------
+
+
+@dataclass
+class LoadMeasure:
+    bytes: int = 0
+    requests: int = 0
+    by_type: dict = field(default_factory=dict)
+    math_ms: float = 0.0  # time KaTeX spent rendering
+    math_done_ms: float = 0.0  # from navigation start to the end of the last math render
+
+
+def measure_load(context, url: str) -> LoadMeasure:
+    """Load ``url`` in a new tab of ``context``; count bytes on the wire and requests (CDP)."""
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    measure = LoadMeasure()
+    types: dict[str, str] = {}
+
+    def sent(event):
+        measure.requests += 1
+        types[event["requestId"]] = event.get("type", "Other")
+
+    def finished(event):
+        size = int(event.get("encodedDataLength", 0))
+        measure.bytes += size
+        kind = types.get(event["requestId"], "Other")
+        measure.by_type[kind] = measure.by_type.get(kind, 0) + size
+
+    cdp.on("Network.requestWillBeSent", sent)
+    cdp.on("Network.loadingFinished", finished)
+    page.goto(url, wait_until="networkidle")
+    wait_for_math(page)
+    timings = page.evaluate("window.__dlfMath || []")
+    measure.math_ms = sum(t["end"] - t["start"] for t in timings)
+    measure.math_done_ms = max((t["end"] for t in timings), default=0.0)
+    cdp.detach()
+    page.close()
+    return measure
+
+
+def fresh_context(browser, viewport=DESKTOP, **options):
+    context = browser.new_context(viewport=viewport, color_scheme="light", **options)
+    context.add_init_script(MATH_TIMING_INIT)
+    return context
+
+
+def copy_site(site: Path, into: Path) -> Path:
+    """A private copy of a built site, to plant faults in."""
+    target = Path(into) / "site"
+    shutil.copytree(site, target)
+    return target
+
+
+def screenshot_dir(root: Path) -> Path:
+    folder = Path(os.environ.get("DLF_SCREENSHOTS", root / "screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -1,0 +1,223 @@
+"""The figure pipeline: cache keys, warm builds, edits under `mkdocs serve`, failures, determinism.
+
+These tests run in a sandbox: a copy of `src/` and `hooks/` with a minimal site, so
+they can edit package code without touching the repository.
+"""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import MKDOCS, ROOT, mkdocs_env
+from dlfoundations.figures import _build
+
+pytestmark = pytest.mark.site
+
+RENDERED = re.compile(r"\[\d+/\d+\] (\S+) rendered")
+SANDBOX_CONFIG = """\
+site_name: Figure pipeline sandbox
+theme:
+  name: material
+  font: false
+hooks:
+  - hooks/build_hooks.py
+watch:
+  - src
+"""
+
+
+@pytest.fixture
+def sandbox(tmp_path, built_site) -> Path:
+    """A minimal project using the real package and hooks, with the (warm) figure cache of the real build."""
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "src", project / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    shutil.copytree(ROOT / "hooks", project / "hooks", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / ".cache" / "figures", project / ".cache" / "figures")
+    (project / "node_modules").symlink_to(ROOT / "node_modules")
+    (project / "docs").mkdir()
+    (project / "docs" / "index.md").write_text("# Sandbox\n\nA page.\n", encoding="utf-8")
+    (project / "mkdocs.yml").write_text(SANDBOX_CONFIG, encoding="utf-8")
+    return project
+
+
+def sandbox_env(project: Path) -> dict:
+    return mkdocs_env(PYTHONPATH=str(project / "src"))
+
+
+def build(project: Path, site: str = "site") -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*MKDOCS, "build", "--strict", "--site-dir", site],
+        cwd=project,
+        env=sandbox_env(project),
+        capture_output=True,
+        text=True,
+    )
+
+
+def rendered(log: str) -> set[str]:
+    return set(RENDERED.findall(log))
+
+
+def dependents(project: Path, module: str) -> set[str]:
+    return {spec.name for spec in _build.discover(project / "src") if module in spec.dependencies}
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_warm_build_regenerates_no_figure(sandbox):
+    first = build(sandbox)
+    assert first.returncode == 0, first.stderr
+    cache = sandbox / ".cache" / "figures"
+    before = {p: p.stat().st_mtime_ns for p in cache.rglob("*.svg")}
+    second = build(sandbox)
+    assert second.returncode == 0, second.stderr
+    assert rendered(second.stderr) == set()
+    assert "all" in second.stderr and "figures cached" in second.stderr
+    assert {p: p.stat().st_mtime_ns for p in cache.rglob("*.svg")} == before
+    assert len(list((sandbox / "site" / "figures").rglob("*.svg"))) == len(_build.discover(sandbox / "src"))
+
+
+def test_editing_a_function_regenerates_exactly_its_dependents(sandbox):
+    assert build(sandbox).returncode == 0
+    edit(sandbox / "src/dlfoundations/derivatives.py", "np.sin(2 * x)", "np.sin(3 * x)")
+    expected = dependents(sandbox, "dlfoundations.derivatives")
+    everything = {spec.name for spec in _build.discover(sandbox / "src")}
+    assert "derivatives/gradient-field" in expected
+    assert "functions/relu-plot" not in expected
+    assert expected < everything
+    result = build(sandbox)
+    assert result.returncode == 0, result.stderr
+    assert rendered(result.stderr) == expected
+
+
+def test_module_dependencies_are_transitive(sandbox):
+    deps = _build.module_dependencies(sandbox / "src", "dlfoundations.derivatives")
+    assert {"dlfoundations.derivatives", "dlfoundations.functions", "dlfoundations._validation"} <= deps
+    # figures of chapter 1 depend on functions.py, so editing it redraws them
+    assert "functions/relu-plot" in dependents(sandbox, "dlfoundations.functions")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_edit_under_mkdocs_serve_redraws_dependents_without_stale_imports(sandbox, tmp_path):
+    port = free_port()
+    log_path = tmp_path / "serve.log"
+    docs_before = sorted((p.relative_to(sandbox), p.stat().st_mtime_ns) for p in (sandbox / "docs").rglob("*"))
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(
+            [*MKDOCS, "serve", "--livereload", "--dev-addr", f"127.0.0.1:{port}"],
+            cwd=sandbox,
+            env=sandbox_env(sandbox),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}/figures/derivatives/gradient-field.svg"
+    try:
+        wait_for(lambda: "Serving on" in log_path.read_text(), 120, "mkdocs serve to start")
+        before = urllib.request.urlopen(url).read()
+        builds_before = log_path.read_text().count("Documentation built")
+        edit(sandbox / "src/dlfoundations/derivatives.py", "np.sin(2 * x)", "np.sin(3 * x)")
+        wait_for(lambda: log_path.read_text().count("Documentation built") > builds_before, 120, "the rebuild")
+        log = log_path.read_text()
+        after = urllib.request.urlopen(url).read()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    rebuild_log = log[log.rfind("Building documentation") :] if "Building documentation" in log else log
+    assert rendered(log.split("Serving on")[-1]) == dependents(sandbox, "dlfoundations.derivatives"), rebuild_log
+    assert after != before, "the served figure did not change: a stale module was used"
+    docs_after = sorted((p.relative_to(sandbox), p.stat().st_mtime_ns) for p in (sandbox / "docs").rglob("*"))
+    assert docs_after == docs_before, "the build wrote into docs/"
+
+
+def test_a_failing_figure_fails_the_build_and_leaves_no_partial_file(sandbox):
+    broken = sandbox / "src/dlfoundations/figures/broken.py"
+    broken.write_text(
+        "from dlfoundations.figures import figure\n\n\n"
+        "@figure\n"
+        "def exploding_plot():\n"
+        "    raise RuntimeError('the figure code is wrong')\n",
+        encoding="utf-8",
+    )
+    result = build(sandbox)
+    assert result.returncode != 0
+    assert "broken/exploding-plot" in result.stderr
+    assert "Traceback" in result.stderr and "RuntimeError: the figure code is wrong" in result.stderr
+    leftovers = list((sandbox / ".cache" / "figures").rglob("*exploding*")) + list(
+        (sandbox / ".cache" / "figures").rglob(".tmp-*")
+    )
+    assert leftovers == []
+
+
+def test_a_figure_that_returns_no_figure_is_rejected(sandbox):
+    (sandbox / "src/dlfoundations/figures/wrong.py").write_text(
+        "from dlfoundations.figures import figure\n\n\n@figure\ndef not_a_figure():\n    return 42\n",
+        encoding="utf-8",
+    )
+    result = build(sandbox)
+    assert result.returncode != 0
+    assert "must return a matplotlib Figure" in result.stderr
+
+
+def test_two_cold_renders_are_byte_identical(tmp_path):
+    """Render every figure twice into empty caches, in parallel, and compare the bytes."""
+    env = dict(os.environ, MPLBACKEND="Agg")
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "dlfoundations.figures", "--cache-dir", str(tmp_path / name)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("a", "b")
+    ]
+    for run in runs:
+        _, errors = run.communicate(timeout=900)
+        assert run.returncode == 0, errors
+    first = {p.relative_to(tmp_path / "a"): p.read_bytes() for p in (tmp_path / "a").rglob("*.svg")}
+    second = {p.relative_to(tmp_path / "b"): p.read_bytes() for p in (tmp_path / "b").rglob("*.svg")}
+    assert first.keys() == second.keys() and len(first) == len(_build.discover(ROOT / "src"))
+    different = [str(name) for name in first if first[name] != second[name]]
+    assert not different, f"figures differ between two cold renders: {different}"
+
+
+def test_cli_lists_figures_and_rejects_unknown_names(tmp_path):
+    listing = subprocess.run(
+        [sys.executable, "-m", "dlfoundations.figures", "--list", "--cache-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert listing.returncode == 0 and "derivatives/finite-difference-error" in listing.stdout
+    unknown = subprocess.run(
+        [sys.executable, "-m", "dlfoundations.figures", "no/such-figure", "--cache-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert unknown.returncode != 0 and "unknown figure name" in unknown.stderr

@@ -1,0 +1,116 @@
+"""The strict site build, and copy-paste safety of every page it contains."""
+
+import os
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from conftest import built_pages
+
+pytestmark = pytest.mark.site
+
+
+class PythonBlocks(HTMLParser):
+    """Collect the text of the ``language-python`` code blocks of a page, in order."""
+
+    def __init__(self):
+        super().__init__()
+        self.blocks: list[str] = []
+        self._div_depth = 0  # depth inside a python block's <div>, 0 when outside
+        self._in_code = False
+
+    def handle_starttag(self, tag, attrs):
+        classes = (dict(attrs).get("class") or "").split()
+        if tag == "div" and self._div_depth:
+            self._div_depth += 1
+        elif tag == "div" and "language-python" in classes:
+            self._div_depth = 1
+        elif tag == "code" and self._div_depth:
+            self._in_code = True
+            self.blocks.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "code":
+            self._in_code = False
+        elif tag == "div" and self._div_depth:
+            self._div_depth -= 1
+
+    def handle_data(self, data):
+        if self._in_code:
+            self.blocks[-1] += data
+
+
+def python_blocks(page: Path) -> list[str]:
+    parser = PythonBlocks()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser.blocks
+
+
+def chapter_pages(site: Path) -> list[Path]:
+    """Pages written in Markdown (notebook pages are executed by the build itself)."""
+    return [p for p in built_pages(site) if "labs" not in p.relative_to(site).parts]
+
+
+def test_site_has_the_reference_chapters(built_site):
+    for page in ("foundations/functions", "foundations/derivatives", "labs/part1_foundations"):
+        assert (built_site / page / "index.html").is_file()
+    assert (built_site / "figures/derivatives/finite-difference-error.svg").stat().st_size > 1000
+    assert (built_site / "labs/part1_foundations/part1_foundations.py").is_file(), "lab not downloadable"
+
+
+def test_no_generated_file_in_docs():
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    assert not list(docs.rglob("*.svg")), "figures must not be written into docs/"
+
+
+def test_every_page_is_copy_paste_safe(built_site, tmp_path):
+    """The python blocks of each page, run in order in a fresh interpreter, run without error."""
+    failures = []
+    for page in chapter_pages(built_site):
+        blocks = python_blocks(page)
+        if not blocks:
+            continue
+        script = tmp_path / (page.parent.name or "home") / "page.py"
+        script.parent.mkdir(parents=True, exist_ok=True)
+        script.write_text("\n\n".join(blocks), encoding="utf-8")
+        result = subprocess.run(
+            [sys.executable, str(script)],
+            cwd=script.parent,
+            env=dict(os.environ, MPLBACKEND="Agg"),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if result.returncode != 0:
+            failures.append(f"{page.relative_to(built_site)}:\n{result.stderr[-2000:]}")
+    assert not failures, "\n\n".join(failures)
+
+
+def test_chapter_pages_show_code_math_and_figures(built_site):
+    for page in chapter_pages(built_site):
+        relative = page.relative_to(built_site).as_posix()
+        if relative == "index.html":
+            continue
+        html = page.read_text(encoding="utf-8")
+        assert python_blocks(page), f"{relative} embeds no tested code"
+        assert 'class="arithmatex"' in html, f"{relative} has no formula"
+        assert 'src="../../figures/' in html, f"{relative} shows no generated figure"
+        assert "What to remember" in html, f"{relative} lacks its summary"
+
+
+def test_copy_paste_check_catches_a_broken_block(tmp_path):
+    page = tmp_path / "index.html"
+    page.write_text(
+        '<div class="language-python highlight"><pre><span></span><code>'
+        '<span class="n">x</span> = <span class="mi">1</span>\n'
+        "</code></pre></div>"
+        '<div class="language-python highlight"><pre><code>print(y)\n</code></pre></div>',
+        encoding="utf-8",
+    )
+    blocks = python_blocks(page)
+    assert blocks == ["x = 1\n", "print(y)\n"]
+    result = subprocess.run([sys.executable, "-c", "\n".join(blocks)], capture_output=True, text=True)
+    assert result.returncode != 0 and "NameError" in result.stderr
