@@ -8,4 +8,6 @@ if ! bash scripts/install-browser.sh; then
   echo "could not install chromium; browser tests will fail in CI (CI=true) and skip elsewhere" >&2
 fi
 export NO_MKDOCS_2_WARNING=1 MPLBACKEND=Agg
+# small matrices: one BLAS thread per process is faster than two threads fighting over two cores
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 exec .venv/bin/python -m pytest "$@"

@@ -15,7 +15,9 @@ Shared by ``tests/test_browser.py`` and ``benchmarks/page_budgets.py``:
 
 from __future__ import annotations
 
+import email.utils
 import functools
+import gzip
 import http.server
 import os
 import re
@@ -87,8 +89,11 @@ MATH_STATE_JS = r"""
                           .map((el) => el.textContent.trim().slice(0, 80)),
     katex: article.querySelectorAll(".katex").length,
     notebookKatex: markdownCells.reduce((n, cell) => n + cell.querySelectorAll(".katex").length, 0),
+    // a parse error becomes .katex-error; an unknown command is drawn in KaTeX's errorColor
     errors: [...document.querySelectorAll(".katex-error")]
-              .map((el) => (el.getAttribute("title") || el.textContent).slice(0, 120)),
+              .map((el) => (el.getAttribute("title") || el.textContent).slice(0, 120))
+      .concat([...document.querySelectorAll('.katex-mathml mstyle[mathcolor="#cc0000"]')]
+              .map((el) => "unknown command " + el.textContent.slice(0, 80))),
     raw,
   };
 }
@@ -144,9 +149,63 @@ def start_playwright():
     return sync_playwright().start()
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+COMPRESSIBLE = (".html", ".css", ".js", ".svg", ".json", ".xml", ".map", ".txt", ".py")
+
+
+class _SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Serve files as a static host such as GitHub Pages does: text gzipped, 304 when unchanged.
+
+    ``sitemap.xml`` is served with the site's ``site_url`` replaced by the server's own
+    address, as if the site had been built for it (MkDocs' dev server does the same):
+    Material's instant navigation only follows links listed in the sitemap.
+    """
+
+    base = ""  # set per server
+
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
         pass
+
+    def do_GET(self):  # noqa: N802 - the base class's name
+        path = Path(self.translate_path(self.path)).resolve()
+        if path.is_dir() and self.path.split("?", 1)[0].endswith("/"):
+            path = path / "index.html"
+        if not path.is_file() or path.suffix not in COMPRESSIBLE:
+            return super().do_GET()
+        modified = int(path.stat().st_mtime)
+        since = self.headers.get("If-Modified-Since")
+        if since:
+            try:
+                if email.utils.parsedate_to_datetime(since).timestamp() >= modified:
+                    self.send_response(304)
+                    self.end_headers()
+                    return None
+            except (TypeError, ValueError):
+                pass
+        body = path.read_bytes()
+        if path.name == "sitemap.xml":
+            folder = path.parent.relative_to(Path(self.directory).resolve()).as_posix()
+            body = _sitemap_for(body, self.base + ("" if folder == "." else folder + "/"))
+        gzipped = "gzip" in self.headers.get("Accept-Encoding", "")
+        if gzipped:
+            body = gzip.compress(body, compresslevel=6, mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        if gzipped:
+            self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Last-Modified", self.date_time_string(modified))
+        self.end_headers()
+        self.wfile.write(body)
+        return None
+
+
+def _sitemap_for(sitemap: bytes, base: str) -> bytes:
+    """The sitemap with its site_url (the shortest <loc>) replaced by ``base``."""
+    locs = re.findall(rb"<loc>([^<]+)</loc>", sitemap)
+    if not locs:
+        return sitemap
+    site_url = min(locs, key=len)
+    return sitemap.replace(site_url, base.encode())
 
 
 class SiteServer:
@@ -154,10 +213,12 @@ class SiteServer:
 
     def __init__(self, site: Path):
         self.site = Path(site)
-        handler = functools.partial(_QuietHandler, directory=str(self.site))
+        handler_class = type("Handler", (_SiteHandler,), {})
+        handler = functools.partial(handler_class, directory=str(self.site))
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         self.base = f"http://127.0.0.1:{self.httpd.server_port}/"
+        handler_class.base = self.base
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def __enter__(self) -> SiteServer:
@@ -171,8 +232,9 @@ class SiteServer:
 
 def page_urls(site: Path) -> list[str]:
     """The URL path (relative to the site root) of every page of a built site, 404 excluded."""
-    pages = sorted(p for p in Path(site).rglob("index.html") if "assets" not in p.parts)
-    return [p.parent.relative_to(site).as_posix() + "/" if p.parent != Path(site) else "" for p in pages]
+    site = Path(site)
+    pages = [p for p in site.rglob("index.html") if "assets" not in p.relative_to(site).parts]
+    return sorted(p.parent.relative_to(site).as_posix() + "/" if p.parent != site else "" for p in pages)
 
 
 def slug(url_path: str) -> str:
@@ -376,7 +438,7 @@ def fresh_context(browser, viewport=DESKTOP, **options):
 def copy_site(site: Path, into: Path) -> Path:
     """A private copy of a built site, to plant faults in."""
     target = Path(into) / "site"
-    shutil.copytree(site, target)
+    shutil.copytree(site, target, copy_function=os.link)
     return target
 
 

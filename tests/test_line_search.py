@@ -89,8 +89,16 @@ def test_brackets_shrink_and_stay_nested():
     assert all(later <= earlier for earlier, later in zip(widths, widths[1:]))
     for (a0, _, c0), (a1, b1, c1) in zip(result.brackets, result.brackets[1:]):
         assert a0 <= a1 < b1 < c1 <= c0
-    # golden-section steps shrink the width by about 0.618 each two steps or better
-    assert len(result.brackets) < 2 * np.log(1e-6 / widths[0]) / np.log(0.618) + 10
+
+
+@pytest.mark.parametrize("f, start, step", [(lambda x: (x - 3) ** 2, 0.0, 1.0), (np.cos, 0.5, 1.0),
+                                             (two_minima, 2.4, -0.2)])
+def test_each_step_shrinks_a_golden_bracket_by_the_golden_ratio(f, start, step):
+    """Bracketing with steps that grow by the golden ratio leaves the bracket in golden
+    proportions, and golden-section search then shrinks it by 1/1.618 at every evaluation."""
+    result = line_search(f, start, step, tol=1e-6)
+    widths = np.array([c - a for a, _, c in result.brackets])
+    np.testing.assert_allclose(widths[1:] / widths[:-1], 2 / (1 + np.sqrt(5)), rtol=1e-6)
 
 
 def test_bad_input():

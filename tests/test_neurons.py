@@ -42,7 +42,8 @@ def layer_inputs(draw):
 @given(layer_inputs())
 def test_neuron_matches_torch_linear_plus_activation(data):
     x, w, b = data
-    expected_sum = torch.nn.functional.linear(torch.tensor(x), torch.tensor(w)[None, :], torch.tensor([b], dtype=torch.float64))[:, 0]
+    bias = torch.tensor([b], dtype=torch.float64)
+    expected_sum = torch.nn.functional.linear(torch.tensor(x), torch.tensor(w)[None, :], bias)[:, 0]
     np.testing.assert_allclose(weighted_sum(x, w, b), expected_sum.numpy(), rtol=1e-12, atol=1e-9)
     np.testing.assert_allclose(neuron(x, w, b, sigmoid), torch.sigmoid(expected_sum).numpy(), rtol=1e-9, atol=1e-12)
 
@@ -194,5 +195,9 @@ def test_bad_inputs_raise_errors_naming_the_argument():
         separable_data(center=(1.0, 2.0, 3.0))
     with pytest.raises(ValueError, match="margin must be positive"):
         separable_data(margin=-0.1)
+    with pytest.raises(ValueError, match="margin must be less than 1"):
+        separable_data(margin=2.0)
+    with pytest.raises(ValueError, match="n must be a positive integer"):
+        separable_data(n=0)
     with pytest.raises(ValueError, match="y must hold one label per example"):
         two_layer_gradients(init_two_layer(2, 3), x, y[:2])

@@ -22,7 +22,9 @@ def squared_error(predictions, targets) -> np.ndarray:
     predictions = as_float_array(predictions, "predictions")
     targets = as_float_array(targets, "targets")
     if predictions.shape != targets.shape:
-        raise ValueError(f"predictions and targets must have the same shape, got {predictions.shape} and {targets.shape}")
+        raise ValueError(
+            f"predictions and targets must have the same shape, got {predictions.shape} and {targets.shape}"
+        )
     errors = (predictions - targets) ** 2
     return errors.reshape(errors.shape[0], -1).sum(axis=1)
 
@@ -56,14 +58,18 @@ def _check_shallow(x, w, b, v) -> tuple[np.ndarray, ...]:
 def _check_layers(weights: Sequence, biases: Sequence) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Matching lists of weights (out, in) and biases (out,), each layer taking the previous one's outputs."""
     if len(weights) == 0 or len(weights) != len(biases):
-        raise ValueError(f"weights and biases must be non-empty lists of the same length, got {len(weights)} and {len(biases)}")
+        raise ValueError(
+            f"weights and biases must be non-empty lists of the same length, got {len(weights)} and {len(biases)}"
+        )
     weights = [as_float_array(w, f"weights[{k}]") for k, w in enumerate(weights)]
     biases = [as_float_array(b, f"biases[{k}]") for k, b in enumerate(biases)]
     for k, (w, b) in enumerate(zip(weights, biases)):
         if w.ndim != 2 or b.shape != (w.shape[0],):
             raise ValueError(f"weights[{k}] must be (out, in) and biases[{k}] (out,), got {w.shape} and {b.shape}")
         if k > 0 and w.shape[1] != weights[k - 1].shape[0]:
-            raise ValueError(f"weights[{k}] takes {w.shape[1]} inputs but layer {k - 1} has {weights[k - 1].shape[0]} outputs")
+            raise ValueError(
+                f"weights[{k}] takes {w.shape[1]} inputs but layer {k - 1} has {weights[k - 1].shape[0]} outputs"
+            )
     return weights, biases
 
 
@@ -114,7 +120,8 @@ def init_mlp(layer_sizes: Sequence[int], seed: int = 0, bias_std: float = 0.1) -
     Layer k maps layer_sizes[k] inputs to layer_sizes[k + 1] outputs with W_k of shape
     (out, in), drawn from N(0, 2 / in) (He initialisation), and biases from N(0, bias_std^2).
     """
-    if len(layer_sizes) < 2 or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1 for n in layer_sizes):
+    is_size = [not isinstance(n, bool) and isinstance(n, (int, np.integer)) and n >= 1 for n in layer_sizes]
+    if len(layer_sizes) < 2 or not all(is_size):
         raise ValueError(f"layer_sizes must hold at least two positive integers, got {list(layer_sizes)}")
     bias_std = check_non_negative(bias_std, "bias_std")
     rng = np.random.default_rng(seed)

@@ -18,6 +18,7 @@ from dlfoundations.backprop.deep_network import forward_pass
 # --8<-- [end:imports]
 
 
+# --8<-- [start:helpers]
 def _generator(rng) -> np.random.Generator:
     """A NumPy random generator from a Generator, an integer seed or None."""
     if isinstance(rng, np.random.Generator):
@@ -28,9 +29,13 @@ def _generator(rng) -> np.random.Generator:
 
 
 def _positive_int(value, name: str) -> int:
+    """Return ``value`` if it is an integer > 0, else raise ValueError naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
+
+
+# --8<-- [end:helpers]
 
 
 # --8<-- [start:fans]

@@ -127,12 +127,14 @@ def train_perceptron(x, y, learning_rate: float = 1.0, max_epochs: int = 100, we
 
 
 # --8<-- [start:separable_data]
-def separable_data(n: int = 40, margin: float = 0.15, seed: int = 2, center=(1.0, 1.0)) -> tuple[np.ndarray, np.ndarray]:
+def separable_data(n: int = 40, margin: float = 0.15, seed: int = 2, center=(1.0, 1.0)):
     """n random points in the square center +- 1, labelled 1 above the line x2 - c2 = 0.5 (x1 - c1) + 0.1.
 
     Points closer to the line than ``margin`` are redrawn, so the classes are separated by a gap.
+    Returns ``(x, y)``: an (n, 2) array of points and their n labels.
     """
-    check_positive(margin, "margin")
+    if check_positive(margin, "margin") >= 1:  # no point of the square is that far from the line
+        raise ValueError(f"margin must be less than 1, got {margin}")
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
     rng = np.random.default_rng(seed)

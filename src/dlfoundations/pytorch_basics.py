@@ -66,7 +66,7 @@ def torch_mlp_like(scratch: MLP) -> TorchMLP:
 # --8<-- [end:copy_weights]
 
 
-# --8<-- [start:train_step]
+# --8<-- [start:scratch_step]
 def scratch_step(model: MLP, x: np.ndarray, y: np.ndarray, lr: float) -> float:
     """One SGD step with the tensor engine of chapter 14; returns the loss before the step."""
     loss = cross_entropy(model(x), y)
@@ -75,6 +75,10 @@ def scratch_step(model: MLP, x: np.ndarray, y: np.ndarray, lr: float) -> float:
     return loss.item()
 
 
+# --8<-- [end:scratch_step]
+
+
+# --8<-- [start:torch_step]
 def torch_step(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor) -> float:
     """The same step in PyTorch; returns the loss before the step."""
     optimizer.zero_grad()  # PyTorch *adds* to .grad, so clear the last step's gradients
@@ -84,7 +88,7 @@ def torch_step(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tens
     return loss.item()
 
 
-# --8<-- [end:train_step]
+# --8<-- [end:torch_step]
 
 
 # --8<-- [start:side_by_side]
@@ -153,12 +157,13 @@ def accuracy(model: nn.Module, x, y) -> float:
     return float(np.mean(predictions == np.asarray(y)))
 
 
-# --8<-- [end:training_loop]
-
-
 def _check_count(value, name: str) -> int:
+    """Return ``value`` if it is an integer >= 1, else raise an error naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
     if value < 1:
         raise ValueError(f"{name} must be at least 1, got {value}")
     return int(value)
+
+
+# --8<-- [end:training_loop]

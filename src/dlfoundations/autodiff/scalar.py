@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import math
 import random
-from numbers import Real
+from numbers import Integral, Real
 
 # --8<-- [end:imports]
 
 
 def _as_number(x, name: str) -> float:
     """Return ``x`` as a float, or raise ``TypeError`` naming the argument."""
+    if type(x) is float:  # the common case, checked first because it is fast
+        return x
     if isinstance(x, bool) or not isinstance(x, Real):
         raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
     return float(x)
@@ -175,14 +177,14 @@ def topological_order(root: Value) -> list[Value]:
 # --8<-- [end:topological_order]
 
 
-def _check_sizes(n_inputs, layer_sizes) -> None:
+def check_layer_sizes(n_inputs, layer_sizes) -> None:
     """Raise unless ``n_inputs`` and every entry of ``layer_sizes`` are positive integers."""
-    if isinstance(n_inputs, bool) or not isinstance(n_inputs, int) or n_inputs < 1:
+    if isinstance(n_inputs, bool) or not isinstance(n_inputs, Integral) or n_inputs < 1:
         raise ValueError(f"n_inputs must be a positive integer, got {n_inputs!r}")
     if not isinstance(layer_sizes, (list, tuple)) or len(layer_sizes) == 0:
         raise ValueError(f"layer_sizes must be a non-empty list of positive integers, got {layer_sizes!r}")
     for size in layer_sizes:
-        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        if isinstance(size, bool) or not isinstance(size, Integral) or size < 1:
             raise ValueError(f"layer_sizes must hold positive integers, got {layer_sizes!r}")
 
 
@@ -209,7 +211,7 @@ class MLP:
     """A multilayer perceptron of Neurons: ReLU on every layer but the last."""
 
     def __init__(self, n_inputs: int, layer_sizes: list[int], seed: int = 0):
-        _check_sizes(n_inputs, layer_sizes)
+        check_layer_sizes(n_inputs, layer_sizes)
         rng = random.Random(seed)
         sizes = [n_inputs] + list(layer_sizes)
         self.layers = [

@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.datasets import make_moons
 
 from dlfoundations._validation import as_float_array, check_positive
-from dlfoundations.autodiff.scalar import topological_order
+from dlfoundations.autodiff.scalar import check_layer_sizes, topological_order
 
 # --8<-- [end:imports]
 
@@ -58,12 +58,12 @@ class Tensor:
         self.data = as_float_array(data, "data")  # a float64 copy: the caller's array is never aliased
         self.requires_grad = requires_grad
         self.grad: np.ndarray | None = None
-        self.parents: tuple[Tensor, ...] = ()
-        self.vjps: tuple[Callable, ...] = ()
+        self.parents: tuple = ()  # the tensors this one was computed from
+        self.vjps: tuple[Callable, ...] = ()  # one vector-Jacobian product per parent
         self.op = ""
 
     @classmethod
-    def from_op(cls, data: np.ndarray, parents: tuple, vjps: tuple, op: str) -> Tensor:
+    def from_op(cls, data: np.ndarray, parents: tuple, vjps: tuple, op: str) -> "Tensor":
         """The result of an operation (``data`` is already a float64 array, so no checks)."""
         out = cls.__new__(cls)
         out.data, out.grad, out.parents, out.vjps, out.op = data, None, parents, vjps, op
@@ -288,7 +288,7 @@ class MLP:
     """A multilayer perceptron: Linear layers with ReLU between them (none after the last)."""
 
     def __init__(self, n_inputs: int, layer_sizes: list[int], seed: int = 0, init_bound: float | None = None):
-        _check_sizes(n_inputs, layer_sizes)
+        check_layer_sizes(n_inputs, layer_sizes)
         rng = np.random.default_rng(seed)
         sizes = [n_inputs] + list(layer_sizes)
         self.layers = [Linear(sizes[i], sizes[i + 1], rng, init_bound) for i in range(len(layer_sizes))]
@@ -313,17 +313,6 @@ def sgd_step(parameters: list[Tensor], lr: float) -> None:
 
 
 # --8<-- [end:mlp]
-
-
-def _check_sizes(n_inputs, layer_sizes) -> None:
-    """Raise unless ``n_inputs`` and every entry of ``layer_sizes`` are positive integers."""
-    if isinstance(n_inputs, bool) or not isinstance(n_inputs, (int, np.integer)) or n_inputs < 1:
-        raise ValueError(f"n_inputs must be a positive integer, got {n_inputs!r}")
-    if not isinstance(layer_sizes, (list, tuple)) or len(layer_sizes) == 0:
-        raise ValueError(f"layer_sizes must be a non-empty list of positive integers, got {layer_sizes!r}")
-    for size in layer_sizes:
-        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
-            raise ValueError(f"layer_sizes must hold positive integers, got {layer_sizes!r}")
 
 
 # --8<-- [start:losses]

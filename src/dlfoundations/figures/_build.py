@@ -253,21 +253,39 @@ def remove_older_versions(spec: FigureSpec, cache_dir: Path) -> None:
             old.unlink(missing_ok=True)
 
 
-def render_all(specs: list[FigureSpec], cache_dir: Path, log=print) -> list[str]:
-    """Render ``specs`` into the cache, logging progress; return the error reports of failed figures."""
+def _render_or_report(spec: FigureSpec) -> tuple[bytes | None, str | None, float]:
+    """Render one figure; return ``(svg, None, seconds)`` or ``(None, error report, seconds)``."""
+    started = time.perf_counter()
+    try:
+        svg = render_svg(spec)
+    except Exception:
+        return None, f"figure {spec.name} failed:\n{traceback.format_exc()}", time.perf_counter() - started
+    return svg, None, time.perf_counter() - started
+
+
+def render_all(specs: list[FigureSpec], cache_dir: Path, log=print, jobs: int = 1) -> list[str]:
+    """Render ``specs`` into the cache with ``jobs`` processes; return the error reports of failed figures."""
     errors = []
-    for number, spec in enumerate(specs, start=1):
-        started = time.perf_counter()
-        try:
-            svg = render_svg(spec)
-        except Exception:
-            report = f"figure {spec.name} failed:\n{traceback.format_exc()}"
-            errors.append(report)
-            log(f"[{number}/{len(specs)}] {spec.name} FAILED")
-            continue
-        write_atomically(spec.cache_path(cache_dir), svg)
-        remove_older_versions(spec, cache_dir)
-        log(f"[{number}/{len(specs)}] {spec.name} rendered in {time.perf_counter() - started:.2f} s")
+    if jobs > 1 and len(specs) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import get_context
+
+        pool = ProcessPoolExecutor(max_workers=min(jobs, len(specs)), mp_context=get_context("spawn"))
+        results = pool.map(_render_or_report, specs)
+    else:
+        pool, results = None, map(_render_or_report, specs)
+    try:
+        for number, (spec, (svg, error, seconds)) in enumerate(zip(specs, results), start=1):
+            if error:
+                errors.append(error)
+                log(f"[{number}/{len(specs)}] {spec.name} FAILED")
+                continue
+            write_atomically(spec.cache_path(cache_dir), svg)
+            remove_older_versions(spec, cache_dir)
+            log(f"[{number}/{len(specs)}] {spec.name} rendered in {seconds:.2f} s")
+    finally:
+        if pool is not None:
+            pool.shutdown()
     return errors
 
 
@@ -285,8 +303,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache-dir", type=Path, default=Path(".cache/figures"))
     parser.add_argument("--all", action="store_true", help="render every figure, stale or not")
     parser.add_argument("--list", action="store_true", help="list figures and whether they are cached")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="render in this many processes")
     args = parser.parse_args(argv)
 
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")  # one thread per figure process: no oversubscribed cores
     specs = discover(default_src_dir())
     if args.list:
         for spec in specs:
@@ -300,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [by_name[name] for name in args.names] if args.names else specs
     todo = chosen if args.all or args.names else stale(chosen, args.cache_dir)
     print(f"{len(todo)} of {len(specs)} figures to render into {args.cache_dir}", flush=True)
-    errors = render_all(todo, args.cache_dir, log=lambda line: print(line, flush=True))
+    errors = render_all(todo, args.cache_dir, log=lambda line: print(line, flush=True), jobs=args.jobs)
     for report in errors:
         print(report, file=sys.stderr)
     return 1 if errors else 0

@@ -67,7 +67,8 @@ def bias_correction():
     noisy = 1.0 + 0.5 * rng.standard_normal(steps)  # gradients with mean 1
     fig, axes = new_figure(ncols=3, width=12.0, height=3.4)
 
-    for ax, gradients, title in ((axes[0], np.ones(steps), "constant gradient $g_t = 1$"), (axes[1], noisy, "noisy gradient, mean 1")):
+    panels = ((axes[0], np.ones(steps), "constant gradient $g_t = 1$"), (axes[1], noisy, "noisy gradient, mean 1"))
+    for ax, gradients, title in panels:
         m, raw, corrected = 0.0, [], []
         for step, g in enumerate(gradients, start=1):
             m = moving_average(m, g, beta1)
@@ -87,7 +88,9 @@ def bias_correction():
         corrected.append(bias_correct(m, beta1, step) / np.sqrt(bias_correct(v, beta2, step)))
     axes[2].semilogx(long_t, raw, color="C3", label=r"without correction $m_t / \sqrt{v_t}$")
     axes[2].semilogx(long_t, corrected, color="C2", label=r"with correction $\hat m_t / \sqrt{\hat v_t}$")
-    axes[2].set(xlabel="step $t$", ylabel="step size / lr", ylim=(0, 7.5), title="Adam's step, constant gradient $g_t = 1$")
+    axes[2].set(
+        xlabel="step $t$", ylabel="step size / lr", ylim=(0, 7.5), title="Adam's step, constant gradient $g_t = 1$"
+    )
     axes[2].legend(fontsize=8, loc="upper right")
     fig.suptitle(r"Bias correction, $\beta_1 = 0.9$, $\beta_2 = 0.999$", fontsize=10)
     return fig

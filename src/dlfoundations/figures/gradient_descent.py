@@ -21,10 +21,10 @@ PHI0_RANGE, PHI1_RANGE = (-1.6, 2.6), (-0.8, 3.4)
 
 def loss_contour(ax, x=X, y=Y) -> None:
     """Draw the contours of the least-squares loss over (phi0, phi1), and its minimum."""
-    phi0, phi1 = np.meshgrid(np.linspace(*PHI0_RANGE, 161), np.linspace(*PHI1_RANGE, 161))
+    phi0, phi1 = np.meshgrid(np.linspace(*PHI0_RANGE, 81), np.linspace(*PHI1_RANGE, 81))
     loss = least_squares_loss(np.stack([phi0, phi1]), x, y)
-    levels = np.geomspace(loss.min(), loss.max(), 30)  # log-spaced: rings near the minimum too
-    ax.contourf(phi0, phi1, loss, levels=levels, cmap="Blues", alpha=0.8)
+    levels = np.geomspace(loss.min(), loss.max(), 24)  # log-spaced: rings near the minimum too
+    ax.contourf(phi0, phi1, loss, levels=levels, cmap="Blues", alpha=0.8).set_rasterized(True)  # a small file
     ax.contour(phi0, phi1, loss, levels=levels, colors="gray", linewidths=0.4)
     ax.plot(*least_squares_solution(x, y), "*", color="gold", markersize=14, markeredgecolor="black",
             label="least squares")

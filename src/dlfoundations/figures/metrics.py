@@ -63,7 +63,7 @@ def roc_curves():
     right.plot([0, 1], [0, 1], color="gray", linestyle=":", label="random scores: AUC = 0.5")
     left.set(xlabel="score", ylabel="count", title="Two score distributions; predict 1 if score $\\geq t$")
     left.set_ylim(0, 1.4 * left.get_ylim()[1])  # room for the legend above the bars
-    left.legend(fontsize=8, loc="upper left")
+    left.legend(fontsize=8, loc="upper left", frameon=True, framealpha=1.0, edgecolor="white")
     right.set(xlabel="false positive rate", ylabel="true positive rate", aspect="equal",
               title="ROC curves: every threshold at once")
     right.legend(fontsize=8, loc="lower right")
@@ -78,7 +78,8 @@ def accuracy_misleads():
     names = list(always_negative)
     fig, ax = new_figure(width=6.4, height=3.8)
     positions = np.arange(len(names))
-    for offset, (label, report) in zip((-0.2, 0.2), (("always predict 0", always_negative), ("logistic regression", logistic))):
+    reports = (("always predict 0", always_negative), ("logistic regression", logistic))
+    for offset, (label, report) in zip((-0.2, 0.2), reports):
         bars = ax.bar(positions + offset, [report[k] for k in names], width=0.4, label=label)
         ax.bar_label(bars, fmt="%.2f", fontsize=8)
     ax.set_xticks(positions, [name.replace("f1", "F1") for name in names])

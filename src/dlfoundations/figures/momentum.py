@@ -61,7 +61,11 @@ def momentum_loss_curves():
     runs = [
         (r"gradient descent, $\eta = 2/(L+\mu)$", "C3", {"lr": 2 / (L + mu)}),
         (r"momentum 0.9, $\eta = 1/L$", "C0", {"lr": 1 / L, "momentum": 0.9}),
-        (f"heavy ball, tuned ($\\eta$ = {lr_hb:.3f}, momentum {beta_hb:.3f})", "C1", {"lr": lr_hb, "momentum": beta_hb}),
+        (
+            f"heavy ball, tuned ($\\eta$ = {lr_hb:.3f}, momentum {beta_hb:.3f})",
+            "C1",
+            {"lr": lr_hb, "momentum": beta_hb},
+        ),
         (
             f"Nesterov, $\\eta = 1/L$, momentum {(root_kappa - 1) / (root_kappa + 1):.3f}",
             "C2",
@@ -76,8 +80,10 @@ def momentum_loss_curves():
     loss0 = ill_conditioned_loss(np.array(START), KAPPA)
     gd_rate = (L / mu - 1) / (L / mu + 1)
     hb_rate = (root_kappa - 1) / (root_kappa + 1)
-    ax.semilogy(iterations, loss0 * gd_rate ** (2 * iterations), ":", color="C3", label=r"$((\kappa-1)/(\kappa+1))^{2t}$")
-    ax.semilogy(iterations, loss0 * hb_rate ** (2 * iterations), ":", color="C1", label=r"$((\sqrt{\kappa}-1)/(\sqrt{\kappa}+1))^{2t}$")
+    gd_label = r"$((\kappa-1)/(\kappa+1))^{2t}$"
+    hb_label = r"$((\sqrt{\kappa}-1)/(\sqrt{\kappa}+1))^{2t}$"
+    ax.semilogy(iterations, loss0 * gd_rate ** (2 * iterations), ":", color="C3", label=gd_label)
+    ax.semilogy(iterations, loss0 * hb_rate ** (2 * iterations), ":", color="C1", label=hb_label)
     ax.set(
         ylim=(1e-14, 1e3),
         xlabel="iteration $t$",

@@ -1,5 +1,7 @@
 """Figures of chapter 15, PyTorch."""
 
+from contextlib import contextmanager
+
 import numpy as np
 import torch
 from sklearn.datasets import make_moons
@@ -9,9 +11,21 @@ from dlfoundations.figures._style import new_figure
 from dlfoundations.pytorch_basics import TorchMLP, accuracy, fit, side_by_side
 
 
+@contextmanager
+def _one_thread():
+    """Tiny models run fastest on one thread (and a busy CPU makes extra threads spin)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 @figure
 def scratch_vs_torch_losses():
-    scratch_losses, torch_losses, _ = side_by_side(steps=100)
+    with _one_thread():
+        scratch_losses, torch_losses, _ = side_by_side(steps=100)
     steps = np.arange(len(scratch_losses))
     gap = np.abs(np.array(scratch_losses) - np.array(torch_losses))
     fig, (left, right) = new_figure(ncols=2, width=10.0, height=3.8)
@@ -34,7 +48,8 @@ def minibatch_training_curves():
     for batch_size in (200, 50, 10):
         torch.manual_seed(0)
         model = TorchMLP(2, [16, 16, 2])
-        history = fit(model, x, y, epochs=40, batch_size=batch_size, lr=0.1, device=torch.device("cpu"))
+        with _one_thread():
+            history = fit(model, x, y, epochs=40, batch_size=batch_size, lr=0.1, device=torch.device("cpu"))
         ax.plot(np.arange(1, 41), history, label=f"batch {batch_size}: accuracy {accuracy(model, x, y):.0%}")
     ax.set(xlabel="epoch", ylabel="mean training loss", yscale="log",
            title="fit() on 200 moons: smaller batches take more steps per epoch")

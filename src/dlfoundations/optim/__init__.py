@@ -7,3 +7,7 @@
   search (chapter 8); full-batch, stochastic and mini-batch gradient descent (chapter 9).
 - :mod:`dlfoundations.optim.schedules`: learning-rate schedules (chapter 9).
 """
+
+# Chapters 10 and 11: optimizers that match torch.optim.SGD and torch.optim.Adam step for step.
+from dlfoundations.optim.sgd import SGD  # noqa: E402
+from dlfoundations.optim.adam import Adam  # noqa: E402

@@ -1,0 +1,196 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lab: optimization
+#
+# This lab is executed every time the book is built, so what you see below is
+# what the code printed. Download it and run it yourself: it needs only the
+# `dlfoundations` package (and PyTorch for the last check).
+#
+# One small, seeded problem runs through all of Part III: fitting a line
+# $y = \phi_0 + \phi_1 x$ to 40 points by least squares. You will (1) measure how
+# ill-conditioned its loss is, (2) run gradient descent with a fixed step and with a
+# line search, (3) run mini-batch SGD with a learning-rate schedule, (4) race SGD,
+# momentum, Nesterov and Adam on the same budget, (5) sweep the momentum, and
+# (6) check our Adam against `torch.optim.Adam`.
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+
+from dlfoundations.optim.adam import Adam
+from dlfoundations.optim.gradient_descent import (
+    gradient_descent,
+    gradient_descent_line_search,
+    minibatch_gradient_descent,
+)
+from dlfoundations.optim.problems import (
+    least_squares_gradient,
+    least_squares_loss,
+    least_squares_solution,
+    regression_data,
+)
+from dlfoundations.optim.schedules import cosine_annealing
+from dlfoundations.optim.sgd import SGD, heavy_ball_parameters, trajectory
+
+x, y = regression_data(n_examples=40, seed=0)
+best = least_squares_solution(x, y)
+best_loss = float(least_squares_loss(best, x, y))
+start = np.array([-1.0, 2.5])
+print(f"least-squares solution phi = {best.round(4)}, loss {best_loss:.4f}")
+
+
+def loss(phi):
+    return least_squares_loss(phi, x, y)
+
+
+def gradient(phi):
+    return least_squares_gradient(phi, x, y)
+
+
+def gap(phi):
+    """How far the loss is above the best possible loss (clipped at 0 against rounding)."""
+    return np.maximum(loss(phi) - best_loss, 0.0)
+
+
+# %% [markdown]
+# ## 1. How ill-conditioned is the loss?
+#
+# The loss $L(\phi) = \sum_i (\phi_0 + \phi_1 x_i - y_i)^2$ is a quadratic with Hessian
+# $2 A^\top A$, where $A$ has rows $(1, x_i)$. Its eigenvalues are the curvatures
+# $\mu \le L$; gradient descent must use a learning rate below $2/L$.
+
+# %%
+A = np.column_stack([np.ones_like(x), x])
+mu, L = np.linalg.eigvalsh(2 * A.T @ A)
+print(f"curvatures mu = {mu:.2f}, L = {L:.2f}, condition number kappa = {L / mu:.1f}")
+print(f"gradient descent is stable for learning rates below 2/L = {2 / L:.4f}")
+
+# %% [markdown]
+# ## 2. Gradient descent: fixed step against line search
+#
+# The fixed step uses $\eta = 1/L$; the line search picks the best step along the
+# negative gradient at every iteration (chapter 8).
+
+# %%
+steps = 100
+fixed = gradient_descent(gradient, start, learning_rate=1 / L, n_steps=steps)
+searched = gradient_descent_line_search(loss, gradient, start, n_steps=steps)
+print(f"fixed step,  {len(fixed) - 1:3d} steps: loss - best = {gap(fixed[-1]):.2e}")
+print(f"line search, {len(searched) - 1:3d} steps: loss - best = {gap(searched[-1]):.2e}")
+
+# %% [markdown]
+# ## 3. Mini-batch SGD with a cosine schedule
+#
+# Batches of 4 examples, 20 epochs (200 steps), learning rate annealed from 0.01
+# towards 0 (chapter 9). The noise of the batches keeps the loss from settling
+# until the learning rate has decayed.
+
+# %%
+run = minibatch_gradient_descent(
+    least_squares_gradient,
+    start,
+    x,
+    y,
+    batch_size=4,
+    n_epochs=20,
+    learning_rate=lambda epoch: cosine_annealing(epoch, initial_lr=0.01, t_max=20),
+    seed=0,
+)
+print(f"mini-batch SGD after {len(run.path) - 1} steps: loss - best = {gap(run.path[-1]):.2e}")
+
+# %% [markdown]
+# ## 4. The race: 100 steps each
+#
+# Our optimizers from chapters 10 and 11 (each implemented step for step like
+# `torch.optim`). Momentum is tuned with Polyak's formula for the curvatures of
+# part 1; Adam uses its default betas and a learning rate of 0.1.
+
+# %%
+lr_hb, beta_hb = heavy_ball_parameters(mu, L)
+racers = {
+    "SGD, lr = 1/L": (SGD, {"lr": 1 / L}),
+    "momentum 0.9, lr = 1/L": (SGD, {"lr": 1 / L, "momentum": 0.9}),
+    "heavy ball, tuned": (SGD, {"lr": lr_hb, "momentum": beta_hb}),
+    "Nesterov 0.9, lr = 1/L": (SGD, {"lr": 1 / L, "momentum": 0.9, "nesterov": True}),
+    "Adam, lr = 0.1": (Adam, {"lr": 0.1}),
+}
+paths = {
+    name: trajectory(optimizer, gradient, start, steps, **options) for name, (optimizer, options) in racers.items()
+}
+for name, path in paths.items():
+    print(f"{name:24s} loss - best = {gap(path[-1]):.2e}")
+
+# %% [markdown]
+# Tuned momentum wins by orders of magnitude. Adam, with a fixed learning rate, does
+# not settle tightly: its steps stay near the learning rate in size until the averaged
+# gradient cancels out. On a small, well-scaled quadratic its per-parameter scaling
+# has little to offer; its strengths are gradients of very different scales and noise.
+
+# %%
+fig, (ax_loss, ax_path) = plt.subplots(1, 2, figsize=(11, 4))
+for name, path in paths.items():
+    ax_loss.semilogy(gap(path.T) + 1e-16, label=name)
+ax_loss.semilogy(gap(run.path.T)[: steps + 1] + 1e-16, "k:", label="mini-batch SGD, batch 4 (part 3)")
+ax_loss.set(xlabel="step", ylabel="loss - best loss", title="Convergence", ylim=(1e-14, None))
+ax_loss.legend(fontsize=8)
+
+p0, p1 = np.meshgrid(np.linspace(-1.5, 2.0, 200), np.linspace(-0.5, 3.0, 200))
+ax_path.contour(p0, p1, loss(np.stack([p0, p1])), levels=np.geomspace(best_loss, 400, 15), cmap="Blues_r")
+for name, path in paths.items():
+    ax_path.plot(path[:, 0], path[:, 1], ".-", markersize=3, linewidth=1, label=name)
+ax_path.plot(*best, "k*", markersize=12)
+ax_path.set(xlabel=r"intercept $\phi_0$", ylabel=r"slope $\phi_1$", title="Paths on the loss surface")
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## 5. Exercise: sweep the momentum
+#
+# With the learning rate fixed at $1/L$, how does the loss after 40 steps depend on
+# the momentum $\beta$? Too little and the flat direction crawls; too much and the
+# ball keeps swinging. Compare the best $\beta$ with Polyak's tuned value (which also
+# changes the learning rate).
+
+# %%
+betas = np.linspace(0.0, 0.98, 50)
+final = [gap(trajectory(SGD, gradient, start, 40, lr=1 / L, momentum=b)[-1]) for b in betas]
+print(f"best momentum at lr = 1/L: {betas[np.argmin(final)]:.2f}; Polyak's tuned momentum: {beta_hb:.2f}")
+
+fig, ax = plt.subplots(figsize=(6, 3.5))
+ax.semilogy(betas, np.array(final) + 1e-16)
+ax.set(xlabel=r"momentum $\beta$", ylabel="loss - best after 40 steps", title="Momentum sweep, lr = 1/L")
+plt.show()
+
+# %% [markdown]
+# ## 6. Check: our Adam against PyTorch's
+#
+# Feed both the same loss (PyTorch computes its own gradient by autograd) and compare
+# the parameters after every step.
+
+# %%
+import torch
+
+phi = start.copy()
+phi_torch = torch.tensor(start, requires_grad=True)
+ours = Adam([phi], lr=0.1, amsgrad=True)
+theirs = torch.optim.Adam([phi_torch], lr=0.1, amsgrad=True)
+x_t, y_t = torch.from_numpy(x), torch.from_numpy(y)
+worst = 0.0
+for _ in range(steps):
+    ours.step([gradient(phi)])
+    theirs.zero_grad()
+    ((phi_torch[0] + phi_torch[1] * x_t - y_t) ** 2).sum().backward()
+    theirs.step()
+    worst = max(worst, float(np.max(np.abs(phi - phi_torch.detach().numpy()))))
+print(f"largest difference over {steps} steps: {worst:.1e}")

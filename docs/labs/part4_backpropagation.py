@@ -1,0 +1,110 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lab: backpropagation
+#
+# This lab is executed every time the book is built, so what you see below is
+# what the code printed. Download it and run it yourself: it needs only the
+# `dlfoundations` package.
+#
+# You will (1) build an expression with the scalar engine, differentiate it and
+# check every gradient against PyTorch, (2) look at its computation graph, and
+# (3) train a small classifier with the tensor engine.
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+from dlfoundations.autodiff.graph import draw_graph
+from dlfoundations.autodiff.scalar import Value
+from dlfoundations.autodiff.tensor import MLP, cross_entropy, sgd_step
+
+# %% [markdown]
+# ## 1. An expression, its gradients, and PyTorch's
+#
+# $f(a, b, c) = \log\bigl(1 + e^{ab}\bigr) \cdot \tanh(c) - \dfrac{a}{b^2 + 1}$.
+# The function `f` below is written once and runs on both engines, because
+# `Value` and `torch.Tensor` support the same operators. Change it and re-run.
+
+
+# %%
+def f(a, b, c):
+    return (1 + (a * b).exp()).log() * c.tanh() - a / (b**2 + 1)
+
+
+inputs = {"a": 0.8, "b": -1.3, "c": 0.4}
+values = {name: Value(x, label=name) for name, x in inputs.items()}
+out = f(**values)
+out.label = "f"
+out.backward()
+
+tensors = {name: torch.tensor(x, dtype=torch.float64, requires_grad=True) for name, x in inputs.items()}
+f(**tensors).backward()
+
+for name in inputs:
+    print(f"df/d{name}: ours {values[name].grad:+.15f}   torch {tensors[name].grad.item():+.15f}")
+
+# %% [markdown]
+# ## 2. The computation graph
+#
+# Every box is a `Value` (its data and, after `backward()`, its gradient); every
+# orange circle is an operation. Find the path from `a` to `f`: the gradient of
+# `a` is the sum over the two paths that leave it.
+
+# %%
+fig, ax = plt.subplots(figsize=(12, 4))
+draw_graph(out, ax)
+plt.show()
+
+# %% [markdown]
+# ## 3. Training with the tensor engine
+#
+# Three Gaussian blobs in the plane, a network MLP(2, [16, 3]) with a softmax
+# output, cross-entropy loss, and full-batch gradient descent. Everything below,
+# backward pass included, runs on the tensor engine of chapter 14.
+
+# %%
+rng = np.random.default_rng(0)
+centres = np.array([[0.0, 2.0], [-2.0, -1.0], [2.0, -1.0]])
+labels = np.repeat(np.arange(3), 50)
+points = centres[labels] + rng.normal(scale=0.8, size=(150, 2))
+
+model = MLP(2, [16, 3], seed=0)
+losses = []
+for step in range(200):
+    loss = cross_entropy(model(points), labels)
+    loss.backward()
+    sgd_step(model.parameters(), lr=0.5)
+    losses.append(loss.item())
+
+predictions = model(points).data.argmax(axis=1)
+print(f"loss {losses[0]:.3f} -> {losses[-1]:.3f}, training accuracy {np.mean(predictions == labels):.0%}")
+
+# %%
+xs, ys = np.meshgrid(np.linspace(-4, 4, 200), np.linspace(-3.5, 4.5, 200))
+regions = model(np.column_stack([xs.ravel(), ys.ravel()])).data.argmax(axis=1).reshape(xs.shape)
+fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+left.contourf(xs, ys, regions, levels=[-0.5, 0.5, 1.5, 2.5], colors=["#c6dbef", "#fdd0a2", "#c7e9c0"])
+left.scatter(*points.T, c=labels, cmap="tab10", vmax=9, s=15)
+left.set(title="Decision regions", xlabel="$x_1$", ylabel="$x_2$")
+right.plot(losses)
+right.set(title="Training loss", xlabel="step", ylabel="cross-entropy", yscale="log")
+plt.show()
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. Add a `sigmoid` method to `Value` (derivative $\sigma(1 - \sigma)$) and check it against `torch.sigmoid`.
+# 2. Build `y = x` followed by 50,000 additions of `1.0` and call `backward()`: how long does it take?
+# 3. Train the blobs model with batches of 10 points instead of the full batch: how many steps does it need?

@@ -1,0 +1,473 @@
+"""The built site as a reader meets it: every page in headless Chromium, offline.
+
+Pages are discovered when the tests run (from ``docs/``, cross-checked against the
+build), so a chapter added later is covered without touching this file. Screenshots of
+every page, desktop and mobile, go to ``screenshots/`` (ignored by git).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from browser_support import (
+    DESKTOP,
+    MOBILE,
+    Probe,
+    copy_site,
+    fresh_context,
+    horizontal_overflow,
+    instant_navigate,
+    measure_load,
+    page_problems,
+    page_urls,
+    screenshot_dir,
+    slug,
+    wait_for_math,
+)
+from browser_support import SiteServer
+
+pytestmark = [pytest.mark.browser, pytest.mark.site]
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+COLD_BUDGET = 1_500_000  # bytes on the wire, cold cache
+WARM_BUDGET = 300_000  # bytes on the wire, the site's shared assets already cached
+
+
+def docs_pages() -> list[str]:
+    """The URL of every page the build makes from ``docs/`` (Markdown pages and labs)."""
+    urls = []
+    for path in sorted(DOCS.rglob("*.md")):
+        relative = path.relative_to(DOCS).with_suffix("")
+        if relative.name in ("index", "README"):
+            urls.append("" if relative.parent == Path(".") else relative.parent.as_posix() + "/")
+        else:
+            urls.append(relative.as_posix() + "/")
+    urls += [f"labs/{path.stem}/" for path in sorted((DOCS / "labs").glob("*.py"))]
+    return sorted(urls)
+
+
+PAGES = docs_pages()
+
+
+def html_of(site: Path, url: str) -> str:
+    return (site / url / "index.html").read_text(encoding="utf-8")
+
+
+def load(page, url: str) -> None:
+    page.goto(url, wait_until="load")
+    wait_for_math(page)
+
+
+def describe(url: str, problems: list[str]) -> str:
+    return f"/{url}:\n  " + "\n  ".join(problems)
+
+
+def test_every_built_page_is_tested(built_site):
+    assert page_urls(built_site) == PAGES, "pages built and pages under test differ"
+    for known in ("", "foundations/functions/", "foundations/derivatives/", "labs/part1_foundations/"):
+        assert known in PAGES
+
+
+class Tab:
+    """One browser tab kept for the whole session, so a page's test costs one page load."""
+
+    def __init__(self, chromium, base: str, viewport: dict, **options):
+        self.context = fresh_context(chromium, viewport, **options)
+        self.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base.rstrip("/"))
+        self.page = self.context.new_page()
+        self.probe = Probe(base).attach(self.page)
+        self.base = base
+        self.loaded = False
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture(scope="module")
+def desktop_tab(chromium, site_server):
+    tab = Tab(chromium, site_server.base, DESKTOP)
+    yield tab
+    tab.close()
+
+
+@pytest.fixture(scope="module")
+def mobile_tab(chromium, site_server):
+    tab = Tab(chromium, site_server.base, MOBILE, is_mobile=True, has_touch=True)
+    yield tab
+    tab.close()
+
+
+@pytest.fixture(scope="module")
+def instant_tab(chromium, site_server):
+    tab = Tab(chromium, site_server.base, DESKTOP)
+    yield tab
+    tab.close()
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_page_in_desktop_browser(desktop_tab, built_site, url):
+    """No console error, failed request or other host; all math and figures; copy buttons exact."""
+    tab = desktop_tab
+    tab.probe.clear()
+    load(tab.page, tab.base + url)
+    problems = page_problems(tab.page, tab.probe, html_of(built_site, url))
+    tab.page.screenshot(path=screenshot_dir(ROOT) / "desktop" / f"{slug(url)}.png", full_page=True)
+    for copied, code in copy_every_snippet(tab.page):
+        if not copied.strip() or copied.rstrip("\n") != code.rstrip("\n"):
+            problems.append(f"copy button copied {copied[:80]!r}, the block shows {code[:80]!r}")
+    assert not problems, describe(url, problems)
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_page_on_mobile(mobile_tab, built_site, url):
+    """A 375 px wide phone: no horizontal scrolling, and the same checks as on a desktop."""
+    tab = mobile_tab
+    tab.probe.clear()
+    load(tab.page, tab.base + url)
+    problems = page_problems(tab.page, tab.probe, html_of(built_site, url))
+    overflow = horizontal_overflow(tab.page)
+    if overflow > 1:
+        problems.append(f"wider than a {MOBILE['width']} px screen by {overflow} px")
+    tab.page.screenshot(path=screenshot_dir(ROOT) / "mobile" / f"{slug(url)}.png", full_page=True)
+    assert not problems, describe(url, problems)
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_math_after_instant_navigation(instant_tab, built_site, url):
+    """Reach the page by a click (Material's instant navigation): math still renders."""
+    tab = instant_tab
+    if not tab.loaded or tab.page.url == tab.base + url:
+        load(tab.page, tab.base + (PAGES[1] if url == PAGES[0] else PAGES[0]))
+        tab.loaded = True
+    tab.probe.clear()
+    assert instant_navigate(tab.page, tab.base + url), "the click reloaded the page instead"
+    problems = page_problems(tab.page, tab.probe, html_of(built_site, url))
+    assert not problems, describe(url, problems)
+
+
+# --- search ----------------------------------------------------------------------------
+
+SEARCHES = [
+    # (query, a page that must be among the results when it exists, required)
+    ("ReLU", "foundations/functions/", True),
+    ("central difference", "foundations/derivatives/", True),
+    ("chain rule", "foundations/derivatives/", True),
+    ("sigmoid", "foundations/functions/", True),
+    ("backpropagation", None, False),
+    ("softmax", None, False),
+    ("cross-entropy", None, False),
+    ("perceptron", None, False),
+    ("momentum", None, False),
+    ("Adam", None, False),
+]
+
+
+def pages_with_heading(site: Path, query: str) -> set[str]:
+    """The pages with a heading (h1 to h3 of the article) that contains every word of ``query``."""
+    from bs4 import BeautifulSoup
+
+    words = query.lower().split()
+    found = set()
+    for url in page_urls(site):
+        soup = BeautifulSoup(html_of(site, url), "html.parser")
+        article = soup.select_one("article.md-content__inner")
+        for heading in article.select("h1, h2, h3") if article else []:
+            text = heading.get_text(" ").lower()
+            if all(word in text for word in words):
+                found.add(url)
+    return found
+
+
+def search(page, base: str, query: str) -> list[str]:
+    """Type ``query`` into Material's search box; the pages of the results, best first."""
+    load(page, base)
+    page.locator("input.md-search__input").click()
+    page.keyboard.type(query, delay=20)
+    page.wait_for_selector(".md-search-result__item", timeout=15000)
+    page.wait_for_timeout(300)  # results arrive as the index answers each keystroke
+    hrefs = page.eval_on_selector_all(".md-search-result__item > a:first-child", "links => links.map(a => a.href)")
+    pages = []
+    for href in hrefs:
+        path = urlsplit(href).path.removeprefix(urlsplit(base).path)
+        if path not in pages:
+            pages.append(path)
+    return pages
+
+
+@pytest.mark.parametrize(("query", "known_page", "required"), SEARCHES, ids=[s[0] for s in SEARCHES])
+def test_search_finds_the_right_page(chromium, site_server, built_site, query, known_page, required):
+    expected = pages_with_heading(built_site, query)
+    if not expected:
+        if required:
+            pytest.fail(f"no page has a heading about {query!r}")
+        pytest.skip(f"no chapter about {query!r} yet")
+    context = fresh_context(chromium, DESKTOP)
+    page = context.new_page()
+    probe = Probe(site_server.base).attach(page)
+    results = search(page, site_server.base, query)
+    context.close()
+    assert results, f"search for {query!r} found nothing"
+    assert results[0] in expected, f"search for {query!r}: first result /{results[0]}, expected one of {sorted(expected)}"
+    if known_page:
+        assert known_page in results, f"search for {query!r} misses /{known_page}: {results}"
+    assert not probe.problems(), probe.problems()
+
+
+# --- copy buttons ------------------------------------------------------------------------
+
+
+def copy_every_snippet(page) -> list[tuple[str, str]]:
+    """Click every copy button of the page: (what reached the clipboard, the code block's text)."""
+    pairs = []
+    # Material's buttons on Markdown code blocks; mkdocs-jupyter's <clipboard-copy> on notebook cells
+    buttons = page.locator("button[data-clipboard-target], clipboard-copy[for]")
+    for index in range(buttons.count()):
+        button = buttons.nth(index)
+        code = button.evaluate(
+            """(button) => {
+                const target = button.getAttribute("data-clipboard-target");
+                if (target) return document.querySelector(target).textContent;
+                const cell = button.closest(".jp-Cell");
+                return cell.querySelector(".highlight-ipynb pre, .highlight pre").textContent;
+            }"""
+        )
+        page.evaluate("navigator.clipboard.writeText('nothing copied')")
+        button.scroll_into_view_if_needed()
+        button.click()
+        page.wait_for_function("async () => (await navigator.clipboard.readText()) !== 'nothing copied'", timeout=5000)
+        pairs.append((page.evaluate("navigator.clipboard.readText()"), code))
+    return pairs
+
+
+def test_every_code_block_has_a_copy_button(desktop_tab):
+    load(desktop_tab.page, desktop_tab.base + "labs/part1_foundations/")
+    notebook = len(copy_every_snippet(desktop_tab.page))
+    load(desktop_tab.page, desktop_tab.base + "foundations/derivatives/")
+    markdown = desktop_tab.page.locator("button[data-clipboard-target]").count()
+    assert notebook >= 3 and markdown == desktop_tab.page.locator("article pre > code").count() >= 5
+
+
+SNIPPET_LINE = re.compile(r'^(\s*)--8<-- "([^":]+)(?::([\w-]+))?"\s*$')
+
+
+def snippet_section(path: Path, section: str | None) -> list[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if section is None:
+        return lines
+    start = next(i for i, line in enumerate(lines) if line.strip() == f"# --8<-- [start:{section}]")
+    end = next(i for i, line in enumerate(lines) if line.strip() == f"# --8<-- [end:{section}]")
+    return textwrap.dedent("\n".join(lines[start + 1 : end])).splitlines()
+
+
+def python_fences(markdown: str) -> list[str]:
+    """The python code blocks of a Markdown page, snippets expanded from ``src/``."""
+    blocks, current = [], None
+    for line in markdown.splitlines():
+        stripped = line.strip()
+        if current is None and stripped.startswith("```python"):
+            current = []
+        elif current is not None and stripped.startswith("```"):
+            blocks.append("\n".join(current))
+            current = None
+        elif current is not None:
+            match = SNIPPET_LINE.match(line)
+            current += snippet_section(ROOT / match[2], match[3]) if match else [line]
+    return blocks
+
+
+@pytest.mark.parametrize("chapter", ["foundations/functions", "foundations/derivatives"])
+def test_copied_snippets_are_the_package_source(desktop_tab, chapter):
+    """What a reader copies is, byte for byte, the section of ``src/`` the page embeds."""
+    expected = python_fences((DOCS / f"{chapter}.md").read_text(encoding="utf-8"))
+    load(desktop_tab.page, desktop_tab.base + chapter + "/")
+    copied = [text for text, _ in copy_every_snippet(desktop_tab.page)]
+    python_copied = copied[: len(expected)] if len(copied) >= len(expected) else copied
+    assert len(expected) >= 2 and len(copied) >= len(expected)
+    assert [text.rstrip("\n") for text in python_copied] == [text.rstrip("\n") for text in expected]
+
+
+# --- light and dark ----------------------------------------------------------------------
+
+
+def scheme(page) -> str:
+    return page.evaluate("document.body.getAttribute('data-md-color-scheme')")
+
+
+def toggle_scheme(page) -> None:
+    page.locator("form[data-md-component=palette] label:visible").first.click()
+
+
+def test_dark_mode_toggle_switches_and_persists(chromium, site_server):
+    base = site_server.base
+    context = fresh_context(chromium, DESKTOP)
+    page = context.new_page()
+    probe = Probe(base).attach(page)
+    load(page, base + "foundations/derivatives/")
+    assert scheme(page) == "default"
+    light_background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    toggle_scheme(page)
+    page.wait_for_function("document.body.getAttribute('data-md-color-scheme') === 'slate'")
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") != light_background
+    page.screenshot(path=screenshot_dir(ROOT) / "dark" / "foundations__derivatives.png", full_page=True)
+
+    instant_navigate(page, base + "labs/part1_foundations/")
+    wait_for_math(page)
+    assert scheme(page) == "slate", "dark mode lost after instant navigation"
+    page.screenshot(path=screenshot_dir(ROOT) / "dark" / "labs__part1_foundations.png", full_page=True)
+
+    load(page, base + "foundations/functions/")
+    assert scheme(page) == "slate", "dark mode lost after a full page load"
+    toggle_scheme(page)
+    page.wait_for_function("document.body.getAttribute('data-md-color-scheme') === 'default'")
+    load(page, base)
+    assert scheme(page) == "default", "light mode not kept"
+    context.close()
+    assert not probe.problems(), probe.problems()
+
+
+# --- page weight -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def warm_context(chromium, site_server):
+    """A reader who has opened the home page: the site's shared assets are in the cache."""
+    context = fresh_context(chromium, DESKTOP)
+    measure_load(context, site_server.base)
+    yield context
+    context.close()
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_page_weight_budget(chromium, site_server, warm_context, url):
+    """At most 1.5 MB on the wire with a cold cache, 300 KB once the site's assets are cached."""
+    cold_context = fresh_context(chromium, DESKTOP)
+    cold = measure_load(cold_context, site_server.base + url)
+    cold_context.close()
+    warm = measure_load(warm_context, site_server.base + url)
+    assert cold.bytes <= COLD_BUDGET, f"/{url}: {cold.bytes} bytes cold ({cold.by_type})"
+    assert warm.bytes <= WARM_BUDGET, f"/{url}: {warm.bytes} bytes warm ({warm.by_type})"
+
+
+# --- the checks catch what they are meant to catch ---------------------------------------
+
+CDN = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"
+FAULTS = {
+    # name: (page, how to break its HTML, what the checks must report)
+    "cdn-script": (
+        "foundations/derivatives/",
+        lambda html: html.replace("</head>", f'<script src="{CDN}"></script></head>', 1),
+        ["request to another host: " + CDN, "failed request: " + CDN],
+    ),
+    "script-loaded-by-script": (
+        "labs/part1_foundations/",
+        lambda html: html.replace(
+            "</body>",
+            "<script>const s = document.createElement('link'); s.rel = 'stylesheet';"
+            " s.href = 'https://fonts.googleapis.com/css?family=Roboto'; document.head.appendChild(s);</script></body>",
+            1,
+        ),
+        ["request to another host: https://fonts.googleapis.com/css?family=Roboto"],
+    ),
+    "bad-macro-in-markdown": (
+        "foundations/functions/",
+        lambda html: re.sub(r'(<span class="arithmatex">)\\\(.*?\\\)', r"\1\\(\\badmacro{x}\\)", html, count=1),
+        ["KaTeX error", "badmacro"],
+    ),
+    "bad-macro-in-notebook": (
+        "labs/part1_foundations/",
+        lambda html: html.replace("$x = 0$", "$\\badmacro{0}$", 1),
+        ["KaTeX error", "badmacro"],
+    ),
+    "math-script-missing": (
+        "",
+        lambda html: re.sub(r'<script src="[^"]*javascripts/katex\.js"></script>', "", html),
+        ["math not rendered", "raw math delimiters"],
+    ),
+    "missing-figure": (
+        "foundations/derivatives/",
+        lambda html: re.sub(r'src="(\.\./\.\./figures/[^"]+)\.svg"', r'src="\1-gone.svg"', html, count=1),
+        ["image did not load", "HTTP 404"],
+    ),
+    "figure-without-alt": (
+        "foundations/functions/",
+        lambda html: re.sub(r'<img alt="[^"]*" src="(\.\./\.\./figures/)', r'<img alt="" src="\1', html, count=1),
+        ["image without alt text"],
+    ),
+    "console-error": (
+        "",
+        lambda html: html.replace("</body>", "<script>console.error('planted fault')</script></body>", 1),
+        ["console error: planted fault"],
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def broken_site(built_site, tmp_path_factory):
+    """One copy of the built site per fault in FAULTS (hard links, the broken page rewritten)."""
+    root = tmp_path_factory.mktemp("broken")
+    for name, (url, breaks, _) in FAULTS.items():
+        site = copy_site(built_site, root / name)
+        page = site / url / "index.html"
+        html = page.read_text(encoding="utf-8")
+        broken = breaks(html)
+        assert broken != html, f"fault {name} was not planted"
+        page.unlink()  # a hard link to the real build: replace it, never write through it
+        page.write_text(broken, encoding="utf-8")
+    with SiteServer(root) as server:
+        yield root, server
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_page_checks_catch_a_planted_fault(chromium, broken_site, fault):
+    root, server = broken_site
+    url, _, expected = FAULTS[fault]
+    context = fresh_context(chromium, DESKTOP)
+    page = context.new_page()
+    probe = Probe(server.base).attach(page)
+    load(page, f"{server.base}{fault}/site/{url}")
+    report = "\n".join(page_problems(page, probe, html_of(root / fault / "site", url)))
+    context.close()
+    for needle in expected:
+        assert needle in report, f"{fault}: {needle!r} not reported in:\n{report}"
+
+
+def test_instant_navigation_check_catches_a_bad_macro(chromium, broken_site):
+    root, server = broken_site
+    base = f"{server.base}bad-macro-in-markdown/site/"
+    url = "foundations/functions/"
+    context = fresh_context(chromium, DESKTOP)
+    page = context.new_page()
+    probe = Probe(server.base).attach(page)
+    load(page, base)
+    assert instant_navigate(page, base + url)
+    report = "\n".join(page_problems(page, probe, html_of(root / "bad-macro-in-markdown" / "site", url)))
+    context.close()
+    assert "KaTeX error" in report and "badmacro" in report, report
+
+
+def test_mobile_check_catches_a_page_too_wide(chromium, site_server):
+    context = fresh_context(chromium, MOBILE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    load(page, site_server.base + "foundations/derivatives/")
+    assert horizontal_overflow(page) <= 1
+    page.evaluate("document.querySelector('article').insertAdjacentHTML('beforeend', '<div style=\"width: 900px\">wide</div>')")
+    assert horizontal_overflow(page) > 100
+    context.close()
+
+
+def test_budget_check_counts_the_bytes(chromium, site_server, built_site):
+    """The byte count is the real transfer: at least the HTML and the KaTeX fonts the page uses."""
+    context = fresh_context(chromium, DESKTOP)
+    cold = measure_load(context, site_server.base + "foundations/derivatives/")
+    warm_again = measure_load(context, site_server.base + "foundations/derivatives/")
+    context.close()
+    html_bytes = (built_site / "foundations/derivatives/index.html").stat().st_size
+    assert cold.bytes > html_bytes and cold.by_type.get("Font", 0) > 10_000
+    assert cold.requests >= 10 and warm_again.bytes < cold.bytes / 2
+    assert cold.math_ms > 0
