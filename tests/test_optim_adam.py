@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from dlfoundations.optim.adam import Adam, adam_update, bias_correct, moving_average
@@ -43,6 +43,9 @@ def adam_hyperparameters(betas):
     n_out=st.integers(1, 3),
 )
 def test_adam_matches_torch_step_for_step(hyperparameters, seed, n_in, n_out):
+    # Near the optimum some settings make Adam's path chaotic: torch against itself, started 1e-15 away,
+    # drifts apart by more than the tolerance. No implementation can match such a path; skip those draws.
+    assume(torch_self_sensitivity(seed, n_in, n_out, hyperparameters) < 1e-8)
     worst, ours, theirs, torch_params = run_both(Adam, torch.optim.Adam, seed, n_in, n_out, **hyperparameters)
     assert worst < 1e-6
     for i, tp in enumerate(torch_params):  # the moment estimates agree too
@@ -52,6 +55,23 @@ def test_adam_matches_torch_step_for_step(hyperparameters, seed, n_in, n_out):
         np.testing.assert_allclose(ours.v[i], state["exp_avg_sq"].numpy(), atol=1e-6, rtol=1e-9)
         if hyperparameters["amsgrad"]:
             np.testing.assert_allclose(ours.v_max[i], state["max_exp_avg_sq"].numpy(), atol=1e-6, rtol=1e-9)
+
+
+def torch_self_sensitivity(seed, n_in, n_out, hyperparameters, steps=100, nudge=1e-15) -> float:
+    """Largest gap over ``steps`` between torch's Adam path and the same path started ``nudge`` away."""
+    params, _, torch_loss = least_squares_problem(seed, n_in, n_out)
+    paths = []
+    for offset in (0.0, nudge):
+        torch_params = [torch.tensor(p + offset, requires_grad=True) for p in params]
+        optimizer = torch.optim.Adam(torch_params, **hyperparameters)
+        path = []
+        for _ in range(steps):
+            optimizer.zero_grad()
+            torch_loss(*torch_params).backward()
+            optimizer.step()
+            path.append(np.concatenate([tp.detach().numpy().ravel() for tp in torch_params]))
+        paths.append(np.array(path))
+    return float(np.max(np.abs(paths[0] - paths[1])))
 
 
 @settings(max_examples=40, deadline=None)

@@ -6,8 +6,6 @@ small circle between the boxes of its inputs and the box of its result.
 """
 
 # --8<-- [start:imports]
-from __future__ import annotations
-
 from matplotlib.axes import Axes
 
 from dlfoundations.autodiff.scalar import Value, topological_order

@@ -7,8 +7,6 @@ topological order and applies the chain rule once per edge.
 """
 
 # --8<-- [start:imports]
-from __future__ import annotations
-
 import math
 import random
 from numbers import Integral, Real
@@ -51,32 +49,32 @@ class Value:
     # --8<-- [end:value]
 
     # --8<-- [start:arithmetic]
-    def __add__(self, other) -> Value:
+    def __add__(self, other) -> "Value":
         """a + b; the local derivatives are 1 and 1."""
         other = _as_value(other)
         return Value(self.data + other.data, (self, other), (1.0, 1.0), "+")
 
-    def __mul__(self, other) -> Value:
+    def __mul__(self, other) -> "Value":
         """a * b; d(ab)/da = b and d(ab)/db = a."""
         other = _as_value(other)
         return Value(self.data * other.data, (self, other), (other.data, self.data), "*")
 
-    def __sub__(self, other) -> Value:
+    def __sub__(self, other) -> "Value":
         """a - b; the local derivatives are 1 and -1."""
         other = _as_value(other)
         return Value(self.data - other.data, (self, other), (1.0, -1.0), "-")
 
-    def __truediv__(self, other) -> Value:
+    def __truediv__(self, other) -> "Value":
         """a / b; d(a/b)/da = 1/b and d(a/b)/db = -a/b^2."""
         other = _as_value(other)
         a, b = self.data, other.data
         return Value(a / b, (self, other), (1.0 / b, -a / b**2), "/")
 
-    def __neg__(self) -> Value:
+    def __neg__(self) -> "Value":
         """-a; the local derivative is -1."""
         return Value(-self.data, (self,), (-1.0,), "neg")
 
-    def __pow__(self, exponent: float) -> Value:
+    def __pow__(self, exponent: float) -> "Value":
         """a ** n for a constant number n; d(a^n)/da = n a^(n-1)."""
         n = _as_number(exponent, "exponent")
         a = self.data
@@ -88,38 +86,38 @@ class Value:
         return Value(a**n, (self,), (local,), f"**{n:g}")
 
     # Python calls these when the left operand is a plain number: 2 + a, 2 * a, 2 - a, 2 / a.
-    def __radd__(self, other) -> Value:
+    def __radd__(self, other) -> "Value":
         return self + other
 
-    def __rmul__(self, other) -> Value:
+    def __rmul__(self, other) -> "Value":
         return self * other
 
-    def __rsub__(self, other) -> Value:
+    def __rsub__(self, other) -> "Value":
         return _as_value(other) - self
 
-    def __rtruediv__(self, other) -> Value:
+    def __rtruediv__(self, other) -> "Value":
         return _as_value(other) / self
 
     # --8<-- [end:arithmetic]
 
     # --8<-- [start:functions]
-    def exp(self) -> Value:
+    def exp(self) -> "Value":
         """e^a; its derivative is e^a itself."""
         out = math.exp(self.data)
         return Value(out, (self,), (out,), "exp")
 
-    def log(self) -> Value:
+    def log(self) -> "Value":
         """ln a for a > 0; its derivative is 1/a."""
         if self.data <= 0:
             raise ValueError(f"log needs a positive input, got {self.data}")
         return Value(math.log(self.data), (self,), (1.0 / self.data,), "log")
 
-    def tanh(self) -> Value:
+    def tanh(self) -> "Value":
         """tanh a; its derivative is 1 - tanh^2 a."""
         t = math.tanh(self.data)
         return Value(t, (self,), (1.0 - t**2,), "tanh")
 
-    def relu(self) -> Value:
+    def relu(self) -> "Value":
         """max(a, 0); its derivative is 1 for a > 0 and 0 otherwise (0 at the kink, as in PyTorch)."""
         return Value(max(self.data, 0.0), (self,), (1.0 if self.data > 0 else 0.0,), "relu")
 

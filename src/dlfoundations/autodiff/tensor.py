@@ -8,8 +8,6 @@ a Jacobian matrix.
 """
 
 # --8<-- [start:imports]
-from __future__ import annotations
-
 from collections.abc import Callable
 
 import numpy as np
@@ -84,7 +82,7 @@ class Tensor:
     # --8<-- [end:tensor]
 
     # --8<-- [start:elementwise]
-    def __add__(self, other) -> Tensor:
+    def __add__(self, other) -> "Tensor":
         other = as_tensor(other)
         return Tensor.from_op(
             self.data + other.data,
@@ -93,7 +91,7 @@ class Tensor:
             "+",
         )
 
-    def __sub__(self, other) -> Tensor:
+    def __sub__(self, other) -> "Tensor":
         other = as_tensor(other)
         return Tensor.from_op(
             self.data - other.data,
@@ -102,7 +100,7 @@ class Tensor:
             "-",
         )
 
-    def __mul__(self, other) -> Tensor:
+    def __mul__(self, other) -> "Tensor":
         other = as_tensor(other)
         a, b = self.data, other.data
         return Tensor.from_op(
@@ -112,7 +110,7 @@ class Tensor:
             "*",
         )
 
-    def __truediv__(self, other) -> Tensor:
+    def __truediv__(self, other) -> "Tensor":
         other = as_tensor(other)
         a, b = self.data, other.data
         return Tensor.from_op(
@@ -122,31 +120,31 @@ class Tensor:
             "/",
         )
 
-    def __neg__(self) -> Tensor:
+    def __neg__(self) -> "Tensor":
         return Tensor.from_op(-self.data, (self,), (lambda g: -g,), "neg")
 
-    def __pow__(self, exponent: float) -> Tensor:
+    def __pow__(self, exponent: float) -> "Tensor":
         """Elementwise x ** n for a constant number n; the VJP is g * n x^(n-1)."""
         n = _as_exponent(exponent)
         a = self.data
         return Tensor.from_op(a**n, (self,), (lambda g: g * n * a ** (n - 1),), f"**{n:g}")
 
-    def __radd__(self, other) -> Tensor:
+    def __radd__(self, other) -> "Tensor":
         return self + other
 
-    def __rmul__(self, other) -> Tensor:
+    def __rmul__(self, other) -> "Tensor":
         return self * other
 
-    def __rsub__(self, other) -> Tensor:
+    def __rsub__(self, other) -> "Tensor":
         return as_tensor(other) - self
 
-    def __rtruediv__(self, other) -> Tensor:
+    def __rtruediv__(self, other) -> "Tensor":
         return as_tensor(other) / self
 
     # --8<-- [end:elementwise]
 
     # --8<-- [start:matmul]
-    def __matmul__(self, other) -> Tensor:
+    def __matmul__(self, other) -> "Tensor":
         """Matrix product A @ B of two 2-D tensors; the VJPs are G @ B^T and A^T @ G."""
         other = as_tensor(other)
         a, b = self.data, other.data
@@ -155,14 +153,14 @@ class Tensor:
         return Tensor.from_op(a @ b, (self, other), (lambda g: g @ b.T, lambda g: a.T @ g), "@")
 
     @property
-    def T(self) -> Tensor:
+    def T(self) -> "Tensor":
         """The transpose; its VJP transposes the gradient back."""
         return Tensor.from_op(self.data.T, (self,), (lambda g: g.T,), "T")
 
     # --8<-- [end:matmul]
 
     # --8<-- [start:reductions]
-    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> "Tensor":
         """Sum over ``axis`` (all axes if None); every input gets the gradient of its sum."""
         shape = self.shape
         return Tensor.from_op(
@@ -172,7 +170,7 @@ class Tensor:
             "sum",
         )
 
-    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> "Tensor":
         """Mean over ``axis``; like sum, but each input's share is divided by the count."""
         out = self.data.mean(axis=axis, keepdims=keepdims)
         count = self.data.size // max(out.size, 1)
@@ -182,25 +180,25 @@ class Tensor:
     # --8<-- [end:reductions]
 
     # --8<-- [start:nonlinear]
-    def relu(self) -> Tensor:
+    def relu(self) -> "Tensor":
         a = self.data
         return Tensor.from_op(np.maximum(a, 0.0), (self,), (lambda g: g * (a > 0),), "relu")
 
-    def exp(self) -> Tensor:
+    def exp(self) -> "Tensor":
         out = np.exp(self.data)
         return Tensor.from_op(out, (self,), (lambda g: g * out,), "exp")
 
-    def log(self) -> Tensor:
+    def log(self) -> "Tensor":
         a = self.data
         if np.any(a <= 0):
             raise ValueError("log needs positive inputs, got a value <= 0")
         return Tensor.from_op(np.log(a), (self,), (lambda g: g / a,), "log")
 
-    def tanh(self) -> Tensor:
+    def tanh(self) -> "Tensor":
         out = np.tanh(self.data)
         return Tensor.from_op(out, (self,), (lambda g: g * (1.0 - out**2),), "tanh")
 
-    def log_softmax(self, axis: int = -1) -> Tensor:
+    def log_softmax(self, axis: int = -1) -> "Tensor":
         """log softmax(z) = z - max z - log sum exp(z - max z) (stable); VJP g - softmax * sum(g)."""
         shifted = self.data - self.data.max(axis=axis, keepdims=True)
         out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
