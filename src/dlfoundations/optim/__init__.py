@@ -6,8 +6,10 @@
 - :mod:`dlfoundations.optim.gradient_descent`: gradient descent with a fixed step or a line
   search (chapter 8); full-batch, stochastic and mini-batch gradient descent (chapter 9).
 - :mod:`dlfoundations.optim.schedules`: learning-rate schedules (chapter 9).
-"""
+- :mod:`dlfoundations.optim.sgd`: SGD with momentum, dampening, Nesterov and weight decay (chapter 10).
+- :mod:`dlfoundations.optim.adam`: Adam with bias correction, weight decay and AMSGrad (chapter 11).
 
-# Chapters 10 and 11: optimizers that match torch.optim.SGD and torch.optim.Adam step for step.
-from dlfoundations.optim.sgd import SGD  # noqa: E402
-from dlfoundations.optim.adam import Adam  # noqa: E402
+Import from the modules themselves (``from dlfoundations.optim.adam import Adam``): this
+package imports nothing, so a figure that uses one optimizer is redrawn only when that
+optimizer's module changes.
+"""
