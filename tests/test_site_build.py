@@ -114,3 +114,42 @@ def test_copy_paste_check_catches_a_broken_block(tmp_path):
     assert blocks == ["x = 1\n", "print(y)\n"]
     result = subprocess.run([sys.executable, "-c", "\n".join(blocks)], capture_output=True, text=True)
     assert result.returncode != 0 and "NameError" in result.stderr
+
+
+LAB_CONFIG = """\
+site_name: Lab sandbox
+theme:
+  name: material
+  font: false
+hooks:
+  - hooks/build_hooks.py
+plugins:
+  - mkdocs-jupyter:
+      include: ["labs/*.py"]
+      execute: true
+      allow_errors: false
+nav:
+  - labs/broken.py
+"""
+
+
+def test_a_lab_that_raises_fails_the_build(tmp_path):
+    """mkdocs-jupyter runs labs with allow_errors: false, so an exception in a lab stops the build."""
+    root = Path(__file__).resolve().parents[1]
+    (tmp_path / "docs" / "labs").mkdir(parents=True)
+    (tmp_path / "docs" / "labs" / "broken.py").write_text(
+        "# %% [markdown]\n# # A broken lab\n\n# %%\nraise RuntimeError('this lab is broken')\n", encoding="utf-8"
+    )
+    (tmp_path / "mkdocs.yml").write_text(LAB_CONFIG, encoding="utf-8")
+    (tmp_path / "hooks").symlink_to(root / "hooks")
+    (tmp_path / "node_modules").symlink_to(root / "node_modules")
+    (tmp_path / "src" / "dlfoundations" / "figures").mkdir(parents=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        cwd=tmp_path,
+        env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "this lab is broken" in result.stderr
