@@ -25,6 +25,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 
 log = logging.getLogger("mkdocs.hooks.dlfoundations")
@@ -116,6 +117,7 @@ def _add_katex(files: Files, config) -> None:
         files.append(File.generated(config, f"assets/katex/fonts/{font.name}", abs_src_path=str(font)))
 
 
+@event_priority(50)  # before plugins (the link checker must see the generated files)
 def on_files(files: Files, config) -> Files:
     _add_katex(files, config)
     if os.environ.get("DLF_FIGURES", "on").lower() in ("off", "0", "false", "no"):

@@ -18,12 +18,12 @@ def mkdocs_env(**extra) -> dict:
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
-    """Build the real site strictly (warnings are errors) into a temporary folder."""
+    """Build the real site strictly (warnings are errors), with every link and anchor checked."""
     site = tmp_path_factory.mktemp("site")
     result = subprocess.run(
         [*MKDOCS, "build", "--strict", "--site-dir", str(site)],
         cwd=ROOT,
-        env=mkdocs_env(),
+        env=mkdocs_env(DLF_CHECK_LINKS="true"),
         capture_output=True,
         text=True,
     )

@@ -222,6 +222,18 @@ def test_search_finds_the_right_page(chromium, site_server, built_site, query, k
 # --- copy buttons ------------------------------------------------------------------------
 
 
+REVEAL_JS = """(button) => {
+    for (let details = button.closest("details"); details; details = details.parentElement.closest("details"))
+        details.open = true;
+    for (let block = button.closest(".tabbed-block"); block; block = block.parentElement.closest(".tabbed-block")) {
+        const set = block.closest(".tabbed-set");
+        const index = [...block.parentElement.children].indexOf(block);
+        const radio = set.querySelectorAll(":scope > input")[index];
+        if (radio) radio.click();
+    }
+}"""
+
+
 def copy_every_snippet(page) -> list[tuple[str, str]]:
     """Click every copy button of the page: (what reached the clipboard, the code block's text)."""
     pairs = []
@@ -237,6 +249,7 @@ def copy_every_snippet(page) -> list[tuple[str, str]]:
                 return cell.querySelector(".highlight-ipynb pre, .highlight pre").textContent;
             }"""
         )
+        button.evaluate(REVEAL_JS)  # a block in a closed <details> or a hidden tab
         page.evaluate("navigator.clipboard.writeText('nothing copied')")
         button.scroll_into_view_if_needed()
         button.click()

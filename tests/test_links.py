@@ -1,7 +1,7 @@
 """Every internal link and anchor of the built site resolves, notebook pages included.
 
-MkDocs validates links between Markdown pages only. This module builds the site once
-more with mkdocs-htmlproofer-plugin switched on (``DLF_CHECK_LINKS=true``, see
+MkDocs validates links between Markdown pages only. The session's strict build (conftest.py)
+runs with mkdocs-htmlproofer-plugin switched on (``DLF_CHECK_LINKS=true``, see
 mkdocs.yml): it checks every link of every rendered page, notebook pages and navigation
 included, and fails the build on a broken one. htmlproofer checks anchors only on Markdown targets, so anchors that point
 into notebook pages are checked here, with htmlproofer's own anchor reader.
@@ -48,19 +48,9 @@ def test_link_checker_is_on_only_when_asked():
 
 
 @pytest.fixture(scope="module")
-def link_checked_site(tmp_path_factory) -> Path:
-    """The real site, built strictly with the link checker on."""
-    site = tmp_path_factory.mktemp("linked-site")
-    result = subprocess.run(
-        [*MKDOCS, "build", "--strict", "--site-dir", str(site)],
-        cwd=ROOT,
-        env=mkdocs_env(DLF_CHECK_LINKS="true"),
-        capture_output=True,
-        text=True,
-    )
-    broken = [line for line in result.stderr.splitlines() if "htmlproofer" in line]
-    assert result.returncode == 0, "strict build with link checking failed:\n" + "\n".join(broken or [result.stderr[-4000:]])
-    return site
+def link_checked_site(built_site) -> Path:
+    """The real site: the session's strict build runs with the link checker on (see conftest.py)."""
+    return built_site
 
 
 def test_every_internal_link_and_anchor_resolves(link_checked_site):

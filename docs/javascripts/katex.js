@@ -10,7 +10,8 @@ document$.subscribe(({ body }) => {
       { left: "\\(", right: "\\)", display: false },
       { left: "$", right: "$", display: false },
     ],
-    ignoredClasses: ["highlight", "highlight-ipynb", "jp-OutputArea-output"],
+    // clipboard-copy-txt holds the raw source a notebook copy button copies: keep its $...$
+    ignoredClasses: ["highlight", "highlight-ipynb", "jp-OutputArea-output", "clipboard-copy-txt"],
     throwOnError: false,
   });
 });

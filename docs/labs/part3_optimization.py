@@ -138,7 +138,7 @@ for name, path in paths.items():
 # has little to offer; its strengths are gradients of very different scales and noise.
 
 # %%
-fig, (ax_loss, ax_path) = plt.subplots(1, 2, figsize=(11, 4))
+fig, (ax_loss, ax_path) = plt.subplots(1, 2, figsize=(10, 3.8), dpi=80)
 for name, path in paths.items():
     ax_loss.semilogy(gap(path.T) + 1e-16, label=name)
 ax_loss.semilogy(gap(run.path.T)[: steps + 1] + 1e-16, "k:", label="mini-batch SGD, batch 4 (part 3)")

@@ -30,7 +30,7 @@ def adam_paths():
     levels = np.geomspace(0.05, values.max(), 14)
     fig, axes = new_figure(ncols=3, width=12.0, height=2.9)
     for ax, (title, color, optimizer, hyperparameters) in zip(axes, RUNS):
-        ax.contourf(xs, ys, values, levels=levels, cmap="Blues_r", alpha=0.6)
+        ax.contourf(xs, ys, values, levels=levels, cmap="Blues_r", alpha=0.6).set_rasterized(True)  # a small file
         ax.contour(xs, ys, values, levels=levels, colors="white", linewidths=0.5)
         path = trajectory(optimizer, _gradient, START, STEPS, **hyperparameters)
         ax.plot(path[:, 0], path[:, 1], "o-", color=color, markersize=2.5, linewidth=1.2)

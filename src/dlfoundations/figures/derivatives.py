@@ -97,6 +97,7 @@ def gradient_field():
     values = bowl(np.stack([xs, ys]))
     fig, ax = new_figure(width=5.6, height=5.0)
     contours = ax.contourf(xs, ys, values, levels=25, cmap="viridis")
+    contours.set_rasterized(True)  # the fill as one image: a much smaller file
     fig.colorbar(contours, ax=ax, label="$f(x, y)$")
     ax.contour(xs, ys, values, levels=25, colors="white", linewidths=0.4)
     ax_, ay_ = np.meshgrid(np.linspace(-1.8, 1.8, 10), np.linspace(-1.8, 1.8, 10))

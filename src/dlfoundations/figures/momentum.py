@@ -20,7 +20,7 @@ def _contours(ax, kappa=KAPPA, xlim=(-10, 2.5), ylim=(-2.2, 2.2)):
     xs, ys = np.meshgrid(np.linspace(*xlim, 301), np.linspace(*ylim, 201))
     values = ill_conditioned_loss(np.stack([xs, ys]), kappa)
     levels = np.geomspace(0.05, values.max(), 14)
-    ax.contourf(xs, ys, values, levels=levels, cmap="Blues_r", alpha=0.6)
+    ax.contourf(xs, ys, values, levels=levels, cmap="Blues_r", alpha=0.6).set_rasterized(True)  # a small file
     ax.contour(xs, ys, values, levels=levels, colors="white", linewidths=0.5)
     ax.plot([0], [0], marker="*", color="gold", markersize=14, markeredgecolor="black", zorder=5)
     ax.set(xlim=xlim, ylim=ylim, xlabel="$x$", aspect="equal")
