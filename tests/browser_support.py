@@ -73,7 +73,7 @@ MATH_STATE_JS = r"""
   const arithmatex = [...article.querySelectorAll(".arithmatex")];
   const markdownCells = [...article.querySelectorAll(".jp-RenderedMarkdown")];
   const skip = "code, pre, script, style, .katex, .katex-error, .highlight, .highlight-ipynb, "
-             + ".jp-OutputArea-output, .md-search, .md-code__nav";
+             + ".jp-OutputArea-output, .md-search, .md-code__nav, .clipboard-copy-txt";  // copy-button source
   const raw = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {
     acceptNode: (node) => node.parentElement && node.parentElement.closest(skip)
