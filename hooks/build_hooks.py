@@ -61,16 +61,15 @@ def on_config(config):
         digest = hashlib.sha256()
         for path in sorted(_src(config).rglob("*.py")):
             digest.update(path.relative_to(_src(config)).as_posix().encode() + path.read_bytes())
-        base = _root(config) / ".cache" / "mkdocs-jupyter"
-        jupyter.config["cache_dir"] = str(base / digest.hexdigest()[:16])
-        if base.is_dir():
-            for old in base.iterdir():
-                if old.is_dir() and old.name != digest.hexdigest()[:16]:
-                    shutil.rmtree(old, ignore_errors=True)
+        base, key = _root(config) / ".cache" / "mkdocs-jupyter", digest.hexdigest()[:16]
+        jupyter.config["cache_dir"] = str(base / key)
+        for old in base.glob("*"):  # results for older versions of the package
+            if old.is_dir() and old.name != key:
+                shutil.rmtree(old, ignore_errors=True)
     return config
 
 
-def _render_stale(config, build, stale_specs, cache_dir: Path) -> None:
+def _render_stale(config, stale_specs, cache_dir: Path) -> None:
     """Render the stale figures in a fresh interpreter; fail the build with their tracebacks."""
     names = [spec.name for spec in stale_specs]
     log.info("figures: rendering %d stale figure(s): %s", len(names), ", ".join(names))
@@ -97,7 +96,7 @@ def _add_figures(files: Files, config) -> None:
     specs = build.discover(_src(config))
     stale_specs = build.stale(specs, cache_dir)
     if stale_specs:
-        _render_stale(config, build, stale_specs, cache_dir)
+        _render_stale(config, stale_specs, cache_dir)
     else:
         log.info("figures: all %d figures cached", len(specs))
     for spec in specs:
