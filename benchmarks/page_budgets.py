@@ -106,6 +106,11 @@ def main() -> int:
             browser.close()
             playwright.stop()
 
+        return report(site, rows)
+
+
+def report(site: Path, rows: list) -> int:
+    """Print the table and the heaviest pages; return 1 if a page is over budget."""
     header = f"{'page':<42} {'HTML KB':>8} {'cold KB':>8} {'cold req':>8} {'warm KB':>8} {'warm req':>8} {'math ms':>8} {'math done ms':>12}"
     print(header)
     print("-" * len(header))
@@ -128,6 +133,7 @@ def main() -> int:
         return 1
     print("\nevery page is within budget")
     return 0
+
 
 
 if __name__ == "__main__":
