@@ -34,6 +34,8 @@ KATEX_FILES = ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js")
 NOTEBOOK_CDN_SCRIPT = re.compile(r"""<script\b[^>]*\bsrc=["'](?:https?:)?//[^"']*["'][^>]*>\s*</script>""", re.I)
 NOTEBOOK_MATHJAX_CONFIG = re.compile(r"""<script type="text/x-mathjax-config">.*?</script>""", re.I | re.S)
 MERMAID_MODULE = re.compile(r"""<script type="module">[^<]*?mermaid[^<]*?</script>""", re.I | re.S)
+NBCONVERT_ALT = 'alt="No description has been provided for this image"'
+NOTEBOOK_PLOT_ALT = 'alt="Plot drawn by the code cell above when the book was built"'
 
 
 def _root(config) -> Path:
@@ -58,6 +60,9 @@ def on_config(config):
     """Key the notebook cache on the package source: a lab must re-run when ``src/`` changes."""
     jupyter = config.plugins.get("mkdocs-jupyter")
     if jupyter is not None:
+        # The lab kernels inherit this environment: a non-interactive backend such as Agg
+        # (set for tests and figures) would make every plt.show() in a lab draw nothing.
+        os.environ.pop("MPLBACKEND", None)
         digest = hashlib.sha256()
         for path in sorted(_src(config).rglob("*.py")):
             digest.update(path.relative_to(_src(config)).as_posix().encode() + path.read_bytes())
@@ -127,8 +132,10 @@ def on_files(files: Files, config) -> Files:
 
 
 def on_page_content(html: str, page, config, files) -> str:
-    """Remove the CDN scripts mkdocs-jupyter adds to notebook pages (math is rendered by KaTeX)."""
+    """Remove the CDN scripts mkdocs-jupyter adds to notebook pages (math is rendered by KaTeX),
+    and give the plots of a notebook an alt text that says what they are."""
     if page.file.src_uri.endswith((".py", ".ipynb")):
+        html = html.replace(NBCONVERT_ALT, NOTEBOOK_PLOT_ALT)
         html = NOTEBOOK_CDN_SCRIPT.sub("", html)
         html = NOTEBOOK_MATHJAX_CONFIG.sub("", html)
         html = MERMAID_MODULE.sub("", html)

@@ -61,6 +61,17 @@ def test_site_has_the_reference_chapters(built_site):
     assert (built_site / "labs/part1_foundations/part1_foundations.py").is_file(), "lab not downloadable"
 
 
+def test_labs_are_executed_and_show_their_plots(built_site):
+    """Each lab ran in the build: its outputs are on the page, plots included (inline backend, not Agg)."""
+    labs = sorted((built_site / "labs").glob("*/index.html"))
+    assert labs
+    for lab in labs:
+        html = lab.read_text(encoding="utf-8")
+        assert "jp-OutputArea-output" in html, f"{lab.parent.name} has no outputs"
+        assert 'alt="Plot drawn by the code cell above' in html, f"{lab.parent.name} shows no plot"
+        assert "No description has been provided" not in html
+
+
 def test_no_generated_file_in_docs():
     docs = Path(__file__).resolve().parents[1] / "docs"
     assert not list(docs.rglob("*.svg")), "figures must not be written into docs/"
