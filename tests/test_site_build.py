@@ -127,13 +127,34 @@ def test_copy_paste_check_catches_a_broken_block(tmp_path):
     assert result.returncode != 0 and "NameError" in result.stderr
 
 
-LAB_CONFIG = """\
-site_name: Lab sandbox
+def build_sandbox(tmp_path: Path, config: str, pages: dict[str, str]) -> subprocess.CompletedProcess:
+    """Strictly build a small site that uses the project's hooks, with the given config and pages."""
+    root = Path(__file__).resolve().parents[1]
+    for name, text in pages.items():
+        (tmp_path / "docs" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "docs" / name).write_text(text, encoding="utf-8")
+    (tmp_path / "mkdocs.yml").write_text(config, encoding="utf-8")
+    (tmp_path / "hooks").symlink_to(root / "hooks")
+    (tmp_path / "node_modules").symlink_to(root / "node_modules")
+    (tmp_path / "src" / "dlfoundations" / "figures").mkdir(parents=True)  # a package without figures
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        cwd=tmp_path,
+        env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
+        capture_output=True,
+        text=True,
+    )
+
+
+SANDBOX_CONFIG = """\
+site_name: Sandbox
 theme:
   name: material
   font: false
 hooks:
   - hooks/build_hooks.py
+"""
+LAB_PLUGIN = """\
 plugins:
   - mkdocs-jupyter:
       include: ["labs/*.py"]
@@ -146,21 +167,15 @@ nav:
 
 def test_a_lab_that_raises_fails_the_build(tmp_path):
     """mkdocs-jupyter runs labs with allow_errors: false, so an exception in a lab stops the build."""
-    root = Path(__file__).resolve().parents[1]
-    (tmp_path / "docs" / "labs").mkdir(parents=True)
-    (tmp_path / "docs" / "labs" / "broken.py").write_text(
-        "# %% [markdown]\n# # A broken lab\n\n# %%\nraise RuntimeError('this lab is broken')\n", encoding="utf-8"
-    )
-    (tmp_path / "mkdocs.yml").write_text(LAB_CONFIG, encoding="utf-8")
-    (tmp_path / "hooks").symlink_to(root / "hooks")
-    (tmp_path / "node_modules").symlink_to(root / "node_modules")
-    (tmp_path / "src" / "dlfoundations" / "figures").mkdir(parents=True)
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
-        cwd=tmp_path,
-        env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
-        capture_output=True,
-        text=True,
-    )
+    lab = "# %% [markdown]\n# # A broken lab\n\n# %%\nraise RuntimeError('this lab is broken')\n"
+    result = build_sandbox(tmp_path, SANDBOX_CONFIG + LAB_PLUGIN, {"labs/broken.py": lab})
     assert result.returncode != 0
     assert "this lab is broken" in result.stderr
+
+
+def test_a_page_loading_from_another_host_fails_the_build(tmp_path):
+    """The offline guard in hooks/build_hooks.py: a CDN script on a page stops the build."""
+    page = '# Home\n\n<script src="https://cdn.example.org/library.js"></script>\n'
+    result = build_sandbox(tmp_path, SANDBOX_CONFIG, {"index.md": page})
+    assert result.returncode != 0
+    assert "loads assets from other hosts" in result.stderr and "cdn.example.org" in result.stderr
