@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
-from hypothesis import assume, given, settings  # noqa: E402
+from hypothesis import assume, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
@@ -153,6 +153,69 @@ def test_relu_gradient_at_zero_is_zero_like_torch():
     t = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
     t.relu().backward()
     assert x.grad == t.grad.item() == 0.0
+
+
+# --- powers at extreme values: 0, -0.0, subnormals, 1e-300, 1e300, +-inf, NaN ---------
+
+EPS = np.finfo(np.float64).eps  # 2.2e-16: one ulp (unit in the last place) near 1
+# Below the smallest normal number, 2.2e-308, torch may flush to 0: it computes
+# x^(-2) as 1 / (x * x), which is 1 / inf = 0 for x = 1e160 instead of 1e-320.
+TINY = np.finfo(np.float64).tiny
+POWERS = [0.0, 1.0, 2.0, 3.0, -1.0, 0.5, 2.5]
+EXTREME_X = [0.0, -0.0, 5e-324, -5e-324, 1e-310, -1e-310, 1e-300, -1e-300]
+EXTREME_X += [1e-160, -1e-160, 1e154, -1e154, 1e160, -1e160, 1e300, -1e300]
+EXTREME_X += [1.7e308, -1.7e308, math.inf, -math.inf, math.nan]
+
+
+def torch_power(x: float, p: float) -> tuple[float, float]:
+    """x ** p and its derivative, by torch.autograd in float64."""
+    t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    out = t**p
+    out.backward()
+    return out.item(), t.grad.item()
+
+
+def check_power_against_torch(x: float, p: float) -> None:
+    """Value(x) ** p matches torch, or raises an error where torch is not finite."""
+    expected_value, expected_grad = torch_power(x, p)
+    base = Value(x)
+    if x < 0 and not p.is_integer():
+        with pytest.raises(ValueError, match="integer exponent"):
+            base**p
+        assert math.isnan(expected_value) or math.isinf(x)  # torch: NaN if finite
+        return
+    if x == 0 and p < 1 and p != 0:
+        with pytest.raises(ValueError, match="nonzero"):
+            base**p
+        assert math.isinf(expected_grad)  # torch: an infinite slope
+        return
+    try:
+        out = base**p
+        out.backward()
+    except OverflowError:  # Python floats raise where torch rounds to +-inf
+        assert not (math.isfinite(expected_value) and math.isfinite(expected_grad))
+        return
+    np.testing.assert_allclose(
+        [out.data, base.grad],
+        [expected_value, expected_grad],
+        rtol=4 * EPS,
+        atol=TINY,
+        equal_nan=True,
+    )
+
+
+@pytest.mark.parametrize("p", POWERS)
+def test_power_matches_torch_at_extreme_values(p):
+    for x in EXTREME_X:
+        check_power_against_torch(x, p)
+
+
+@settings(max_examples=100, deadline=None)
+@given(p=st.sampled_from(POWERS), x=st.floats(allow_subnormal=True))  # with NaN and inf
+@example(p=0.0, x=0.0)  # d/dx x^0 = 0, not 0 * 0^(-1)
+@example(p=0.0, x=-0.0)
+def test_power_matches_torch_for_any_float(p, x):
+    check_power_against_torch(x, p)
 
 
 # --- the known failures of small engines --------------------------------------------------

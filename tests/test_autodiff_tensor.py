@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
+from hypothesis.extra.numpy import array_shapes, arrays, mutually_broadcastable_shapes
 
 from dlfoundations.autodiff.tensor import MLP, Tensor, cross_entropy, hinge_loss, sgd_step, unbroadcast
 
@@ -112,6 +112,93 @@ def test_log_softmax_is_finite_for_extreme_logits():
     out = logits.log_softmax(axis=1)
     assert np.all(np.isfinite(out.data))
     np.testing.assert_allclose(out.data[1], np.log(1 / 3))
+
+
+# --- extreme values: 0, -0.0, subnormals, 1e-300, 1e300, +-inf -----------------------
+
+EPS = np.finfo(np.float64).eps  # 2.2e-16: one ulp (unit in the last place) near 1
+# Below the smallest normal number, 2.2e-308, torch may flush to 0: it computes
+# x^(-2) as 1 / (x * x), which is 1 / inf = 0 for x = 1e160 instead of 1e-320.
+TINY = np.finfo(np.float64).tiny
+POWERS = [0.0, 1.0, 2.0, 3.0, -1.0, 0.5, 2.5]
+# every float64 but NaN (Tensor refuses it): subnormals, -0.0, 1e308 and +-inf
+any_float_but_nan = st.floats(allow_nan=False, allow_subnormal=True)
+EXTREME_X = [0.0, -0.0, 5e-324, -5e-324, 1e-310, -1e-310, 1e-300, -1e-300]
+EXTREME_X += [1e-160, -1e-160, 1e154, -1e154, 1e160, -1e160, 1e300, -1e300]
+EXTREME_X += [1.7e308, -1.7e308, np.inf, -np.inf, 2.0, -2.0]
+
+
+def assert_same_floats(ours: np.ndarray, reference: np.ndarray) -> None:
+    """NaN and +-inf in the same places; finite values within 4 eps (2 to 4 ulps)."""
+    np.testing.assert_allclose(ours, reference, rtol=4 * EPS, atol=TINY, equal_nan=True)
+
+
+def check_power_against_torch(x: np.ndarray, p: float) -> None:
+    """x ** p and the gradient of sum(x ** p) in both engines, element by element."""
+    ours = Tensor(x, requires_grad=True)
+    with np.errstate(all="ignore"):  # 0 ** -1 = inf, (-2) ** 0.5 = NaN, as in torch
+        out = ours**p
+        out.sum().backward()
+    theirs = torch_leaf(x)
+    (theirs**p).sum().backward()
+    assert_same_floats(out.data, (torch.tensor(x) ** p).numpy())
+    compared = np.ones(x.shape, dtype=bool)
+    if p == 0.5:
+        # torch computes this gradient as 0.5 * rsqrt(x): 1 / sqrt(-0.0) = -inf at
+        # x = -0.0, and NaN at x = -inf. We use n x^(n-1), and C's pow gives
+        # (-0.0)^(-0.5) = +inf, the slope of sqrt at 0, and (-inf)^(-0.5) = 0.
+        quirk = np.signbit(x) & ((x == 0) | np.isinf(x))
+        ours_at_quirk = np.where(x[quirk] == 0, np.inf, 0.0)
+        np.testing.assert_array_equal(ours.grad[quirk], ours_at_quirk)
+        compared = ~quirk
+    assert_same_floats(ours.grad[compared], theirs.grad.numpy()[compared])
+
+
+@pytest.mark.parametrize("p", POWERS)
+def test_power_gradient_matches_torch_at_extreme_values(p):
+    check_power_against_torch(np.array(EXTREME_X), p)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    p=st.sampled_from(POWERS),
+    x=arrays(np.float64, st.integers(1, 8), elements=any_float_but_nan),
+)
+@example(p=0.0, x=np.array([0.0, -0.0]))  # d/dx x^0 = 0, not 0 * 0^(-1) = NaN
+def test_power_gradient_matches_torch_for_any_floats(p, x):
+    check_power_against_torch(x, p)
+
+
+def test_gradient_of_x_to_the_zero_is_zero_at_zero():
+    x = Tensor([0.0, -0.0, 5e-324, 2.0], requires_grad=True)
+    (x**0).sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0, 0.0, 0.0])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    arrays(
+        np.float64,
+        array_shapes(min_dims=2, max_dims=2, max_side=4),
+        elements=st.one_of(st.sampled_from([-np.inf, np.inf]), st.floats(-1e3, 1e3)),
+    )
+)
+@example(np.array([[-np.inf, -np.inf], [1.0, np.inf], [-np.inf, 2.0], [3.0, 4.0]]))
+def test_log_softmax_matches_torch_for_rows_with_infinities(z):
+    """torch.log_softmax: a row of only -inf, or one holding +inf, is NaN (value and
+    gradient); an entry -inf in an otherwise finite row is -inf, with gradient as usual.
+    """
+    upstream = np.random.default_rng(0).normal(size=z.shape)
+    ours = Tensor(z, requires_grad=True)
+    with np.errstate(all="ignore"):  # inf - inf = NaN, as in torch
+        out = ours.log_softmax(axis=1)
+        (out * upstream).sum().backward()
+    theirs = torch_leaf(z)
+    t_out = torch.log_softmax(theirs, dim=1)
+    (t_out * torch.tensor(upstream)).sum().backward()
+    tolerances = dict(rtol=1e-12, atol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(out.data, t_out.detach().numpy(), **tolerances)
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), **tolerances)
 
 
 @SETTINGS

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
@@ -158,6 +158,32 @@ def test_logsumexp_matches_torch(z):
     with strict_floating_point():
         ours = logsumexp(z, axis=-1)
     np.testing.assert_allclose(ours, torch.logsumexp(torch.tensor(z), dim=-1).numpy(), rtol=1e-12, atol=1e-12)
+
+
+EPS = np.finfo(np.float64).eps  # 2.2e-16: one ulp (unit in the last place) near 1
+# any float64, NaN included (logsumexp itself checks nothing), and +-inf often
+any_float = st.floats(allow_nan=True, allow_infinity=True, allow_subnormal=True)
+often_inf = st.one_of(st.sampled_from([-np.inf, np.inf]), any_float)
+
+
+@settings(max_examples=100, deadline=None)
+@given(arrays(np.float64, array_shapes(max_dims=2, max_side=5), elements=often_inf))
+@example(np.array([-np.inf, -np.inf]))  # torch: -inf, the log of 0
+@example(np.array([1.0, np.inf]))  # torch: +inf
+@example(np.array([[-np.inf, np.inf], [np.nan, np.inf], [1e308, 1e308]]))
+def test_logsumexp_matches_torch_for_infinite_and_nan_entries(z):
+    """torch.logsumexp shifts by the row maximum, or by 0 where it is +-inf."""
+    with strict_floating_point():
+        ours = logsumexp(z, axis=-1)
+    reference = torch.logsumexp(torch.tensor(z), dim=-1).numpy()
+    np.testing.assert_allclose(
+        ours, reference, rtol=4 * EPS, atol=4 * EPS, equal_nan=True
+    )
+
+
+def test_logsumexp_of_rows_with_infinities():
+    z = np.array([[-np.inf, -np.inf], [1.0, np.inf], [-np.inf, np.inf], [-np.inf, 2.0]])
+    np.testing.assert_array_equal(logsumexp(z), [-np.inf, np.inf, np.inf, 2.0])
 
 
 # --- the likelihood view ------------------------------------------------------------------

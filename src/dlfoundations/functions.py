@@ -60,9 +60,17 @@ def sigmoid(x) -> np.ndarray:
 
 # --8<-- [start:tanh]
 def tanh(x) -> np.ndarray:
-    """Hyperbolic tangent: f(x) = (e^x - e^(-x)) / (e^x + e^(-x)) = 2 sigmoid(2x) - 1."""
+    """Hyperbolic tangent: f(x) = (e^x - e^(-x)) / (e^x + e^(-x)), computed stably.
+
+    The equal form sign(x) (1 - e^(-2|x|)) / (1 + e^(-2|x|)) only evaluates
+    e^(-2|x|) <= 1, so nothing overflows, and ``np.expm1(t)`` computes e^t - 1
+    without cancellation, so tiny x keep all their digits: tanh(1e-12) = 1e-12.
+    """
     x = as_float_array(x, "x")
-    return 2.0 * sigmoid(2.0 * x) - 1.0
+    with np.errstate(over="ignore"):  # 2|x| = inf for |x| > 9e307, and e^(-inf) = 0
+        exponent = -2.0 * np.abs(x)
+    magnitude = -np.expm1(exponent) / (1.0 + np.exp(exponent))
+    return np.copysign(magnitude, x)  # the sign of x, also for -0.0
 
 
 # --8<-- [end:tanh]

@@ -139,9 +139,18 @@ def check_logits_and_labels(logits, labels) -> tuple[np.ndarray, np.ndarray]:
 
 
 def logsumexp(z: np.ndarray, axis: int = -1) -> np.ndarray:
-    """log sum_j e^(z_j) = m + log sum_j e^(z_j - m) with m = max_j z_j: no overflow."""
+    """log sum_j e^(z_j) = m + log sum_j e^(z_j - m) with m = max_j z_j: no overflow.
+
+    An infinite maximum (every z_j = -inf, or some z_j = +inf) is replaced by m = 0,
+    as PyTorch does: z - m would give inf - inf = NaN, while the unshifted sum is
+    exactly 0 or inf, and its log is the right answer.
+    """
     m = np.max(z, axis=axis, keepdims=True)
-    return np.squeeze(m, axis=axis) + np.log(np.sum(np.exp(z - m), axis=axis))
+    m = np.where(np.isfinite(m), m, 0.0)
+    # Unshifted, e^(z_j) may overflow to inf, and a row of -inf gives log(0) = -inf:
+    # both are the right answers, so NumPy need not warn about them.
+    with np.errstate(over="ignore", divide="ignore"):
+        return np.squeeze(m, axis=axis) + np.log(np.sum(np.exp(z - m), axis=axis))
 
 
 def cross_entropy(logits, labels) -> float:

@@ -124,9 +124,15 @@ class Tensor:
         return Tensor.from_op(-self.data, (self,), (lambda g: -g,), "neg")
 
     def __pow__(self, exponent: float) -> "Tensor":
-        """Elementwise x ** n for a constant number n; the VJP is g * n x^(n-1)."""
+        """Elementwise x ** n for a constant number n; the VJP is g * n x^(n-1).
+
+        For n = 0 the output is the constant 1 and the VJP is 0, also at x = 0,
+        where n x^(n-1) would be 0 * inf = NaN.
+        """
         n = _as_exponent(exponent)
         a = self.data
+        if n == 0:
+            return Tensor.from_op(a**n, (self,), (lambda g: np.zeros_like(a),), "**0")
         return Tensor.from_op(a**n, (self,), (lambda g: g * n * a ** (n - 1),), f"**{n:g}")
 
     def __radd__(self, other) -> "Tensor":
