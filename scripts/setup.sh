@@ -19,6 +19,12 @@ python_stamp=$(stamp requirements.txt pyproject.toml)
 if [ "$(cat .venv/.installed 2>/dev/null)" != "$python_stamp" ]; then
   echo "==> installing Python requirements (torch==2.13.0 is the CPU wheel)"
   .venv/bin/python -m pip install --quiet --upgrade pip
+  if [ -n "${TORCH_INDEX_URL:-}" ]; then
+    # CI on GitHub: the CPU wheel of the pinned torch from its own index (the default
+    # index serves a CUDA build there). Here, pip finds the local CPU wheel by itself.
+    torch_pin=$(grep -E '^torch==' requirements.txt)
+    .venv/bin/python -m pip install --quiet "$torch_pin" --index-url "$TORCH_INDEX_URL"
+  fi
   .venv/bin/python -m pip install --quiet -r requirements.txt
   .venv/bin/python -m pip install --quiet --no-deps -e .
   echo "$python_stamp" > .venv/.installed
