@@ -4,8 +4,9 @@ Runs in a temporary copy of the project so your own caches are untouched:
 
     .venv/bin/python benchmarks/build_times.py [--repeat 3]
 
-Budgets (issue 2): warm build at most 1.5x the build with figures switched off;
-cold build under 60 s on a 2-core machine. Exits non-zero if a budget is missed.
+Budgets on a 2-core machine (``BUDGETS``): cold build under 60 s, figures-off build
+under 2 s, warm build at most 1.2x the figures-off build, and a Markdown edit shown by
+`mkdocs serve` within 1.5 s (median of ``--edits``). Exits non-zero if one is missed.
 """
 
 import argparse
@@ -17,10 +18,13 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 COPIED = ("src", "docs", "hooks", "mkdocs.yml")
+# Seconds (and a ratio) on the 2-core machine: issue 2 (cold, ratio) and issue 9 (the rest).
+BUDGETS = {"cold": 60.0, "off": 2.0, "ratio": 1.2, "edit": 1.5}
 
 
 def make_copy(destination: Path) -> Path:
@@ -56,12 +60,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve_edit_rebuild(project: Path) -> float:
-    """Seconds from saving a Markdown page to the end of the rebuild under `mkdocs serve`."""
+def serve_edit_latencies(project: Path, edits: int) -> list[float]:
+    """Seconds from saving a Markdown page until `mkdocs serve` serves the edited page.
+
+    The served page is polled over HTTP, as a reader's browser would see it after the
+    live reload, for ``edits`` successive edits (each adds a line with a fresh marker).
+    """
     log_path = project / "serve.log"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/foundations/functions/"
     with open(log_path, "w") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "mkdocs", "serve", "--livereload", "--dev-addr", f"127.0.0.1:{free_port()}"],
+            [sys.executable, "-m", "mkdocs", "serve", "--livereload", "--dev-addr", f"127.0.0.1:{port}"],
             cwd=project,
             env=environment(project),
             stdout=log,
@@ -73,40 +83,56 @@ def serve_edit_rebuild(project: Path) -> float:
                 raise SystemExit(f"mkdocs serve exited:\n{log_path.read_text()[-4000:]}")
             time.sleep(0.05)
         time.sleep(1.0)  # let the watcher settle
-        builds = log_path.read_text().count("Documentation built")
         page = project / "docs" / "foundations" / "functions.md"
-        started = time.perf_counter()
-        page.write_text(page.read_text(encoding="utf-8") + "\nAn edited line.\n", encoding="utf-8")
-        while log_path.read_text().count("Documentation built") == builds:
-            time.sleep(0.02)
-        return time.perf_counter() - started
+        latencies = []
+        for edit in range(edits):
+            marker = f"edit-marker-{edit}-{time.time_ns()}"
+            started = time.perf_counter()
+            page.write_text(page.read_text(encoding="utf-8") + f"\n{marker}\n", encoding="utf-8")
+            while marker not in fetch(url):
+                if time.perf_counter() - started > 120:
+                    raise SystemExit(f"the edit never showed:\n{log_path.read_text()[-4000:]}")
+                time.sleep(0.01)
+            latencies.append(time.perf_counter() - started)
+            time.sleep(1.0)  # a reader reads before the next edit
+        return latencies
     finally:
         server.terminate()
         server.wait(timeout=30)
 
 
+def fetch(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3, help="repetitions of the warm and figures-off builds")
+    parser.add_argument("--edits", type=int, default=5, help="edits under mkdocs serve (the median is reported)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dlf-bench-") as folder:
         project = make_copy(Path(folder))
         cold = timed_build(project)
         warm = statistics.median(timed_build(project) for _ in range(args.repeat))
         off = statistics.median(timed_build(project, strict=False, DLF_FIGURES="off") for _ in range(args.repeat))
-        edit = serve_edit_rebuild(project)
-    ratio = warm / off
+        edits = serve_edit_latencies(project, args.edits)
+    ratio, edit = warm / off, statistics.median(edits)
     rows = [
-        ("cold build (empty caches: all figures and labs)", cold, "< 60 s"),
-        ("warm build (nothing changed), median", warm, ""),
-        ("build with figures switched off, median", off, ""),
-        ("warm / figures off", ratio, "<= 1.5"),
-        ("rebuild after a Markdown edit under mkdocs serve", edit, ""),
+        ("cold build (empty caches: all figures and labs)", cold, "s", f"<= {BUDGETS['cold']:g} s"),
+        ("warm build (nothing changed), median", warm, "s", ""),
+        ("build with figures switched off, median", off, "s", f"<= {BUDGETS['off']:g} s"),
+        ("warm / figures off", ratio, "", f"<= {BUDGETS['ratio']:g}"),
+        (f"Markdown edit until served under mkdocs serve, median of {len(edits)}", edit, "s", f"<= {BUDGETS['edit']:g} s"),
     ]
-    for label, value, budget in rows:
-        unit = "" if label.startswith("warm /") else " s"
-        print(f"{label:52s} {value:8.2f}{unit:2s} {budget}")
-    return 0 if cold < 60 and ratio <= 1.5 else 1
+    for label, value, unit, budget in rows:
+        print(f"{label:64s} {value:8.2f} {unit:1s}  {budget}")
+    print("edits under serve:", ", ".join(f"{t:.2f}" for t in edits), "s")
+    within = cold <= BUDGETS["cold"] and off <= BUDGETS["off"] and ratio <= BUDGETS["ratio"] and edit <= BUDGETS["edit"]
+    return 0 if within else 1
 
 
 if __name__ == "__main__":

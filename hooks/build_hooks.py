@@ -27,6 +27,9 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.utils import get_relative_url
+
+import build_memo  # beside this file: MkDocs puts hooks/ on sys.path while loading hooks
 
 log = logging.getLogger("mkdocs.hooks.dlfoundations")
 
@@ -34,6 +37,7 @@ KATEX_FILES = ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js")
 NOTEBOOK_CDN_SCRIPT = re.compile(r"""<script\b[^>]*\bsrc=["'](?:https?:)?//[^"']*["'][^>]*>\s*</script>""", re.I)
 NOTEBOOK_MATHJAX_CONFIG = re.compile(r"""<script type="text/x-mathjax-config">.*?</script>""", re.I | re.S)
 MERMAID_MODULE = re.compile(r"""<script type="module">[^<]*?mermaid[^<]*?</script>""", re.I | re.S)
+INLINE_STYLE = re.compile(r"<style\b[^>]*>(?P<css>.*?)</style>", re.I | re.S)
 NBCONVERT_ALT = 'alt="No description has been provided for this image"'
 NOTEBOOK_PLOT_ALT = 'alt="Plot drawn by the code cell above when the book was built"'
 
@@ -57,7 +61,10 @@ def _import_build(config):
 
 
 def on_config(config):
-    """Key the notebook cache on the package source: a lab must re-run when ``src/`` changes."""
+    """Memoize the pure steps of a build, and key the notebook cache on the package source:
+    a lab must re-run when ``src/`` changes."""
+    if build_memo.enabled():
+        build_memo.install(_root(config) / ".cache" / "build-memo")
     jupyter = config.plugins.get("mkdocs-jupyter")
     if jupyter is not None:
         # The lab kernels inherit this environment: a non-interactive backend such as Agg
@@ -72,6 +79,23 @@ def on_config(config):
             if old.is_dir() and old.name != key:
                 shutil.rmtree(old, ignore_errors=True)
     return config
+
+
+def on_env(env, config, files):
+    """Compile the theme's templates once, not on every build (Jinja's own bytecode cache)."""
+    if build_memo.enabled():
+        from jinja2 import FileSystemBytecodeCache
+
+        folder = _root(config) / ".cache" / "jinja"
+        folder.mkdir(parents=True, exist_ok=True)
+        env.bytecode_cache = FileSystemBytecodeCache(str(folder))
+    return env
+
+
+def on_post_build(config):
+    """Keep what this build memoized for the next one."""
+    if build_memo.enabled() and build_memo.MEMO is not None:
+        build_memo.MEMO.save()
 
 
 def _render_stale(config, stale_specs, cache_dir: Path) -> None:
@@ -133,13 +157,34 @@ def on_files(files: Files, config) -> Files:
 
 def on_page_content(html: str, page, config, files) -> str:
     """Remove the CDN scripts mkdocs-jupyter adds to notebook pages (math is rendered by KaTeX),
-    and give the plots of a notebook an alt text that says what they are."""
+    give the plots of a notebook an alt text that says what they are, and move its inline
+    stylesheets into shared files."""
     if page.file.src_uri.endswith((".py", ".ipynb")):
         html = html.replace(NBCONVERT_ALT, NOTEBOOK_PLOT_ALT)
         html = NOTEBOOK_CDN_SCRIPT.sub("", html)
         html = NOTEBOOK_MATHJAX_CONFIG.sub("", html)
         html = MERMAID_MODULE.sub("", html)
+        html = INLINE_STYLE.sub(lambda style: _shared_stylesheet(style, page, config), html)
     return html
+
+
+def _shared_stylesheet(style: re.Match, page, config) -> str:
+    """Write an inline ``<style>`` to ``assets/jupyter/<hash>.css``; a ``<link>`` to it.
+
+    mkdocs-jupyter inlines about 590 KB of the same Jupyter CSS into every lab. As a
+    file named by its content, a reader downloads it once for all labs, and the search
+    index and link checker no longer parse it on every page of every build. A link in
+    place of the style keeps the cascade order.
+    """
+    css = style.group("css").encode("utf-8")
+    name = f"assets/jupyter/{hashlib.sha256(css).hexdigest()[:16]}.css"
+    target = Path(config.site_dir) / name
+    if not target.is_file() or target.read_bytes() != css:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".tmp-{os.getpid()}-{target.name}")
+        temporary.write_bytes(css)
+        os.replace(temporary, target)
+    return f'<link rel="stylesheet" href="{get_relative_url(name, page.url)}">'
 
 
 class ExternalAssetFinder(HTMLParser):
@@ -163,10 +208,31 @@ class ExternalAssetFinder(HTMLParser):
                 self.external.append(f"<{tag} {name}={url}>")
 
 
+# An attribute whose value starts with an address on another host, wherever it stands.
+EXTERNAL_ATTRIBUTE = re.compile(r"""\b(?:src|href|srcset|poster|data)\s*=\s*["']?\s*(?:https?:)?//""", re.I)
+
+
+def external_assets(html: str) -> list[str]:
+    """The assets on other hosts that a browser would fetch while loading ``html``.
+
+    Only the tags around an attribute that names another host are parsed (a page has a
+    handful, out of tens of thousands of tags), so the guard costs next to nothing on
+    every build. Scanning the raw text also finds such tags inside inline scripts and
+    comments, which the parser alone would skip: stricter, never looser.
+    """
+    finder = ExternalAssetFinder()
+    for match in EXTERNAL_ATTRIBUTE.finditer(html):
+        start = html.rfind("<", 0, match.start())
+        end = html.find(">", match.end())
+        if start != -1 and end != -1:
+            finder.feed(html[start : end + 1])
+            finder.reset()
+    return list(dict.fromkeys(finder.external))
+
+
 def on_post_page(output: str, page, config) -> str:
     """Fail the build if a page would load anything from another host."""
-    finder = ExternalAssetFinder()
-    finder.feed(output)
-    if finder.external:
-        raise PluginError(f"{page.file.src_uri} loads assets from other hosts: {', '.join(finder.external)}")
+    external = external_assets(output)
+    if external:
+        raise PluginError(f"{page.file.src_uri} loads assets from other hosts: {', '.join(external)}")
     return output

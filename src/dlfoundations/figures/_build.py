@@ -97,20 +97,27 @@ def imported_names(src_dir: Path, module: str, tree: ast.Module) -> dict[str, st
     return names
 
 
-def module_dependencies(src_dir: Path, module: str) -> set[str]:
-    """``module`` and every package module it imports, transitively (read from source)."""
+def module_dependencies(src_dir: Path, module: str, imports_of: dict | None = None) -> set[str]:
+    """``module`` and every package module it imports, transitively (read from source).
+
+    ``imports_of`` memoizes the imports of each module file within one discovery, so a
+    module shared by many figures is parsed once per build, not once per figure.
+    """
+    imports_of = {} if imports_of is None else imports_of
     seen: set[str] = set()
     todo = [module]
     while todo:
         current = todo.pop()
         if current in seen:
             continue
-        path = module_file(src_dir, current)
-        if path is None:
+        if current not in imports_of:
+            path = module_file(src_dir, current)
+            tree = ast.parse(path.read_text(encoding="utf-8")) if path else None
+            imports_of[current] = imported_names(src_dir, current, tree).values() if tree else None
+        if imports_of[current] is None:
             continue
         seen.add(current)
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        todo.extend(imported_names(src_dir, current, tree).values())
+        todo.extend(imports_of[current])
         # importing a.b.c runs a/__init__ and a/b/__init__ too
         parts = current.split(".")
         todo.extend(".".join(parts[:i]) for i in range(1, len(parts)))
@@ -165,20 +172,20 @@ def discover(src_dir: Path) -> list[FigureSpec]:
     src_dir = Path(src_dir)
     shared = [module_file(src_dir, f"{FIGURES_PACKAGE}._style"), Path(__file__)]
     shared_text = "".join(p.read_text(encoding="utf-8") for p in shared if p) + library_versions()
-    specs = []
+    specs, imports_of = [], {}
     for chapter in chapter_modules(src_dir):
         module = f"{FIGURES_PACKAGE}.{chapter}"
         source = module_file(src_dir, module).read_text(encoding="utf-8")
-        tree = ast.parse(source)
+        tree, lines = ast.parse(source), source.splitlines(keepends=True)
         definitions = _top_level_definitions(tree)
         imports = imported_names(src_dir, module, tree)
         for node in tree.body:
             if _is_figure(node):
-                specs.append(_spec(src_dir, chapter, node, source, definitions, imports, shared_text))
+                specs.append(_spec(src_dir, chapter, node, lines, definitions, imports, shared_text, imports_of))
     return specs
 
 
-def _spec(src_dir, chapter, node, source, definitions, imports, shared_text) -> FigureSpec:
+def _spec(src_dir, chapter, node, lines, definitions, imports, shared_text, imports_of) -> FigureSpec:
     """Hash a figure function with the module-level code and package modules it uses."""
     local_sources, used_modules = [], set()
     todo, seen = [node], set()
@@ -187,7 +194,7 @@ def _spec(src_dir, chapter, node, source, definitions, imports, shared_text) -> 
         if id(current) in seen:
             continue
         seen.add(id(current))
-        local_sources.append(ast.get_source_segment(source, current) or ast.dump(current))
+        local_sources.append("".join(lines[current.lineno - 1 : current.end_lineno]))
         for name in sorted(_names_used(current)):
             if name in definitions:
                 todo.append(definitions[name])
@@ -195,7 +202,7 @@ def _spec(src_dir, chapter, node, source, definitions, imports, shared_text) -> 
                 used_modules.add(imports[name])
     dependencies = set()
     for module in used_modules:
-        dependencies |= module_dependencies(src_dir, module)
+        dependencies |= module_dependencies(src_dir, module, imports_of)
     digest = hashlib.sha256(shared_text.encode())
     for text in sorted(local_sources):
         digest.update(text.encode())
