@@ -1,5 +1,5 @@
 # Deep Learning Foundations: every target sets up what it needs first.
-.PHONY: setup serve build test figures bench clean
+.PHONY: setup serve build test test-fast figures bench clean
 
 setup:     ## create .venv and install Python and front-end requirements
 	bash scripts/setup.sh
@@ -12,6 +12,9 @@ build:     ## strict static build into site/
 
 test:      ## the whole test suite, including a strict site build and browser tests
 	bash scripts/test.sh
+
+test-fast: ## the package's unit, oracle and property tests only (no site build, no browser)
+	bash scripts/test.sh -m "not site"
 
 figures: setup  ## draw stale figures into .cache/figures
 	.venv/bin/python -m dlfoundations.figures

@@ -10,4 +10,6 @@ fi
 export NO_MKDOCS_2_WARNING=1 MPLBACKEND=Agg
 # small matrices: one BLAS thread per process is faster than two threads fighting over two cores
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
-exec .venv/bin/python -m pytest "$@"
+# -n auto: one pytest-xdist worker per core; worksteal evens out tests of unequal length.
+# Later options win: `bash scripts/test.sh -n 0` runs in one process.
+exec .venv/bin/python -m pytest -n auto --dist worksteal "$@"

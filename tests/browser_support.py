@@ -24,6 +24,7 @@ import re
 import shutil
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -243,24 +244,54 @@ def slug(url_path: str) -> str:
 
 @dataclass
 class Probe:
-    """Everything a page did on the network and the console, recorded as it happened."""
+    """Everything a page did on the network and the console, recorded as it happened.
+
+    A request belongs to the page that made it until it has finished or failed: the
+    checks of a page wait for every request the page started (:meth:`settle`), so none
+    is still in flight when the test moves on. Without that, a request the browser
+    starts after the ``load`` event (Chromium fetches the favicon then) could be
+    aborted by the next test's navigation and reported against the wrong page, at
+    random, as ``net::ERR_ABORTED``.
+    """
 
     base: str
     requests: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
+    pending: dict = field(default_factory=dict)  # request -> url, started and not yet over
 
     def attach(self, page) -> Probe:
-        page.on("request", lambda request: self.requests.append(request.url))
-        page.on("requestfailed", lambda request: self.failed.append(f"{request.url} ({request.failure})"))
+        page.on("request", self._request)
+        page.on("requestfinished", self._over)
+        page.on("requestfailed", self._failed)
         page.on("response", self._response)
         page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
         page.on("pageerror", lambda error: self.console_errors.append(f"uncaught: {error}"))
+        self.page = page
+        _PROBES[page] = self
         return self
+
+    def _request(self, request) -> None:
+        self.requests.append(request.url)
+        self.pending[request] = request.url
+
+    def _over(self, request) -> None:
+        self.pending.pop(request, None)
+
+    def _failed(self, request) -> None:
+        self.pending.pop(request, None)
+        self.failed.append(f"{request.url} ({request.failure})")
 
     def _response(self, response) -> None:
         if response.status >= 400:
             self.failed.append(f"{response.url} (HTTP {response.status})")
+
+    def settle(self, timeout_s: float = 10.0) -> list[str]:
+        """Wait until every request the page started is over; the URLs still pending."""
+        deadline = time.monotonic() + timeout_s
+        while self.pending and time.monotonic() < deadline:
+            self.page.wait_for_timeout(20)  # lets playwright deliver the events
+        return sorted(set(self.pending.values()))
 
     def other_hosts(self) -> list[str]:
         """Every request that left 127.0.0.1 (data: and blob: URLs never leave the page)."""
@@ -270,15 +301,30 @@ class Probe:
         )
 
     def problems(self) -> list[str]:
-        found = [f"request to another host: {url}" for url in self.other_hosts()]
+        """What went wrong, once every request of the page is over."""
+        found = [f"request never finished: {url}" for url in self.settle()]
+        found += [f"request to another host: {url}" for url in self.other_hosts()]
         found += [f"failed request: {failure}" for failure in self.failed]
         found += [f"console error: {message}" for message in self.console_errors]
         return found
 
     def clear(self) -> None:
+        """Start recording a new page load: the previous page's requests must all be over."""
+        settle(self.page)
         self.requests.clear()
         self.failed.clear()
         self.console_errors.clear()
+
+
+_PROBES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # page -> its Probe
+
+
+def settle(page) -> None:
+    """Before leaving a page: let every request it started finish (see :class:`Probe`)."""
+    probe = _PROBES.get(page)
+    if probe is not None:
+        left = probe.settle()
+        assert not left, f"requests of {page.url} never finished: {left}"
 
 
 def wait_for_math(page, timeout_s: float = 10.0, settle_s: float = 0.25) -> int:
@@ -365,6 +411,7 @@ def horizontal_overflow(page) -> int:
 
 def instant_navigate(page, url: str, timeout_ms: int = 15000) -> bool:
     """Follow a link to ``url`` as a reader clicks it; True when Material swapped the page in place."""
+    settle(page)
     page.evaluate("window.__dlfNoReload = true")
     page.evaluate(
         """(url) => {
@@ -402,7 +449,16 @@ class LoadMeasure:
 def measure_load(context, url: str) -> LoadMeasure:
     """Load ``url`` in a new tab of ``context``; count bytes on the wire and requests (CDP)."""
     page = context.new_page()
-    cdp = context.new_cdp_session(page)
+    measure = load_measured(page, url)
+    page.close()
+    return measure
+
+
+def load_measured(page, url: str) -> LoadMeasure:
+    """Load ``url`` in ``page`` until the network is idle, counting what came over the
+    wire (Chrome DevTools Protocol) and the time KaTeX spent; the page stays open."""
+    settle(page)
+    cdp = page.context.new_cdp_session(page)
     cdp.send("Network.enable")
     measure = LoadMeasure()
     types: dict[str, str] = {}
@@ -425,7 +481,6 @@ def measure_load(context, url: str) -> LoadMeasure:
     measure.math_ms = sum(t["end"] - t["start"] for t in timings)
     measure.math_done_ms = max((t["end"] for t in timings), default=0.0)
     cdp.detach()
-    page.close()
     return measure
 
 

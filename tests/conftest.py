@@ -1,5 +1,7 @@
 """Shared fixtures: one strict build of the whole site per test session."""
 
+import gzip
+import json
 import os
 import re
 import subprocess
@@ -17,20 +19,52 @@ def mkdocs_env(**extra) -> dict:
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Path:
-    """Build the real site strictly (warnings are errors), with every link and anchor checked."""
-    site = tmp_path_factory.mktemp("site")
+def built_site(tmp_path_factory, worker_id) -> Path:
+    """Build the real site strictly (warnings are errors), with every link and anchor checked.
+
+    One build per test run, shared by the pytest-xdist workers: the first worker to
+    get here builds under a file lock, the others wait and reuse its site (or its
+    failure). Without xdist (``worker_id == "master"``) the folder is this run's own.
+    """
+    from filelock import FileLock
+
+    run_dir = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        run_dir = run_dir.parent  # shared by the workers of this run only
+    site, outcome = run_dir / "built-site", run_dir / "built-site.json"
+    with FileLock(run_dir / "built-site.lock"):
+        if not outcome.is_file():
+            outcome.write_text(json.dumps(strict_build(site)), encoding="utf-8")
+    result = json.loads(outcome.read_text(encoding="utf-8"))
+    assert result["returncode"] == 0, f"strict build failed:\n{result['stderr'][-6000:]}"
+    mkdocs_warnings = [line for line in result["stderr"].splitlines() if re.match(r"(\x1b\[\d+m)?WARNING\s+-", line)]
+    assert not mkdocs_warnings, "\n".join(mkdocs_warnings)
+    return site
+
+
+def strict_build(site: Path, **env) -> dict:
+    """``mkdocs build --strict`` of the project into ``site``, link checker on: its exit and log."""
     result = subprocess.run(
         [*MKDOCS, "build", "--strict", "--site-dir", str(site)],
         cwd=ROOT,
-        env=mkdocs_env(DLF_CHECK_LINKS="true"),
+        env=mkdocs_env(DLF_CHECK_LINKS="true", **env),
         capture_output=True,
         text=True,
     )
-    assert result.returncode == 0, f"strict build failed:\n{result.stderr[-6000:]}"
-    mkdocs_warnings = [line for line in result.stderr.splitlines() if re.match(r"(\x1b\[\d+m)?WARNING\s+-", line)]
-    assert not mkdocs_warnings, "\n".join(mkdocs_warnings)
-    return site
+    return {"returncode": result.returncode, "stderr": result.stderr}
+
+
+def docs_pages() -> list[str]:
+    """The URL of every page the build makes from ``docs/`` (Markdown pages and labs)."""
+    docs, urls = ROOT / "docs", []
+    for path in sorted(docs.rglob("*.md")):
+        relative = path.relative_to(docs).with_suffix("")
+        if relative.name in ("index", "README"):
+            urls.append("" if relative.parent == Path(".") else relative.parent.as_posix() + "/")
+        else:
+            urls.append(relative.as_posix() + "/")
+    urls += [f"labs/{path.stem}/" for path in sorted((docs / "labs").glob("*.py"))]
+    return sorted(urls)
 
 
 def built_pages(site: Path) -> list[Path]:
@@ -71,3 +105,28 @@ def site_server(built_site):
 
     with SiteServer(built_site) as server:
         yield server
+
+
+def site_files(site: Path) -> dict[str, Path]:
+    return {p.relative_to(site).as_posix(): p for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def differing_files(site: Path, other: Path, normalize=lambda name, data: data) -> list[str]:
+    """The files that only one of two built sites has, or whose bytes differ.
+
+    Sitemaps are compared without their ``<lastmod>`` dates (two builds on either side
+    of midnight differ there), after ``normalize(name, data)``.
+    """
+    ours, theirs = site_files(site), site_files(other)
+    only = sorted(set(ours) ^ set(theirs))
+
+    def comparable(name: str, path: Path) -> bytes:
+        data = path.read_bytes()
+        if name.endswith("sitemap.xml.gz"):
+            data = gzip.decompress(data)
+        if "sitemap.xml" in name:
+            data = re.sub(rb"<lastmod>[^<]*</lastmod>", b"", data)
+        return normalize(name, data)
+
+    changed = [name for name in sorted(set(ours) & set(theirs)) if comparable(name, ours[name]) != comparable(name, theirs[name])]
+    return only + changed

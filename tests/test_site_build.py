@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import built_pages
+from conftest import built_pages, differing_files, docs_pages, strict_build
 
 pytestmark = pytest.mark.site
 
@@ -77,27 +77,22 @@ def test_no_generated_file_in_docs():
     assert not list(docs.rglob("*.svg")), "figures must not be written into docs/"
 
 
-def test_every_page_is_copy_paste_safe(built_site, tmp_path):
-    """The python blocks of each page, run in order in a fresh interpreter, run without error."""
-    failures = []
-    for page in chapter_pages(built_site):
-        blocks = python_blocks(page)
-        if not blocks:
-            continue
-        script = tmp_path / (page.parent.name or "home") / "page.py"
-        script.parent.mkdir(parents=True, exist_ok=True)
-        script.write_text("\n\n".join(blocks), encoding="utf-8")
-        result = subprocess.run(
-            [sys.executable, str(script)],
-            cwd=script.parent,
-            env=dict(os.environ, MPLBACKEND="Agg"),
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if result.returncode != 0:
-            failures.append(f"{page.relative_to(built_site)}:\n{result.stderr[-2000:]}")
-    assert not failures, "\n\n".join(failures)
+@pytest.mark.parametrize("url", [url for url in docs_pages() if url and not url.startswith("labs/")])
+def test_page_is_copy_paste_safe(built_site, tmp_path, url):
+    """The python blocks of the page, run in order in a fresh interpreter, run without error."""
+    blocks = python_blocks(built_site / url / "index.html")
+    assert blocks, f"/{url} shows no Python"
+    script = tmp_path / "page.py"
+    script.write_text("\n\n".join(blocks), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env=dict(os.environ, MPLBACKEND="Agg"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, f"/{url}:\n{result.stderr[-2000:]}"
 
 
 def test_chapter_pages_show_code_math_and_figures(built_site):
@@ -179,3 +174,55 @@ def test_a_page_loading_from_another_host_fails_the_build(tmp_path):
     result = build_sandbox(tmp_path, SANDBOX_CONFIG, {"index.md": page})
     assert result.returncode != 0
     assert "loads assets from other hosts" in result.stderr and "cdn.example.org" in result.stderr
+
+
+def test_build_memo_changes_no_byte_of_the_site(built_site, tmp_path):
+    """hooks/build_memo.py memoizes highlighting and search parsing: a build without it
+    (``DLF_BUILD_MEMO=off``) must give the same site, byte for byte."""
+    site = tmp_path / "site"
+    result = strict_build(site, DLF_BUILD_MEMO="off")
+    assert result["returncode"] == 0, result["stderr"][-6000:]
+    assert not differing_files(built_site, site)
+
+
+def offline_guard():
+    """The build hook module, imported the way MkDocs imports it (hooks/ on sys.path)."""
+    hooks = str(Path(__file__).resolve().parents[1] / "hooks")
+    sys.path.insert(0, hooks)
+    try:
+        import build_hooks
+    finally:
+        sys.path.remove(hooks)
+    return build_hooks
+
+
+PLANTED = {
+    '<script src="https://cdn.example.org/a.js"></script>': ["<script src=https://cdn.example.org/a.js>"],
+    "<img alt='x' srcset='//cdn.example.org/b.png 2x'>": ["<img srcset=//cdn.example.org/b.png 2x>"],
+    '<link rel="stylesheet" href="https://fonts.example.org/c.css">': ["<link href=https://fonts.example.org/c.css>"],
+    '<iframe title="t" src = "http://example.org/d"></iframe>': ["<iframe src=http://example.org/d>"],
+    '<a href="https://example.org/followed-only-on-click">a link</a>': [],
+    '<link rel="canonical" href="https://example.org/canonical/">': [],
+    '<img data-src="https://example.org/e.png" src="../e.png">': [],
+}
+
+
+def test_offline_guard_finds_what_parsing_the_whole_page_finds(built_site):
+    """The guard parses only the tags around an address on another host; on every built
+    page, and with planted tags, it finds what a parse of the whole page finds."""
+    hooks = offline_guard()
+
+    def whole_page(html: str) -> list[str]:
+        finder = hooks.ExternalAssetFinder()
+        finder.feed(html)
+        return finder.external
+
+    pages = built_pages(built_site)
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert hooks.external_assets(html) == whole_page(html) == [], page
+    for page in (built_site / "foundations/functions/index.html", built_site / "labs/part1_foundations/index.html"):
+        html = page.read_text(encoding="utf-8")
+        for tag, expected in PLANTED.items():
+            planted = html.replace("</article>", tag + "</article>", 1)
+            assert hooks.external_assets(planted) == whole_page(planted) == expected, (page, tag)
