@@ -327,18 +327,27 @@ def settle(page) -> None:
         assert not left, f"requests of {page.url} never finished: {left}"
 
 
-def wait_for_math(page, timeout_s: float = 10.0, settle_s: float = 0.25) -> int:
-    """Wait until the number of rendered math nodes stops changing; return it."""
-    deadline = time.monotonic() + timeout_s
-    last, stable_since = -1, time.monotonic()
-    while time.monotonic() < deadline:
-        count = page.evaluate(KATEX_COUNT_JS)
-        if count != last:
-            last, stable_since = count, time.monotonic()
-        elif time.monotonic() - stable_since >= settle_s:
-            break
-        time.sleep(0.05)
-    return last
+def math_renders(page) -> int:
+    """How many times KaTeX has rendered in this document (counted by ``MATH_TIMING_INIT``)."""
+    return page.evaluate("(window.__dlfMath || []).length")
+
+
+def wait_for_math(page, renders_before: int = 0, timeout_ms: float = 10000) -> int:
+    """Wait until KaTeX has rendered the page shown; return the number of math nodes.
+
+    The site's ``katex.js`` renders once per page shown, on the first load and after
+    every instant navigation, and ``MATH_TIMING_INIT`` counts each render: waiting for
+    one more render than ``renders_before`` waits for exactly the render of this page,
+    however slow the machine (no guess at how long rendering takes). A page whose
+    math script never runs is given ``timeout_ms``; the checks then report its math.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function("(n) => (window.__dlfMath || []).length > n", arg=renders_before, timeout=timeout_ms)
+    except PlaywrightTimeout:
+        pass
+    return page.evaluate(KATEX_COUNT_JS)
 
 
 # --- what the static HTML says the page should show ------------------------------------
@@ -395,8 +404,10 @@ def image_problems(images: list[dict]) -> list[str]:
 
 
 def page_problems(page, probe: Probe, html: str) -> list[str]:
-    """Everything wrong with the page now shown, given its static HTML (for the source counts)."""
-    wait_for_math(page)
+    """Everything wrong with the page now shown, given its static HTML (for the source counts).
+
+    Call it once the page is shown and its math rendered (:func:`wait_for_math`).
+    """
     found = math_problems(page.evaluate(MATH_STATE_JS), source_math(html))
     found += image_problems(page.evaluate(IMAGES_JS))
     found += probe.problems()
@@ -412,6 +423,7 @@ def horizontal_overflow(page) -> int:
 def instant_navigate(page, url: str, timeout_ms: int = 15000) -> bool:
     """Follow a link to ``url`` as a reader clicks it; True when Material swapped the page in place."""
     settle(page)
+    renders = math_renders(page)
     page.evaluate("window.__dlfNoReload = true")
     page.evaluate(
         """(url) => {
@@ -431,7 +443,9 @@ def instant_navigate(page, url: str, timeout_ms: int = 15000) -> bool:
         arg=target,
         timeout=timeout_ms,
     )
-    return bool(page.evaluate("window.__dlfNoReload === true"))
+    swapped = bool(page.evaluate("window.__dlfNoReload === true"))
+    wait_for_math(page, renders if swapped else 0)
+    return swapped
 
 
 # --- page weight ----------------------------------------------------------------------------

@@ -290,7 +290,10 @@ def copy_every_snippet(page) -> list[tuple[str, str]]:
     for index in range(buttons.count()):
         button = buttons.nth(index)
         code = button.evaluate(PREPARE_COPY_JS)
-        button.click()  # a real click: copying needs a user gesture
+        # A real mouse click at the button (copying needs a user gesture), without
+        # playwright's wait for the button to hold still: a button that something
+        # covers is still caught, since the click then lands on the cover.
+        button.click(force=True)
         copied = page.evaluate(COPIED_JS)
         assert copied is not None, f"copy button {index} put nothing on the clipboard"
         pairs.append((copied, code))
