@@ -115,6 +115,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_mkdocs_serve(project: Path, log_path: Path, tries: int = 5) -> tuple[subprocess.Popen, int]:
+    """``mkdocs serve`` on a free port, once it serves. A port found free can be taken by
+    another process before the server binds it: then it starts again on another port."""
+    for _ in range(tries):
+        port = free_port()
+        with open(log_path, "w") as log:
+            server = subprocess.Popen(
+                [*MKDOCS, "serve", "--livereload", "--dev-addr", f"127.0.0.1:{port}"],
+                cwd=project,
+                env=sandbox_env(project),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        wait_for(lambda: "Serving on" in log_path.read_text() or server.poll() is not None, 120, "mkdocs serve to start")
+        if server.poll() is None:
+            return server, port
+        assert "Address already in use" in log_path.read_text(), log_path.read_text()[-4000:]
+    raise AssertionError(f"no free port for mkdocs serve in {tries} tries")
+
+
 def wait_for(predicate, timeout: float, what: str):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -126,20 +146,11 @@ def wait_for(predicate, timeout: float, what: str):
 
 
 def test_edit_under_mkdocs_serve_redraws_dependents_without_stale_imports(sandbox, tmp_path):
-    port = free_port()
     log_path = tmp_path / "serve.log"
     docs_before = sorted((p.relative_to(sandbox), p.stat().st_mtime_ns) for p in (sandbox / "docs").rglob("*"))
-    with open(log_path, "w") as log:
-        server = subprocess.Popen(
-            [*MKDOCS, "serve", "--livereload", "--dev-addr", f"127.0.0.1:{port}"],
-            cwd=sandbox,
-            env=sandbox_env(sandbox),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    server, port = start_mkdocs_serve(sandbox, log_path)
     url = f"http://127.0.0.1:{port}/figures/derivatives/gradient-field.svg"
     try:
-        wait_for(lambda: "Serving on" in log_path.read_text(), 120, "mkdocs serve to start")
         before = urllib.request.urlopen(url).read()
         builds_before = log_path.read_text().count("Documentation built")
         edit(sandbox / "src/dlfoundations/derivatives.py", "np.sin(2 * x)", "np.sin(3 * x)")
