@@ -1,0 +1,1357 @@
+"""Bad inputs: call every public function and class of the package with bad arguments.
+
+An independent probe of the package's argument checks. It finds every public
+callable on its own, builds a call that works ("good"), then replaces one argument
+at a time by each bad value that fits the argument's type, and says what happened:
+
+- **clear**: a ``ValueError`` or ``TypeError`` (or a subclass) whose message names
+  the parameter (its name as a whole word: ``lr``, ``weights[0]``, not ``x`` in
+  ``max``);
+- **unclear**: any other exception (``IndexError``, ``ZeroDivisionError``, an error
+  from NumPy or torch internals, a time-out...) or a ``ValueError``/``TypeError``
+  whose message does not name the parameter (it may name another one);
+- **silent**: the call returned normally;
+- **accepted**: silent, but listed in ``ALLOWED`` (qualified-name suffix, parameter,
+  bad kind) as legal by design: reported apart, not counted as silent. ``ALLOWED``
+  starts empty; a human adds a case after reading it in ``--details``.
+
+Run:
+
+    python benchmarks/bad_inputs.py                     # totals, per module, examples
+    python benchmarks/bad_inputs.py --details           # every unclear and silent case
+    python benchmarks/bad_inputs.py --json probe.json   # every call, as JSON
+    python benchmarks/bad_inputs.py --min-clear 98 --max-silent 0   # exit 1 if not met
+    python benchmarks/bad_inputs.py --only losses       # callables whose name has this
+
+Discovery. Every module of ``dlfoundations`` (walked with pkgutil) except
+``dlfoundations.figures*`` and private modules (a name part starting with ``_``);
+in each, every name not starting with ``_`` whose object is a function or a class
+defined there (``obj.__module__`` is the module). For a class: its constructor, and
+the public methods (and ``__call__``) defined in its body, each called on a fresh
+instance built with the constructor's good arguments. Callables without parameters
+are counted but have nothing to probe.
+
+Good calls. Arguments are guessed from each parameter's annotation, then its name,
+under "profiles" tried in turn until the call succeeds: ``vector`` (float arrays of
+shape (3,)), ``batch`` (inputs (4, 2), weights (2,), targets (4,)), ``matrix``
+(arrays (4, 3), labels in [0, 3)), ``scalar`` (floats), ``network`` (lists of
+weight matrices and bias vectors of a 2-3-1 network), ``reduce`` (callables that
+return a number) and ``vector-defaults``. Names like ``labels`` and ``y_true`` give
+int arrays; ``lr``, ``beta1``, ``eps``... floats; ``n_*``, ``steps``, ``seed``,
+``depth``... small ints; ``layer_sizes`` and ``widths`` [2, 3, 1]; ``f``,
+``gradient``, ``loss``... simple functions; a class annotation an instance of that
+class, or of the package's subclass of it, built by the same rules. Optional
+parameters keep their defaults, except work sizes above 10 (``steps``, ``epochs``,
+``depth``, ``width``, ``n_examples``...), which get small values. ``OVERRIDES`` gives
+good values for the callables these rules get wrong; its keys are suffixes of
+qualified names and it finds the package's functions by short name, so modules may
+move (a key that matches nothing is reported). A callable with no good call in any
+profile is reported as "no good call found" and not probed.
+
+Bad values (``catalogue()``), only those that fit the type of the good value (or
+of the default, or of a guess when the default is None). A bad value equal to the
+default is skipped (the default is legal), and so is None where the default or the
+annotation (``X | None``) allows it.
+
+- any parameter: ``none``, ``string`` ("abc");
+- float array: ``empty``, ``nan``, ``ragged`` (a ragged nested list), and the shape
+  changes ``extra_dim``, ``transposed`` (2-D, not square), ``wrong_length`` (last
+  axis one shorter), these only where a shape can be wrong: the value is at least
+  2-D, or the call has another shape-carrying argument (another array, a size, the
+  instance of a method);
+- int array (labels): ``empty``, ``float_labels`` (labels + 0.5), ``negative_label``,
+  ``ragged``, and the shape changes as above;
+- int: ``zero``, ``negative`` (-1), ``true``, ``false``, ``float_for_int`` (1.5);
+- float: ``zero``, ``negative`` (-1.0), ``nan``, ``inf``;
+- list of sizes ([2, 3, 1]): ``empty``, ``zero_entry``, ``negative_entry``,
+  ``float_entry``, ``bool_entry``;
+- list of arrays (weights): ``empty``, ``nan`` (in the first array), ``transposed``
+  (the first 2-D one), ``wrong_length`` (one array fewer), ``extra_dim``;
+- tuple or list of floats: ``empty``, ``wrong_length``, ``nan``;
+- string: ``unknown_str`` ("abc"), ``number`` (1.0);
+- dict: ``empty``, ``missing_key``, ``nan`` (in the first array value);
+- torch tensor: ``empty``, ``nan``, ``extra_dim``, ``wrong_length``;
+- a callable, a bool, another object: only ``none`` and ``string``.
+
+Silent cases are listed in two groups: a wrong *type* (``none``, ``string``,
+``ragged``, ``true``/``false``, ``float_for_int``, ``float_labels``, ``float_entry``,
+``bool_entry``, ``number``), almost never legal, and a wrong *value* of the right
+type (zero, negative, NaN, inf, empty, a shape change...), which may be legal for
+that function (``relu(-1)``, 0 steps, NaN propagated on purpose): a human judges.
+
+Isolation. The calls run in a forked child process that streams its results back.
+If a call crashes the interpreter, or one callable's calls take over 60 s, the
+callable gets an unclear record ("a call crashed"/"timed out"; "no good call" if it
+happened while looking for one), its remaining bad values are skipped, and a new
+child goes on with the next callable. Every call has a 3 s limit (``signal.
+setitimer``; a call over it is unclear, "timeout"); warnings are silenced and NumPy
+floating-point errors ignored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections.abc
+import dataclasses
+import importlib
+import inspect
+import json
+import os
+import pkgutil
+import random
+import re
+import select
+import signal
+import sys
+import time
+import traceback
+import types
+import typing
+import warnings
+import zlib
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402 - after the environment is set for the threads
+
+PACKAGE = "dlfoundations"
+EXCLUDED = (f"{PACKAGE}.figures",)
+CALL_SECONDS = 3.0  # time limit of one call
+TARGET_SECONDS = 60.0  # time limit of all the calls to one callable
+SIZE_SHRINK_ABOVE = 10  # optional work sizes above this get a small value
+
+# (qualified-name suffix, parameter, bad kind) accepted by design. It starts empty:
+# add a case only after reading it in --details and deciding the value is legal.
+ALLOWED: set[tuple[str, str, str]] = set()
+
+TYPE_KINDS = {"none", "string", "ragged", "true", "false", "float_for_int"}
+TYPE_KINDS |= {"float_labels", "float_entry", "bool_entry", "number"}
+
+
+# ---------------------------------------------------------------- discovery
+
+
+@dataclass
+class Target:
+    """One callable to probe: a function, a class (its constructor) or a method."""
+
+    qualname: str  # dlfoundations.losses.mse, ...scalar.MLP, ...scalar.MLP.__call__
+    module: str
+    obj: Any  # the function or class; for a method, its name
+    kind: str  # "function", "class" or "method"
+    owner: Any = None  # the class of a method
+
+
+IMPORT_ERRORS: dict[str, str] = {}  # module -> why it could not be imported
+REGISTRY: dict[str, Any] = {}  # short name -> public function or class (OVERRIDES)
+
+
+def is_excluded(name: str) -> bool:
+    parts = name.split(".")[1:]
+    return name.startswith(EXCLUDED) or any(part.startswith("_") for part in parts)
+
+
+def discover_modules() -> list[types.ModuleType]:
+    """Every module of the package but the excluded ones, imported (pkgutil walk).
+    A module that fails to import is recorded in IMPORT_ERRORS and skipped."""
+    package = importlib.import_module(PACKAGE)
+    modules, stack = [package], [package]
+    while stack:
+        parent = stack.pop()
+        for info in pkgutil.iter_modules(getattr(parent, "__path__", [])):
+            name = f"{parent.__name__}.{info.name}"
+            if is_excluded(name):
+                continue
+            try:
+                module = importlib.import_module(name)
+            except Exception as error:  # noqa: BLE001 - report it, probe the rest
+                IMPORT_ERRORS[name] = f"{type(error).__name__}: {error}"
+                continue
+            modules.append(module)
+            if info.ispkg:
+                stack.append(module)
+    return sorted(modules, key=lambda m: m.__name__)
+
+
+def discover_targets(modules: list[types.ModuleType]) -> list[Target]:
+    targets = []
+    for module in modules:
+        here = module.__name__
+        for name, obj in vars(module).items():
+            if name.startswith("_") or getattr(obj, "__module__", None) != here:
+                continue
+            qualname = f"{here}.{name}"
+            if inspect.isfunction(obj):
+                targets.append(Target(qualname, here, obj, "function"))
+            elif inspect.isclass(obj):
+                targets.append(Target(qualname, here, obj, "class"))
+                for attr, member in vars(obj).items():
+                    if attr.startswith("_") and attr != "__call__":
+                        continue
+                    if isinstance(member, (staticmethod, classmethod)):
+                        member = member.__func__
+                    if inspect.isfunction(member):
+                        method = Target(f"{qualname}.{attr}", here, attr, "method", obj)
+                        targets.append(method)
+    return targets
+
+
+def build_registry(targets: list[Target]) -> None:
+    """Short names for OVERRIDES: ``name`` when unique, and ``module.name`` always
+    (the package has two ``MLP`` classes and two ``cross_entropy`` functions)."""
+    tops = [t for t in targets if t.kind != "method"]
+    counts = Counter(t.qualname.rsplit(".", 1)[-1] for t in tops)
+    for t in tops:
+        name = t.qualname.rsplit(".", 1)[-1]
+        if counts[name] == 1:
+            REGISTRY[name] = t.obj
+        REGISTRY[".".join(t.qualname.rsplit(".", 2)[-2:])] = t.obj
+
+
+def pkg(name: str) -> Any:
+    """The package's public function or class called ``name``, wherever it lives."""
+    if name not in REGISTRY:
+        raise LookupError(f"no public callable named {name!r} (or more than one)")
+    return REGISTRY[name]
+
+
+def is_data_container(cls: Any) -> bool:
+    """A dataclass or NamedTuple: a constructor that only stores its arguments."""
+    return dataclasses.is_dataclass(cls) or (
+        issubclass(cls, tuple) and hasattr(cls, "_fields")
+    )
+
+
+# ---------------------------------------------------------------- good values
+
+
+class NoGuess(Exception):
+    """No good value for a parameter under this profile."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    mode: str  # vector, batch, matrix, scalar or network
+    n: int  # examples
+    d: int  # features
+    k: int = 2  # classes
+    reduce: bool = False  # callables return a number rather than an array
+    shrink: bool = True  # small values for optional work sizes
+
+
+PROFILES = [
+    Profile("vector", "vector", n=3, d=3),
+    Profile("batch", "batch", n=4, d=2),
+    Profile("matrix", "matrix", n=4, d=3, k=3),
+    Profile("scalar", "scalar", n=1, d=1),
+    Profile("network", "network", n=4, d=2),
+    Profile("reduce", "vector", n=3, d=3, reduce=True),
+    Profile("batch-reduce", "batch", n=4, d=2, reduce=True),
+    Profile("vector-defaults", "vector", n=3, d=3, shrink=False),
+]
+
+INT_NAMES = re.compile(
+    r"^(n|k|n_\w+|num_\w+|\w+_size|size|steps|\w+_steps|epochs?|\w+_epochs|max_iter"
+    r"|seed|random_state|width|depth|step|t_max|axis|count|degree)$"
+)
+WORK_SIZES = re.compile(
+    r"^(steps|n_steps|epochs|n_epochs|max_epochs|depth|width|n|n_examples|n_samples)$"
+)
+SIZE_LIKE = re.compile(r"^(n|k|n_\w+|\w+_size|size|width|depth|shape)$")
+# names that are floats even without an annotation, with their good values
+FLOAT_VALUES = {
+    "lr": 0.1, "learning_rate": 0.1, "eta": 0.1, "initial_lr": 0.1, "min_lr": 0.01,
+    "beta": 0.9, "beta1": 0.9, "beta2": 0.999, "momentum": 0.5, "dampening": 0.1,
+    "weight_decay": 0.01, "eps": 1e-8, "h": 1e-5, "tol": 1e-6, "gamma": 0.5,
+    "weight_variance": 2.0, "mu": 1.0, "L": 4.0, "threshold": 0.5, "sigma": 1.0,
+    "scale": 1.0, "gain": 1.0, "kappa": 2.0, "alpha": 0.5, "noise": 0.1,
+    "margin": 0.1, "bias": 0.5, "negative_slope": 0.01, "bias_std": 0.1,
+}
+FLOAT_NAMES = re.compile(r"^(\w+_tol|\w+_fraction|\w+_rate|beta\d|\w+_std)$")
+# good values of parameters annotated ``float`` whose names say nothing more
+ANNOTATED_FLOATS = {"a": -1.0, "b": 0.8, "c": 3.0, "x": 0.5, "y": 0.3, "start": 0.0}
+STRING_VALUES = {"op": "+", "label": "a", "mode": "fan_in"}
+LABEL_NAMES = {"labels", "label", "y_true", "y_pred", "classes", "stratify"}
+SIZES_NAMES = {"layer_sizes", "sizes", "widths", "layers"}
+ARRAY_LIST_NAMES = {"weights", "biases", "params", "grads", "fs", "hs", "parameters"}
+ROW_NAMES = {"x", "inputs", "data", "points", "x_batch", "features", "pre_activations"}
+POINT_NAMES = {"weights", "w", "point", "phi", "theta", "start", "param", "center"}
+CALLABLE_NAMES = {"f", "g", "df", "f_prime", "g_prime", "gradient", "grad", "loss"}
+CALLABLE_NAMES |= {"model", "derivative", "activation", "functions", "fn", "func"}
+
+
+def square_error(*args: Any) -> Any:
+    """An elementwise function: (a - 1)^2, or (a - b)^2 for two arrays alike."""
+    a = np.asarray(args[0], dtype=float)
+    if len(args) > 1 and np.shape(args[1]) == a.shape:
+        return (a - np.asarray(args[1], dtype=float)) ** 2
+    return (a - 1.0) ** 2
+
+
+def square_error_derivative(*args: Any) -> Any:
+    """The derivative (or gradient) of ``square_error`` in its first argument."""
+    return 2.0 * (np.asarray(args[0], dtype=float) - 1.0)
+
+
+def sum_of_squares(*args: Any) -> float:
+    """A function of a point that returns a number: sum((a - 1)^2)."""
+    return float(np.sum((np.asarray(args[0], dtype=float) - 1.0) ** 2))
+
+
+def values_for(name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """Distinct floats in (0.1, 0.9), the same for the same name and shape."""
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    return rng.uniform(0.1, 0.9, size=shape)
+
+
+def labels_for(profile: Profile) -> Any:
+    if profile.mode == "scalar":
+        return 1
+    pattern = [0, 1, 0, 1] if profile.k == 2 else [0, 2, 1, 0]
+    return np.array(pattern[: profile.n], dtype=np.int64)
+
+
+def network(profile: Profile, name: str) -> list[np.ndarray]:
+    """Weights, biases or per-layer arrays of a 2-3-1 network on a batch of 4."""
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    shapes = {
+        "weights": [(3, 2), (1, 3)],
+        "biases": [(3,), (1,)],
+        "fs": [(profile.n, 3), (profile.n, 1)],
+        "hs": [(profile.n, 2), (profile.n, 3)],
+    }.get(name, [(3, 2), (3,)])
+    return [rng.normal(size=shape) for shape in shapes]
+
+
+def array_for(name: str, profile: Profile) -> Any:
+    """A float array (a float in the scalar profile) for a parameter ``name``."""
+    mode, n, d = profile.mode, profile.n, profile.d
+    if mode == "scalar":
+        return float(values_for(name, (1,))[0])
+    if mode == "vector":
+        shape: tuple[int, ...] = (n,)
+    elif mode == "matrix":
+        shape = (n, profile.k)
+    elif name in ROW_NAMES:
+        shape = (n, d)
+    elif name in POINT_NAMES:
+        shape = (d,)
+    else:
+        shape = (n, 1) if mode == "network" else (n,)
+    return values_for(name, shape)
+
+
+def callable_for(name: str, profile: Profile) -> Callable:
+    if name == "functions":
+        return np.tanh
+    if re.search(r"grad|deriv|^df$|prime", name):
+        return square_error_derivative
+    return sum_of_squares if profile.reduce else square_error
+
+
+def int_for(name: str, profile: Profile) -> int:
+    if name in {"seed", "random_state"}:
+        return 0
+    if name == "axis":
+        return -1
+    if name in {"n_inputs", "n_in", "n_features", "n_dims", "dim"}:
+        return profile.d
+    if name in {"n", "n_samples", "n_examples", "n_points"}:
+        return profile.n
+    if name in {"step", "epoch", "t"}:
+        return 1
+    if name in {"n_classes", "k"}:
+        return profile.k
+    return 2
+
+
+def strip_optional(annotation: Any) -> Any:
+    """``X`` for ``X | None`` (the first option of any other union)."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return options[0] if options else annotation
+    return annotation
+
+
+def allows_none(annotation: Any) -> bool:
+    """Whether an annotation says None is a legal value (``X | None``)."""
+    if annotation is None or annotation is type(None):
+        return True
+    union = typing.get_origin(annotation) in (typing.Union, types.UnionType)
+    return union and type(None) in typing.get_args(annotation)
+
+
+def annotations_of(obj: Any) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(obj)
+    except Exception:  # noqa: BLE001 - annotations that do not resolve: raw ones
+        try:
+            parameters = inspect.signature(obj).parameters.values()
+        except (TypeError, ValueError):
+            return {}
+        return {p.name: p.annotation for p in parameters}
+
+
+def is_package_class(cls: Any) -> bool:
+    return inspect.isclass(cls) and getattr(cls, "__module__", "").startswith(PACKAGE)
+
+
+def instance_of(cls: type, name: str, profile: Profile, depth: int) -> Any:
+    """An instance of ``cls`` for a parameter annotated with it."""
+    import torch
+
+    if cls is np.random.Generator:
+        return np.random.default_rng(0)
+    if cls is random.Random:
+        return random.Random(0)
+    if cls is torch.device:
+        return torch.device("cpu")
+    if cls is torch.Tensor:
+        value = labels_for(profile) if name in LABEL_NAMES else array_for(name, profile)
+        return torch.as_tensor(value)
+    if cls.__module__.startswith("matplotlib"):
+        from matplotlib.figure import Figure
+
+        return Figure().add_subplot()
+    if depth > 2:
+        raise NoGuess(f"{name}: too deep")
+    candidates = [cls] if is_package_class(cls) else []
+    candidates += [
+        c
+        for c in REGISTRY.values()
+        if is_package_class(c) and c is not cls and issubclass(c, cls)
+    ]
+    for candidate in candidates:
+        try:
+            args, kwargs = GoodCall(candidate, profile, depth + 1).arguments()
+            return candidate(*args, **kwargs)
+        except Exception:  # noqa: BLE001 - try the next candidate
+            continue
+    raise NoGuess(f"{name}: cannot build a {cls.__name__}")
+
+
+def guess(
+    param: inspect.Parameter, annotation: Any, profile: Profile, depth: int
+) -> Any:
+    """A good value for ``param`` under ``profile``, or raise NoGuess."""
+    name, empty = param.name, inspect.Parameter.empty
+    ann = strip_optional(annotation)
+    origin, args = typing.get_origin(ann), typing.get_args(ann)
+    if ann is bool:
+        return False if param.default is empty else param.default
+    if ann is int or (ann is empty and INT_NAMES.match(name)):
+        return int_for(name, profile)
+    if ann is float:
+        return ANNOTATED_FLOATS.get(name, FLOAT_VALUES.get(name, 0.5))
+    if ann is empty and (name in FLOAT_VALUES or FLOAT_NAMES.match(name)):
+        return FLOAT_VALUES.get(name, 0.5)
+    if ann is str:
+        return STRING_VALUES.get(name, "value")
+    if ann is type:
+        raise NoGuess(f"{name}: a class")
+    if ann is dict or origin is dict:
+        raise NoGuess(f"{name}: a dict")
+    if ann is tuple or origin is tuple:
+        return ()
+    if ann is collections.abc.Callable or origin is collections.abc.Callable:
+        return callable_for(name, profile)
+    if origin in (list, collections.abc.Sequence) and args:
+        inner = strip_optional(args[0])
+        if inner is int:
+            return [2, 3, 1] if name != "shape" else (3, 2)
+        if inner is np.ndarray:
+            return network(profile, name)
+        if inspect.isclass(inner):
+            return [instance_of(inner, name, profile, depth) for _ in range(2)]
+    plain = (list, np.ndarray, collections.abc.Sequence, empty)
+    if inspect.isclass(ann) and ann not in plain:
+        if ann.__module__ not in ("builtins", "typing", "collections.abc"):
+            return instance_of(ann, name, profile, depth)
+    # by name alone
+    if name in SIZES_NAMES:
+        return [2, 3, 1]
+    if name == "shape":
+        return (3, 2)
+    if name == "betas":
+        return (0.9, 0.999)
+    if name in {"rng", "generator"}:
+        return np.random.default_rng(0)
+    if name in CALLABLE_NAMES and ann is empty:
+        return callable_for(name, profile)
+    if name in LABEL_NAMES:
+        return labels_for(profile)
+    if profile.mode == "network" and name in ARRAY_LIST_NAMES:
+        return network(profile, name)
+    if name in {"batch", "indices", "index"}:
+        return np.arange(min(2, profile.n))
+    value = array_for(name, profile)
+    if ann is list and isinstance(value, np.ndarray):
+        return value.tolist()
+    return value
+
+
+class GoodCall:
+    """The good arguments of one callable under one profile, fresh on every call."""
+
+    def __init__(
+        self,
+        func: Any,
+        profile: Profile,
+        depth: int = 0,
+        override: Callable[[], dict] | None = None,
+    ) -> None:
+        self.func, self.profile, self.depth = func, profile, depth
+        self.override = override
+        self.params = list(inspect.signature(func).parameters.values())
+        annotated = func.__init__ if inspect.isclass(func) else func
+        self.annotations = annotations_of(annotated)
+
+    def values(self) -> dict[str, Any]:
+        """The good values of the parameters passed in the good call; optional
+        parameters that keep their defaults are left out."""
+        fixed = self.override() if self.override else {}
+        values: dict[str, Any] = {}
+        labels = ("name", "names")
+        for p in self.params:
+            if p.name in fixed:
+                values[p.name] = fixed[p.name]
+            elif p.kind is p.VAR_KEYWORD:
+                continue
+            elif p.kind is p.VAR_POSITIONAL:
+                values[p.name] = [self.guess(p), self.guess(p)]
+            elif p.default is p.empty and p.name in labels:
+                # a check helper told which arguments it checks: the first ones
+                others = [q.name for q in self.params if q.name not in labels]
+                values[p.name] = others[0] if p.name == "name" else tuple(others[:2])
+            elif p.default is p.empty:
+                values[p.name] = self.guess(p)
+            elif self.profile.shrink and self.shrinks(p):
+                values[p.name] = int_for(p.name, self.profile)
+        if "**" in fixed:
+            values["**"] = fixed["**"]
+        return values
+
+    @staticmethod
+    def shrinks(p: inspect.Parameter) -> bool:
+        default = p.default
+        return (
+            bool(WORK_SIZES.match(p.name))
+            and isinstance(default, int)
+            and not isinstance(default, bool)
+            and default > SIZE_SHRINK_ABOVE
+        )
+
+    def annotation(self, p: inspect.Parameter) -> Any:
+        return self.annotations.get(p.name, p.annotation)
+
+    def guess(self, p: inspect.Parameter) -> Any:
+        return guess(p, self.annotation(p), self.profile, self.depth)
+
+    def typical(self, p: inspect.Parameter) -> Any:
+        """What bad values are made from for a parameter left at its default: the
+        default, or a guess when the default is None."""
+        return p.default if p.default is not None else self.guess(p)
+
+    def call_arguments(self, values: dict[str, Any]) -> tuple[list, dict]:
+        args: list = []
+        kwargs: dict = {}
+        positional = any(p.kind is p.VAR_POSITIONAL for p in self.params)
+        for p in self.params:
+            if p.kind is p.VAR_KEYWORD:
+                kwargs.update(values.get("**", {}))
+            elif p.name not in values:
+                if positional and p.kind is p.POSITIONAL_OR_KEYWORD:
+                    args.append(p.default)
+            elif p.kind is p.VAR_POSITIONAL:
+                args.extend(values[p.name])
+            elif p.kind is p.POSITIONAL_ONLY or (
+                positional and p.kind is p.POSITIONAL_OR_KEYWORD
+            ):
+                args.append(values[p.name])
+            else:
+                kwargs[p.name] = values[p.name]
+        return args, kwargs
+
+    def arguments(self) -> tuple[list, dict]:
+        return self.call_arguments(self.values())
+
+
+# ---------------------------------------------------------------- overrides
+
+
+def _torch_model() -> Any:
+    return pkg("TorchMLP")(2, [3, 2])
+
+
+def _torch_batch() -> Any:
+    import torch
+
+    return torch.as_tensor(values_for("x", (4, 2)), dtype=torch.float32)
+
+
+def _fit() -> dict[str, Any]:
+    """A torch model, float inputs and int class labels (not float targets)."""
+    x = values_for("x", (4, 2)).astype(np.float32)
+    y = np.array([0, 1, 0, 1])
+    return {"model": _torch_model(), "x": x, "y": y, "epochs": 1, "batch_size": 2}
+
+
+def _torch_step() -> dict[str, Any]:
+    import torch
+
+    model = _torch_model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    y = torch.as_tensor([0, 1, 0, 1])
+    return {"model": model, "optimizer": optimizer, "x": _torch_batch(), "y": y}
+
+
+def _scratch_mlp() -> Any:
+    return pkg("tensor.MLP")(2, [3, 2])
+
+
+def _tensor(shape: tuple[int, ...], name: str = "data") -> Any:
+    return pkg("Tensor")(values_for(name, shape), requires_grad=True)
+
+
+def _tensors_with_gradients() -> list:
+    tensors = [_tensor((3, 2), "w"), _tensor((2,), "b")]
+    for tensor in tensors:
+        tensor.grad = np.ones_like(tensor.data)
+    return tensors
+
+
+def _one_input_network() -> dict[str, Any]:
+    """A 1-3-1 network and strictly increasing 1-D inputs."""
+    rng = np.random.default_rng(0)
+    weights = [rng.normal(size=(3, 1)), rng.normal(size=(1, 3))]
+    biases = [rng.normal(size=3), rng.normal(size=1)]
+    return {"x": np.linspace(-2.0, 2.0, 9), "weights": weights, "biases": biases}
+
+
+def _line_fit() -> dict[str, Any]:
+    """A line's (intercept, slope) and 1-D data."""
+    x, y = values_for("x", (4,)), values_for("y", (4,))
+    return {"phi": np.array([0.5, -0.2]), "x": x, "y": y}
+
+
+def _binary_task(**more: Any) -> Callable[[], dict[str, Any]]:
+    """Inputs (4, 2) and labels 0/1, for the perceptron and the two-layer network."""
+
+    def values() -> dict[str, Any]:
+        return {"x": values_for("x", (4, 2)) - 0.5, "y": np.array([0, 1, 1, 0]), **more}
+
+    return values
+
+
+def _two_layer() -> dict[str, Any]:
+    return {**_binary_task()(), "params": pkg("init_two_layer")(2, 3)}
+
+
+def _toy(names: str) -> Callable[[], dict[str, Any]]:
+    """The toy model's x, y, 8 parameters and forward and backward dicts."""
+
+    def values() -> dict[str, Any]:
+        params = [0.1, 0.2, -0.3, 0.4, 1.0, 0.5, -0.6, 0.7]
+        forward = pkg("toy_forward")(0.5, params)
+        backward = pkg("toy_backward")(0.3, params, forward)
+        found = {"x": 0.5, "y": 0.3, "params": params, "forward": forward}
+        found["backward"] = backward
+        return {name: found[name] for name in names.split()}
+
+    return values
+
+
+# qualified-name suffix -> a function returning good values (fresh every time)
+OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
+    "fit": _fit,
+    "pytorch_basics.accuracy": lambda: {k: _fit()[k] for k in ("model", "x", "y")},
+    "torch_step": _torch_step,
+    "TorchMLP.forward": lambda: {"x": _torch_batch()},
+    "scratch_step": lambda: {
+        "model": _scratch_mlp(),
+        "x": values_for("x", (4, 2)),
+        "y": np.array([0, 1, 0, 1]),
+        "lr": 0.1,
+    },
+    "sgd_step": lambda: {"parameters": _tensors_with_gradients(), "lr": 0.1},
+    "tensor.cross_entropy": lambda: {
+        "logits": _tensor((4, 3), "logits"),
+        "targets": np.array([0, 2, 1, 0]),
+    },
+    "hinge_loss": lambda: {
+        "scores": _tensor((4, 1), "scores"),
+        "labels": np.array([[1.0], [-1.0], [1.0], [-1.0]]),
+    },
+    "finite_difference_errors": lambda: {
+        "f": np.sin,
+        "df": np.cos,
+        "x": 0.5,
+        "steps": np.array([1e-1, 1e-2, 1e-3]),
+    },
+    "auc": lambda: {"fpr": np.array([0.0, 0.5, 1.0]), "tpr": np.array([0.0, 0.7, 1.0])},
+    "count_linear_regions": _one_input_network,
+    "problems.least_squares_loss": _line_fit,
+    "problems.least_squares_gradient": _line_fit,
+    "check_binary_labels": lambda: {"y": np.array([0, 1, 1]), "n": 3},
+    "train_perceptron": _binary_task(max_epochs=2),
+    "train_two_layer": _binary_task(epochs=2),
+    "two_layer_forward": _two_layer,
+    "two_layer_gradients": _two_layer,
+    "as_toy_parameters": _toy("params"),
+    "toy_forward": _toy("x params"),
+    "toy_loss": _toy("x y params"),
+    "toy_backward": _toy("y params forward"),
+    "toy_parameter_gradients": _toy("x forward backward"),
+    "toy_gradients": _toy("x y params"),
+    "toy_numerical_gradients": _toy("x y params"),
+    "trajectory": lambda: {
+        "optimizer_class": pkg("SGD"),
+        "gradient": square_error_derivative,
+        "start": [1.0, 1.0],
+        "steps": 2,
+        "**": {"lr": 0.1},
+    },
+}
+
+
+def matches(qualname: str, key: str) -> bool:
+    """Whether ``key`` is a suffix of ``qualname`` made of whole name parts."""
+    return qualname == key or qualname.endswith("." + key)
+
+
+def override_for(qualname: str) -> tuple[str, Callable[[], dict]] | None:
+    for key, values in OVERRIDES.items():
+        if matches(qualname, key):
+            return key, values
+    return None
+
+
+# ---------------------------------------------------------------- bad values
+
+
+def category(value: Any) -> str:
+    import torch
+
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, np.integer)):
+        return "int"
+    if isinstance(value, (float, np.floating)):
+        return "float"
+    if isinstance(value, str):
+        return "str"
+    if isinstance(value, torch.Tensor):
+        return "tensor"
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in "iu":
+            return "int_array"
+        return "array" if value.dtype.kind == "f" else "object"
+    if isinstance(value, dict):
+        return "dict"
+    if isinstance(value, (list, tuple)) and value:
+        integers = (int, np.integer)
+        if all(isinstance(v, integers) and not isinstance(v, bool) for v in value):
+            return "sizes"
+        if all(isinstance(v, (float, np.floating)) for v in value):
+            return "floats"
+        if all(isinstance(v, np.ndarray) for v in value):
+            return "array_list"
+    return "callable" if callable(value) else "object"
+
+
+def with_nan(array: np.ndarray) -> np.ndarray:
+    bad = np.array(array, dtype=float, copy=True)
+    bad.flat[0] = np.nan
+    return bad
+
+
+def shape_changes(array: np.ndarray) -> list[tuple[str, Any]]:
+    changes: list[tuple[str, Any]] = [("extra_dim", np.stack([array, array]))]
+    if array.ndim == 2 and array.shape[0] != array.shape[1]:
+        changes.append(("transposed", array.T.copy()))
+    if array.ndim >= 1 and array.shape[-1] > 1:
+        changes.append(("wrong_length", array[..., :-1].copy()))
+    elif array.ndim >= 1 and array.shape[0] > 1:
+        changes.append(("wrong_length", array[:-1].copy()))
+    return changes
+
+
+def catalogue(good: Any, shapes_matter: bool) -> list[tuple[str, Any]]:
+    """The bad values (kind, value) that fit the type of the good value ``good``."""
+    kind = category(good)
+    bad: list[tuple[str, Any]] = [("none", None)]
+    bad.append(("string", "abc") if kind != "str" else ("unknown_str", "abc"))
+    if kind == "int":
+        bad += [("zero", 0), ("negative", -1), ("true", True), ("false", False)]
+        bad.append(("float_for_int", 1.5))
+    elif kind == "float":
+        bad += [("zero", 0.0), ("negative", -1.0)]
+        bad += [("nan", float("nan")), ("inf", float("inf"))]
+    elif kind == "str":
+        bad.append(("number", 1.0))
+    elif kind in ("array", "int_array"):
+        bad.append(("empty", np.empty((0,) + good.shape[1:], dtype=good.dtype)))
+        if kind == "array":
+            bad.append(("nan", with_nan(good)))
+        else:
+            bad.append(("float_labels", good.astype(float) + 0.5))
+            negative = good.copy()
+            negative.flat[0] = -1
+            bad.append(("negative_label", negative))
+        bad.append(("ragged", [[1.0, 2.0], [3.0]]))
+        if shapes_matter or good.ndim >= 2:
+            bad += shape_changes(good)
+    elif kind == "sizes":
+        head, make = list(good)[:-1], type(good)
+        bad.append(("zero_entry", make(head + [0])))
+        bad.append(("negative_entry", make(head + [-1])))
+        bad.append(("float_entry", make(head + [1.5])))
+        bad.append(("bool_entry", make(head + [True])))
+        bad.append(("empty", make()))
+    elif kind == "floats":
+        values, make = list(good), type(good)
+        bad += [("empty", make()), ("wrong_length", make(values[:-1]))]
+        bad.append(("nan", make([float("nan")] + values[1:])))
+    elif kind == "array_list":
+        arrays = [np.array(a, copy=True) for a in good]
+        bad += [("empty", []), ("nan", [with_nan(arrays[0])] + arrays[1:])]
+        for i, a in enumerate(arrays):
+            if a.ndim == 2 and a.shape[0] != a.shape[1]:
+                bad.append(("transposed", arrays[:i] + [a.T.copy()] + arrays[i + 1 :]))
+                break
+        if len(arrays) > 1:
+            bad.append(("wrong_length", arrays[:-1]))
+        bad.append(("extra_dim", [np.stack([arrays[0], arrays[0]])] + arrays[1:]))
+    elif kind == "dict":
+        keys = list(good)
+        bad.append(("empty", {}))
+        if keys:
+            bad.append(("missing_key", {k: good[k] for k in keys[1:]}))
+            first = next((k for k in keys if isinstance(good[k], np.ndarray)), None)
+            if first is not None and good[first].dtype.kind == "f":
+                bad.append(("nan", {**good, first: with_nan(good[first])}))
+    elif kind == "tensor":
+        import torch
+
+        bad.append(("empty", good[:0].clone()))
+        if good.is_floating_point():
+            nan = good.clone()
+            nan.view(-1)[0] = float("nan")
+            bad.append(("nan", nan))
+        bad.append(("extra_dim", torch.stack([good, good])))
+        if good.ndim >= 1 and good.shape[-1] > 1:
+            bad.append(("wrong_length", good[..., :-1].clone()))
+    return bad
+
+
+def same_as_default(value: Any, default: Any) -> bool:
+    """Whether a bad value equals the parameter's default (then it is not bad)."""
+    if default is inspect.Parameter.empty:
+        return False
+    if value is None or default is None:
+        return value is default
+    scalars = (bool, int, float, str)
+    if isinstance(value, scalars) and isinstance(default, scalars):
+        return type(value) is type(default) and value == default
+    return False
+
+
+# ---------------------------------------------------------------- calling
+
+
+class CallTimeout(BaseException):
+    """Raised by the timer; a BaseException, so that ``except Exception`` cannot
+    swallow it."""
+
+
+def on_alarm(signum: int, frame: Any) -> None:
+    raise CallTimeout()
+
+
+@dataclass
+class Outcome:
+    raised: str | None  # the exception's class name, or None when it returned
+    message: str = ""
+    returned: str = ""
+    exception: BaseException | None = None
+
+
+def describe(result: Any) -> str:
+    """A short description of a returned value, saying whether it holds NaN."""
+    if isinstance(result, np.ndarray):
+        nan = result.dtype.kind == "f" and np.isnan(result).any()
+        return f"ndarray{result.shape}{' with NaN' if nan else ''}"
+    if isinstance(result, float):
+        return f"float {result:.4g}"
+    if isinstance(result, (list, tuple)) and result:
+        arrays = [r for r in result if isinstance(r, np.ndarray)]
+        arrays = [a for a in arrays if a.dtype.kind == "f"]
+        nan = any(np.isnan(a).any() for a in arrays)
+        return f"{type(result).__name__} of {len(result)}{' with NaN' if nan else ''}"
+    try:
+        text = " ".join(repr(result).split())
+    except Exception:  # noqa: BLE001 - a broken object: its type will do
+        text = f"a {type(result).__name__} (repr fails)"
+    text = re.sub(r" at 0x[0-9a-f]+", "", text)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def call(func: Callable, args: list, kwargs: dict) -> Outcome:
+    signal.setitimer(signal.ITIMER_REAL, CALL_SECONDS)
+    try:
+        result = func(*args, **kwargs)
+        returned = describe(result)
+    except CallTimeout:
+        return Outcome("timeout", f"no answer in {CALL_SECONDS:g} s")
+    except (Exception, SystemExit) as error:  # noqa: BLE001 - it is what we classify
+        message = " ".join(str(error).split())
+        return Outcome(type(error).__name__, message[:300], exception=error)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    return Outcome(None, returned=returned)
+
+
+def names_parameter(message: str, name: str) -> bool:
+    word = re.escape(name.lstrip("*"))
+    return re.search(rf"(?<![A-Za-z0-9_]){word}(?![A-Za-z0-9_])", message) is not None
+
+
+def classify(outcome: Outcome, param: str) -> str:
+    if outcome.raised is None:
+        return "silent"
+    checked = isinstance(outcome.exception, (ValueError, TypeError))
+    return "clear" if checked and names_parameter(outcome.message, param) else "unclear"
+
+
+# ---------------------------------------------------------------- probing
+
+
+def shape_carriers(values: dict[str, Any], method: bool) -> int:
+    """How many arguments carry a shape that another one must match."""
+    import torch
+
+    count = int(method)
+    for name, value in values.items():
+        kind = category(value)
+        if isinstance(value, (np.ndarray, torch.Tensor)):
+            count += 1
+        elif kind in ("array_list", "floats"):
+            count += 1
+        elif SIZE_LIKE.match(name) and kind in ("int", "sizes"):
+            count += 1
+        elif type(value).__name__ == "Tensor":
+            count += 1
+    return count
+
+
+@dataclass
+class Probe:
+    """A callable whose good call was found: makes fresh calls to it."""
+
+    target: Target
+    profile: Profile
+    good: GoodCall  # of the callable itself (of the method, for a method)
+    ctor: GoodCall | None = None  # for a method: of its class's constructor
+
+    def function(self) -> Callable:
+        if self.target.kind != "method":
+            return self.target.obj
+        args, kwargs = self.ctor.arguments()
+        return getattr(self.target.owner(*args, **kwargs), self.target.obj)
+
+
+def find_good_call(target: Target) -> tuple[Probe | None, str, str | None]:
+    """The first profile whose call succeeds, its name and the override used; or
+    None and why each profile failed."""
+    found = override_for(target.qualname)
+    key, override = found if found else (None, None)
+    failures = []
+    for profile in PROFILES:
+        try:
+            if target.kind == "method":
+                owner = override_for(target.qualname.rsplit(".", 1)[0])
+                ctor = GoodCall(target.owner, profile, override=owner and owner[1])
+                args, kwargs = ctor.arguments()
+                method = getattr(target.owner(*args, **kwargs), target.obj)
+                good = GoodCall(method, profile, override=override)
+                probe = Probe(target, profile, good, ctor)
+            else:
+                good = GoodCall(target.obj, profile, override=override)
+                probe = Probe(target, profile, good)
+            args, kwargs = probe.good.arguments()
+            outcome = call(probe.function(), args, kwargs)
+        except NoGuess as error:
+            failures.append(f"{profile.name}: no guess for {error}")
+            continue
+        except Exception as error:  # noqa: BLE001 - an override or constructor failed
+            failures.append(f"{profile.name}: {type(error).__name__}: {error}")
+            continue
+        if outcome.raised is None:
+            return probe, profile.name, key
+        failures.append(f"{profile.name}: {outcome.raised}: {outcome.message[:160]}")
+    return None, "; ".join(failures), key
+
+
+def probeable_parameters(target: Target) -> list[str]:
+    """The parameters a bad value can be given to (not self, not ``**kwargs``)."""
+    if target.kind == "method":
+        function = getattr(target.owner, target.obj)
+    else:
+        function = target.obj
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        return []
+    if target.kind == "method":
+        static = inspect.getattr_static(target.owner, target.obj)
+        if not isinstance(static, staticmethod):
+            parameters = parameters[1:]  # self, or the cls of a classmethod
+    return [p.name for p in parameters if p.kind is not p.VAR_KEYWORD]
+
+
+def probe_target(target: Target) -> Iterator[dict]:
+    """Records: a "good" record then one per bad call, or why there are none."""
+    warnings.simplefilter("ignore")
+    np.seterr(all="ignore")
+    signal.signal(signal.SIGALRM, on_alarm)
+    base = {"target": target.qualname, "module": target.module, "kind": target.kind}
+    if not probeable_parameters(target):
+        yield {**base, "record": "no_parameters"}
+        return
+    probe, detail, override = find_good_call(target)
+    if probe is None:
+        yield {**base, "record": "no_good_call", "why": detail, "override": override}
+        return
+    container = target.kind == "class" and is_data_container(target.obj)
+    yield {
+        **base,
+        "record": "good",
+        "profile": detail,
+        "override": override,
+        "data_container": container,
+    }
+    good = probe.good
+    values = good.values()
+    shapes_matter = shape_carriers(values, target.kind == "method") >= 2
+    for p in good.params:
+        if p.kind is p.VAR_KEYWORD:
+            continue
+        try:
+            typical = values[p.name] if p.name in values else good.typical(p)
+        except NoGuess:
+            typical = object()  # unknown type: only None and "abc"
+        if p.kind is p.VAR_POSITIONAL:
+            typical = typical[0]
+        none_is_legal = allows_none(good.annotation(p))
+        for kind, bad in catalogue(typical, shapes_matter):
+            if same_as_default(bad, p.default) or (bad is None and none_is_legal):
+                continue
+            yield {**base, "param": p.name, "bad": kind, **try_bad(probe, p, bad, kind)}
+
+
+def try_bad(probe: Probe, p: inspect.Parameter, bad: Any, kind: str) -> dict:
+    """Call with the bad value ``bad`` for ``p`` and the good values for the rest."""
+    good = probe.good
+    try:
+        values = good.values()
+        if p.kind is p.VAR_POSITIONAL:
+            values[p.name] = [bad] + list(values[p.name])[1:]
+        else:
+            values[p.name] = bad
+        args, kwargs = good.call_arguments(values)
+        function = probe.function()
+    except Exception as error:  # noqa: BLE001 - the good call could not be rebuilt
+        return {"record": "error", "what": f"cannot rebuild the call: {error!r}"[:200]}
+    outcome = call(function, args, kwargs)
+    result = classify(outcome, p.name)
+    if result == "silent" and is_allowed(probe.target.qualname, p.name, kind):
+        result = "accepted"
+    if outcome.raised is None:
+        what = f"returned {outcome.returned}"
+    else:
+        what = f"{outcome.raised}: {outcome.message}"
+    what = what[:240]
+    type_error = kind in TYPE_KINDS
+    return {"record": "call", "result": result, "what": what, "type_error": type_error}
+
+
+def is_allowed(qualname: str, param: str, kind: str) -> bool:
+    return any(
+        matches(qualname, key) and (p, k) == (param, kind) for key, p, k in ALLOWED
+    )
+
+
+def probe_all(targets: list[Target]) -> Iterator[dict]:
+    """Probe in this process, with a "start" record before each target's records."""
+    for target in targets:
+        yield {"target": target.qualname, "record": "start"}
+        yield from probe_target(target)
+
+
+def run_isolated(targets: list[Target]) -> list[dict]:
+    """Probe the targets in a forked child that streams its records back. If the
+    child dies or a target takes over TARGET_SECONDS, that target gets a record (an
+    unclear call when the package crashed the interpreter or hung, an error when
+    the probe itself failed) and a new child goes on with the next target."""
+    if not hasattr(os, "fork"):
+        return [r for r in probe_all(targets) if r["record"] != "start"]
+    records: list[dict] = []
+    by_name = {t.qualname: t for t in targets}
+    remaining = list(targets)
+    while remaining:
+        read_end, write_end = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns into the parent's code
+            status = 0
+            try:
+                os.close(read_end)
+                with os.fdopen(write_end, "w") as out:
+                    for record in probe_all(remaining):
+                        out.write(json.dumps(record, default=str) + "\n")
+                        out.flush()
+            except BaseException:  # noqa: BLE001 - a bug of the probe: say so, leave
+                traceback.print_exc()
+                status = 1
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        current, done, probing, hung = None, set(), set(), False
+        deadline, buffer = time.monotonic() + TARGET_SECONDS, b""
+        with os.fdopen(read_end, "rb") as source:
+            while True:
+                left = max(deadline - time.monotonic(), 0)
+                if not select.select([source], [], [], left)[0]:
+                    os.kill(pid, signal.SIGKILL)
+                    hung = True
+                    break
+                chunk = os.read(source.fileno(), 1 << 16)
+                if not chunk:
+                    break
+                *lines, buffer = (buffer + chunk).split(b"\n")
+                for record in map(json.loads, filter(None, lines)):
+                    if record["record"] != "start":
+                        records.append(record)
+                        if record["record"] == "good":
+                            probing.add(record["target"])
+                        continue
+                    if current:
+                        done.add(current)
+                    current = record["target"]
+                    deadline = time.monotonic() + TARGET_SECONDS
+        _, status = os.waitpid(pid, 0)
+        if not hung and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+            break
+        current = current or remaining[0].qualname
+        target = by_name[current]
+        base = {"target": current, "module": target.module, "kind": target.kind}
+        if hung or os.WIFSIGNALED(status):
+            what = "timed out" if hung else f"crashed (signal {os.WTERMSIG(status)})"
+            if current not in probing:  # while looking for a good call
+                why = f"the search {what}"
+                records.append({**base, "record": "no_good_call", "why": why})
+            else:
+                crash = {"param": "?", "bad": "?", "result": "unclear"}
+                crash |= {"type_error": False, "what": f"a call {what}"}
+                records.append({**base, "record": "call", **crash})
+        else:
+            records.append({**base, "record": "error", "what": "the probe failed"})
+        done.add(current)
+        remaining = [t for t in remaining if t.qualname not in done]
+    return records
+
+
+# ---------------------------------------------------------------- report
+
+
+def short(name: str) -> str:
+    return name.removeprefix(PACKAGE + ".")
+
+
+@dataclass
+class Totals:
+    tried: int = 0
+    counts: Counter = field(default_factory=Counter)
+
+    def add(self, result: str) -> None:
+        self.tried += 1
+        self.counts[result] += 1
+
+    @property
+    def clear_share(self) -> float:
+        return 100.0 * self.counts["clear"] / self.tried if self.tried else 0.0
+
+    def row(self, label: str, width: int) -> str:
+        c = self.counts
+        return (
+            f"{label:<{width}} {self.tried:>6} {c['clear']:>6} {c['unclear']:>7} "
+            f"{c['silent']:>6} {c['accepted']:>8} {self.clear_share:>6.1f}%"
+        )
+
+
+def print_case(r: dict) -> None:
+    print(f"  {short(r['target'])}({r['param']}={r['bad']}): {r['what']}")
+
+
+def spread(cases: list[dict], n: int) -> list[dict]:
+    """Up to ``n`` cases, one per callable, taking the modules in turn; for each
+    callable its first case other than None or "abc" (those say less)."""
+    by_module: dict[str, list[dict]] = defaultdict(list)
+    seen: set[str] = set()
+    for r in sorted(cases, key=lambda r: r["bad"] in ("none", "string")):
+        if r["target"] not in seen:
+            seen.add(r["target"])
+            by_module[r["module"]].append(r)
+    picked: list[dict] = []
+    queues = [list(reversed(queue)) for _, queue in sorted(by_module.items())]
+    while len(picked) < n and any(queues):
+        for queue in queues:
+            if queue and len(picked) < n:
+                picked.append(queue.pop())
+    return picked
+
+
+def report(
+    records: list[dict],
+    targets: list[Target],
+    all_targets: list[Target],
+    details: bool,
+    seconds: float,
+) -> dict:
+    """Print the totals, the table per module and the cases; return the numbers."""
+    calls = [r for r in records if r["record"] == "call"]
+    no_good = [r for r in records if r["record"] == "no_good_call"]
+    errors = [r for r in records if r["record"] == "error"]
+    total, by_module = Totals(), defaultdict(Totals)
+    for r in calls:
+        total.add(r["result"])
+        by_module[r["module"]].add(r["result"])
+    kinds = Counter(t.kind for t in targets)
+    no_parameters = sum(r["record"] == "no_parameters" for r in records)
+    good = sum(r["record"] == "good" for r in records)
+    print(
+        f"probed {len(targets)} callables of {PACKAGE} ({kinds['function']} functions, "
+        f"{kinds['class']} classes, {kinds['method']} methods) in {seconds:.0f} s: "
+        f"good call found for {good}, none for {len(no_good)}, "
+        f"{no_parameters} take no arguments\n"
+    )
+    width = max([len(short(m)) for m in by_module] + [10])
+    header = f"{'module':<{width}} {'tried':>6} {'clear':>6} {'unclear':>7} "
+    header += f"{'silent':>6} {'accepted':>8} {'clear%':>7}"
+    print(header, "-" * len(header), sep="\n")
+    for module in sorted(by_module):
+        print(by_module[module].row(short(module), width))
+    print("-" * len(header))
+    print(total.row("total", width))
+
+    silent = [r for r in calls if r["result"] == "silent"]
+    wrong_type = [r for r in silent if r["type_error"]]
+    wrong_value = [r for r in silent if not r["type_error"]]
+    containers = {r["target"] for r in records if r.get("data_container")}
+    in_containers = sum(r["target"] in containers for r in silent)
+    print(
+        f"\nsilent: {len(wrong_type)} with a wrong type (None, a string, a bool for "
+        f"an int...), {len(wrong_value)} with a wrong value of the right type (zero, "
+        f"negative, NaN, a shape...: may be legal, judge); {in_containers} of them "
+        f"from the constructors of {len(containers)} dataclasses/NamedTuples"
+    )
+    for name, why in IMPORT_ERRORS.items():
+        print(f"module that failed to import: {short(name)}: {why[:150]}")
+    for r in no_good:
+        print(f"no good call found: {short(r['target'])}: {r['why'][:300]}")
+    for r in errors:
+        print(f"probe error: {short(r['target'])}: {r.get('what', '')[:150]}")
+    matched = {k for t in all_targets for k in OVERRIDES if matches(t.qualname, k)}
+    if set(OVERRIDES) - matched:
+        unused = ", ".join(sorted(set(OVERRIDES) - matched))
+        print(f"overrides that match no callable (renamed?): {unused}")
+
+    unclear = [r for r in calls if r["result"] == "unclear"]
+    reasons = Counter(r["what"].split(":")[0] for r in unclear)
+    common = ", ".join(f"{name} {count}" for name, count in reasons.most_common(10))
+    print(f"\nunclear, by what happened: {common}")
+    if details:
+        accepted = [r for r in calls if r["result"] == "accepted"]
+        for title, cases in (
+            ("unclear", unclear),
+            ("silent with a wrong type", wrong_type),
+            ("silent with a wrong value of the right type (may be legal)", wrong_value),
+            ("accepted by design (ALLOWED)", accepted),
+        ):
+            print(f"\n{title}: {len(cases)}")
+            for r in cases:
+                print_case(r)
+    else:
+        for title, cases in (("unclear", unclear), ("silent", silent)):
+            picked = spread(cases, 20)
+            print(
+                f"\n{len(picked)} {title} examples, one per callable, the modules in "
+                f"turn (all {len(cases)} with --details):"
+            )
+            for r in picked:
+                print_case(r)
+    return {
+        "tried": total.tried,
+        **{k: total.counts[k] for k in ("clear", "unclear", "silent", "accepted")},
+        "clear_percent": round(total.clear_share, 2),
+        "callables": len(targets),
+        "no_good_call": [r["target"] for r in no_good],
+        "no_parameters": no_parameters,
+        "per_module": {m: {"tried": t.tried, **t.counts} for m, t in by_module.items()},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--details", action="store_true", help="every unclear and silent case"
+    )
+    parser.add_argument("--json", type=Path, help="write every record and the totals")
+    parser.add_argument("--min-clear", type=float, help="percent; exit 1 when below")
+    parser.add_argument("--max-silent", type=int, help="exit 1 when more silent calls")
+    parser.add_argument("--only", help="probe only callables whose name contains this")
+    args = parser.parse_args(argv)
+
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:
+        pass
+    warnings.simplefilter("ignore")
+    started = time.monotonic()
+    targets = discover_targets(discover_modules())
+    build_registry(targets)
+    chosen = [t for t in targets if not args.only or args.only in t.qualname]
+    records = run_isolated(chosen)
+    summary = report(records, chosen, targets, args.details, time.monotonic() - started)
+    if args.json:
+        data = {
+            "summary": summary,
+            "allowed": sorted(ALLOWED),
+            "import_errors": IMPORT_ERRORS,
+            "records": records,
+        }
+        args.json.write_text(json.dumps(data, indent=1, default=str) + "\n")
+
+    failed = []
+    if args.min_clear is not None and summary["clear_percent"] < args.min_clear:
+        failed.append(f"clear {summary['clear_percent']:.1f}% < {args.min_clear}%")
+    if args.max_silent is not None and summary["silent"] > args.max_silent:
+        failed.append(f"silent {summary['silent']} > {args.max_silent}")
+    if failed:
+        print("\nnot met: " + "; ".join(failed))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
