@@ -1,0 +1,256 @@
+"""Argument checks at the boundary: one mechanism for every public function of the book.
+
+The code a page shows is the math. The checks that turn a reader's list into an array,
+or refuse a negative learning rate with a message that names the argument, are
+declared once, above the section the page embeds, with :func:`check_arguments`::
+
+    @check_arguments(x=float_array, lr=positive)
+    # --8<-- [start:step]
+    def step(x, lr):
+        return x - lr * gradient(x)
+    # --8<-- [end:step]
+
+A check is a function ``check(value, name)`` that returns the value converted (a
+float64 array, a float, an int) or raises ``TypeError`` or ``ValueError`` naming
+``name``. A check of several arguments at once (two arrays of one shape) is a function
+of the bound arguments, passed first: ``@check_arguments(same_shape("y", "t"), ...)``.
+The function the page shows stays reachable as ``step.unchecked``.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from numbers import Integral, Real
+
+import numpy as np
+
+Check = Callable[[object, str], object]
+Relation = Callable[[dict], None]
+
+
+def check_arguments(*relations: Relation, **checks: Check):
+    """Check and convert the named arguments of the decorated function on every call."""
+
+    def decorate(function):
+        signature = inspect.signature(function)
+        unknown = sorted(set(checks) - set(signature.parameters))
+        if unknown:
+            raise TypeError(f"{function.__qualname__} has no argument named {unknown}")
+
+        @functools.wraps(function)
+        def checked(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            for name, check in checks.items():
+                bound.arguments[name] = check(bound.arguments[name], name)
+            for relation in relations:
+                relation(bound.arguments)
+            return function(*bound.args, **bound.kwargs)
+
+        checked.unchecked = function
+        return checked
+
+    return decorate
+
+
+# --- numbers --------------------------------------------------------------------------
+
+
+def real(value, name: str) -> float:
+    """A real number (not a bool, not NaN), as a float."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    if np.isnan(value):
+        raise ValueError(f"{name} must not be NaN")
+    return float(value)
+
+
+def finite(value, name: str) -> float:
+    """A finite real number, as a float."""
+    value = real(value, name)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    return value
+
+
+def positive(value, name: str) -> float:
+    """A finite real number > 0 (a learning rate, a width, a temperature)."""
+    value = finite(value, name)
+    if value <= 0:
+        raise ValueError(f"{name} must be positive, got {value}")
+    return value
+
+
+def non_negative(value, name: str) -> float:
+    """A finite real number >= 0 (a weight decay, a momentum)."""
+    value = finite(value, name)
+    if value < 0:
+        raise ValueError(f"{name} must be non-negative, got {value}")
+    return value
+
+
+def probability(value, name: str) -> float:
+    """A real number in [0, 1]."""
+    value = real(value, name)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} must be in [0, 1], got {value}")
+    return value
+
+
+def fraction(value, name: str) -> float:
+    """A real number in [0, 1): a share of a dataset, a decay rate below 1."""
+    value = real(value, name)
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"{name} must be in [0, 1), got {value}")
+    return value
+
+
+def integer(value, name: str) -> int:
+    """An integer (not a bool, not a float), as an int."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    return int(value)
+
+
+def count(value, name: str) -> int:
+    """An integer >= 1 (a number of steps, samples, units)."""
+    value = integer(value, name)
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {value}")
+    return value
+
+
+def non_negative_integer(value, name: str) -> int:
+    """An integer >= 0 (a seed, an index)."""
+    value = integer(value, name)
+    if value < 0:
+        raise ValueError(f"{name} must be non-negative, got {value}")
+    return value
+
+
+def function(value, name: str):
+    """Something that can be called."""
+    if not callable(value):
+        raise TypeError(f"{name} must be callable, got {type(value).__name__}")
+    return value
+
+
+# --- arrays ---------------------------------------------------------------------------
+
+
+def float_array(value, name: str) -> np.ndarray:
+    """A non-empty real array (or number) without NaN, as float64; infinities pass."""
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError) as error:  # ragged nested lists
+        message = f"{name} must be a rectangular array of numbers: {error}"
+        raise ValueError(message) from None
+    numeric = np.issubdtype(array.dtype, np.number) or array.dtype == bool
+    if not numeric:
+        kind = type(value).__name__
+        raise TypeError(f"{name} must be a number or an array of numbers, got {kind}")
+    if np.iscomplexobj(array):
+        raise TypeError(f"{name} must be real-valued, got complex numbers")
+    if array.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    array = array.astype(np.float64)
+    if np.isnan(array).any():
+        raise ValueError(f"{name} must not contain NaN")
+    return array
+
+
+def finite_array(value, name: str) -> np.ndarray:
+    """A non-empty array of finite real numbers, as float64."""
+    array = float_array(value, name)
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} must be finite, got an infinity")
+    return array
+
+
+def vector(value, name: str) -> np.ndarray:
+    """A non-empty 1-D array of finite real numbers."""
+    array = finite_array(value, name)
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {array.shape}")
+    return array
+
+
+def matrix(value, name: str) -> np.ndarray:
+    """A non-empty 2-D array of finite real numbers."""
+    array = finite_array(value, name)
+    if array.ndim != 2:
+        raise ValueError(f"{name} must be 2-D, got shape {array.shape}")
+    return array
+
+
+def labels(value, name: str) -> np.ndarray:
+    """A non-empty 1-D array of class indices (integers >= 0), as int64."""
+    array = np.asarray(value)
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.integer):
+        raise TypeError(f"{name} must hold integer class indices, not {array.dtype}")
+    if array.ndim != 1 or array.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D array, not {array.shape}")
+    if (array < 0).any():
+        raise ValueError(f"{name} must be non-negative class indices")
+    return array.astype(np.int64)
+
+
+def layer_sizes(value, name: str) -> list[int]:
+    """The widths of a network's layers, input first: at least two counts."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        kind = type(value).__name__
+        raise TypeError(f"{name} must be a list of layer widths, got {kind}")
+    sizes = [count(size, f"{name}[{i}]") for i, size in enumerate(value)]
+    if len(sizes) < 2:
+        message = f"{name} must list an input and an output width at least, got {sizes}"
+        raise ValueError(message)
+    return sizes
+
+
+# --- combinators and relations -------------------------------------------------------
+
+
+def optional(check: Check) -> Check:
+    """``None``, or a value that passes ``check``."""
+
+    def check_optional(value, name: str):
+        return None if value is None else check(value, name)
+
+    return check_optional
+
+
+def one_of(*choices) -> Check:
+    """One of a fixed set of values (a mode, a method name)."""
+
+    def check_choice(value, name: str):
+        if value not in choices:
+            raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
+        return value
+
+    return check_choice
+
+
+def same_shape(first: str, second: str) -> Relation:
+    """The two named (already converted) arrays have one shape."""
+
+    def check_shapes(arguments: dict) -> None:
+        a, b = np.shape(arguments[first]), np.shape(arguments[second])
+        if a != b:
+            message = f"{first} and {second} must have the same shape, got {a} and {b}"
+            raise ValueError(message)
+
+    return check_shapes
+
+
+def same_length(first: str, second: str) -> Relation:
+    """The two named arrays have as many rows (samples) as each other."""
+
+    def check_lengths(arguments: dict) -> None:
+        a, b = len(arguments[first]), len(arguments[second])
+        if a != b:
+            message = f"{first} and {second} must have the same length, got {a} and {b}"
+            raise ValueError(message)
+
+    return check_lengths

@@ -1,0 +1,82 @@
+"""The boundary checks: conversions, errors that name the argument, the decorator."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from dlfoundations import checks
+from dlfoundations.checks import check_arguments
+
+
+@check_arguments(checks.same_shape("y", "t"), y=checks.float_array, t=checks.float_array, lr=checks.positive)
+def scaled_error(y, t, lr=0.5):
+    return lr * (y - t)
+
+
+def test_the_decorator_converts_and_calls():
+    assert np.allclose(scaled_error([1, 2], [0, 0]), [0.5, 1.0])
+    assert np.allclose(scaled_error(y=[1], t=[3], lr=2), [-4.0])
+    assert scaled_error.unchecked(np.ones(2), np.zeros(2), 1.0).tolist() == [1.0, 1.0]
+    assert scaled_error.__name__ == "scaled_error"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "named"),
+    [
+        (([1, 2], [1, 2], -1.0), ValueError, "lr"),
+        (([1, 2], [1, 2], True), TypeError, "lr"),
+        (([1, 2], [1, 2], float("nan")), ValueError, "lr"),
+        (([1, 2], [1, 2], float("inf")), ValueError, "lr"),
+        ((None, [1, 2]), TypeError, "y"),
+        (("abc", [1, 2]), TypeError, "y"),
+        (([], [1, 2]), ValueError, "y"),
+        (([1, float("nan")], [1, 2]), ValueError, "y"),
+        (([[1, 2], [3]], [1, 2]), ValueError, "y"),
+        (([1, 2], [1, 2, 3]), ValueError, "y and t"),
+    ],
+)
+def test_bad_arguments_get_errors_that_name_them(arguments, error, named):
+    with pytest.raises(error, match=named):
+        scaled_error(*arguments)
+
+
+def test_a_check_of_an_argument_that_does_not_exist_is_refused():
+    with pytest.raises(TypeError, match="no argument named"):
+        check_arguments(z=checks.real)(lambda x: x)
+
+
+@pytest.mark.parametrize(
+    ("check", "good", "bad"),
+    [
+        (checks.integer, [3, np.int64(-2)], [2.0, True, "3", None]),
+        (checks.count, [1, 7], [0, -1, 1.5, False]),
+        (checks.non_negative_integer, [0, 5], [-1, 0.0]),
+        (checks.probability, [0, 0.5, 1], [-0.1, 1.1, float("nan")]),
+        (checks.fraction, [0, 0.99], [1.0, -0.5]),
+        (checks.non_negative, [0, 2.5], [-1e-9, float("inf")]),
+        (checks.function, [len, lambda: 0], [3, None]),
+        (checks.layer_sizes, [[2, 3, 1], (4, 1)], [[3], [3, -1], [3, 0], [2, 1.5], "21", 3]),
+        (checks.labels, [[0, 2, 1]], [[0.0, 1.0], [-1, 0], [[0, 1]], [], [True, False]]),
+        (checks.vector, [[1.0, 2.0]], [[[1.0]], [np.inf]]),
+        (checks.matrix, [[[1.0, 2.0]]], [[1.0, 2.0]]),
+        (checks.one_of("sum", "mean"), ["sum"], ["max", None]),
+        (checks.optional(checks.count), [None, 2], [0]),
+    ],
+)
+def test_each_check_accepts_the_good_and_names_the_bad(check, good, bad):
+    for value in good:
+        check(value, "argument")
+    for value in bad:
+        with pytest.raises((TypeError, ValueError), match="argument"):
+            check(value, "argument")
+
+
+@settings(max_examples=50, deadline=None)
+@given(arrays(np.float64, st.integers(1, 6), elements=st.floats(allow_nan=False, allow_subnormal=True)))
+def test_float_array_keeps_every_value_but_nan(values):
+    converted = checks.float_array(values.tolist(), "x")
+    assert converted.dtype == np.float64
+    np.testing.assert_array_equal(converted, values)
+    np.testing.assert_array_equal(np.signbit(converted), np.signbit(values))
