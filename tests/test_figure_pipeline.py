@@ -94,8 +94,8 @@ def test_editing_a_function_regenerates_exactly_its_dependents(sandbox):
     edit(sandbox / "src/dlfoundations/derivatives.py", "np.sin(2 * x)", "np.sin(3 * x)")
     expected = dependents(sandbox, "dlfoundations.derivatives")
     everything = {spec.name for spec in _build.discover(sandbox / "src")}
-    assert "derivatives/gradient-field" in expected
-    assert "functions/relu-plot" not in expected
+    assert "foundations/derivatives/gradient-field" in expected
+    assert "foundations/functions/relu-plot" not in expected
     assert expected < everything
     result = build(sandbox)
     assert result.returncode == 0, result.stderr
@@ -106,7 +106,7 @@ def test_module_dependencies_are_transitive(sandbox):
     deps = _build.module_dependencies(sandbox / "src", "dlfoundations.derivatives")
     assert {"dlfoundations.derivatives", "dlfoundations.functions", "dlfoundations._validation"} <= deps
     # figures of chapter 1 depend on functions.py, so editing it redraws them
-    assert "functions/relu-plot" in dependents(sandbox, "dlfoundations.functions")
+    assert "foundations/functions/relu-plot" in dependents(sandbox, "dlfoundations.functions")
 
 
 def free_port() -> int:
@@ -137,7 +137,7 @@ def test_edit_under_mkdocs_serve_redraws_dependents_without_stale_imports(sandbo
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    url = f"http://127.0.0.1:{port}/figures/derivatives/gradient-field.svg"
+    url = f"http://127.0.0.1:{port}/figures/foundations/derivatives/gradient-field.svg"
     try:
         wait_for(lambda: "Serving on" in log_path.read_text(), 120, "mkdocs serve to start")
         before = urllib.request.urlopen(url).read()
@@ -157,7 +157,7 @@ def test_edit_under_mkdocs_serve_redraws_dependents_without_stale_imports(sandbo
 
 
 def test_a_failing_figure_fails_the_build_and_leaves_no_partial_file(sandbox):
-    broken = sandbox / "src/dlfoundations/figures/broken.py"
+    broken = sandbox / "src/dlfoundations/figures/foundations/broken.py"
     broken.write_text(
         "from dlfoundations.figures import figure\n\n\n"
         "@figure\n"
@@ -167,7 +167,7 @@ def test_a_failing_figure_fails_the_build_and_leaves_no_partial_file(sandbox):
     )
     result = build(sandbox)
     assert result.returncode != 0
-    assert "broken/exploding-plot" in result.stderr
+    assert "foundations/broken/exploding-plot" in result.stderr
     assert "Traceback" in result.stderr and "RuntimeError: the figure code is wrong" in result.stderr
     leftovers = list((sandbox / ".cache" / "figures").rglob("*exploding*")) + list(
         (sandbox / ".cache" / "figures").rglob(".tmp-*")
@@ -176,7 +176,7 @@ def test_a_failing_figure_fails_the_build_and_leaves_no_partial_file(sandbox):
 
 
 def test_a_figure_that_returns_no_figure_is_rejected(sandbox):
-    (sandbox / "src/dlfoundations/figures/wrong.py").write_text(
+    (sandbox / "src/dlfoundations/figures/foundations/wrong.py").write_text(
         "from dlfoundations.figures import figure\n\n\n@figure\ndef not_a_figure():\n    return 42\n",
         encoding="utf-8",
     )
@@ -211,7 +211,7 @@ def test_cli_lists_figures_and_rejects_unknown_names(tmp_path):
         capture_output=True,
         text=True,
     )
-    assert listing.returncode == 0 and "derivatives/finite-difference-error" in listing.stdout
+    assert listing.returncode == 0 and "foundations/derivatives/finite-difference-error" in listing.stdout
     unknown = subprocess.run(
         [sys.executable, "-m", "dlfoundations.figures", "no/such-figure", "--cache-dir", str(tmp_path)],
         capture_output=True,
