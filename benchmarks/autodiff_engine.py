@@ -22,9 +22,9 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
-from dlfoundations.autodiff.scalar import Value, topological_order
-from dlfoundations.autodiff.tensor import MLP
-from dlfoundations.pytorch_basics import scratch_step, torch_mlp_like, torch_step
+from dlfoundations.backpropagation.autodiff.scalar import Value, topological_order
+from dlfoundations.backpropagation.autodiff.tensor import MLP
+from dlfoundations.backpropagation.pytorch import scratch_step, torch_mlp_like, torch_step
 
 
 def median_seconds(step, number: int, repeats: int) -> float:

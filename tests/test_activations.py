@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
-from dlfoundations.activations import (
+from dlfoundations.building_blocks.activations import (
     dead_unit_fraction,
     elu,
     elu_derivative,

@@ -5,7 +5,7 @@ import time
 import numpy as np
 import torch
 
-from dlfoundations.autodiff.tensor import MLP, Tensor, hinge_loss, moons, train_moons
+from dlfoundations.backpropagation.autodiff.tensor import MLP, Tensor, hinge_loss, moons, train_moons
 
 
 def test_moons_data_has_two_balanced_classes_with_labels_minus_one_and_one():

@@ -14,8 +14,8 @@ from hypothesis import assume, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from dlfoundations.autodiff.graph import draw_graph, graph_layout  # noqa: E402
-from dlfoundations.autodiff.scalar import MLP, Value, topological_order  # noqa: E402
+from dlfoundations.backpropagation.autodiff.graph import draw_graph, graph_layout  # noqa: E402
+from dlfoundations.backpropagation.autodiff.scalar import MLP, Value, topological_order  # noqa: E402
 
 N_LEAVES = 3
 

@@ -7,7 +7,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays, mutually_broadcastable_shapes
 
-from dlfoundations.autodiff.tensor import MLP, Tensor, cross_entropy, hinge_loss, sgd_step, unbroadcast
+from dlfoundations.backpropagation.autodiff.tensor import MLP, Tensor, cross_entropy, hinge_loss, sgd_step, unbroadcast
 
 SETTINGS = settings(max_examples=40, deadline=None)
 

@@ -6,7 +6,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlfoundations.backprop.deep_network import (
+from dlfoundations.backpropagation.deep_networks import (
     backward_pass,
     check_network,
     forward_pass,
@@ -14,7 +14,7 @@ from dlfoundations.backprop.deep_network import (
     network_gradients,
     random_network,
 )
-from dlfoundations.derivatives import numerical_gradient
+from dlfoundations.foundations.derivatives import numerical_gradient
 
 
 def torch_loss_and_gradients(x, y, weights, biases):

@@ -8,7 +8,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlfoundations.backprop.toy_model import (
+from dlfoundations.backpropagation.toy_model import (
     ToyParameters,
     as_toy_parameters,
     toy_backward,

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
-from dlfoundations.derivatives import (
+from dlfoundations.foundations.derivatives import (
     bowl,
     bowl_gradient,
     central_difference,
@@ -22,7 +22,7 @@ from dlfoundations.derivatives import (
     square_derivative,
     tanh_derivative,
 )
-from dlfoundations.functions import leaky_relu, relu, sigmoid, square, tanh
+from dlfoundations.foundations.functions import leaky_relu, relu, sigmoid, square, tanh
 
 # (function, its analytic derivative, the same function in torch)
 CASES = {

@@ -6,7 +6,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlfoundations.feedforward import (
+from dlfoundations.building_blocks.feedforward import (
     activation_patterns,
     count_linear_regions,
     count_parameters,

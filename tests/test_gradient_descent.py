@@ -10,7 +10,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlfoundations.optim.gradient_descent import (
+from dlfoundations.optimization.gradient_descent import (
     check_learning_rate,
     gradient_descent,
     gradient_descent_line_search,
@@ -18,13 +18,13 @@ from dlfoundations.optim.gradient_descent import (
     minibatches,
     stochastic_gradient,
 )
-from dlfoundations.optim.problems import (
+from dlfoundations.optimization.problems import (
     least_squares_gradient,
     least_squares_loss,
     least_squares_solution,
     regression_data,
 )
-from dlfoundations.optim.schedules import step_decay
+from dlfoundations.optimization.schedules import step_decay
 
 X, Y = regression_data()
 OPTIMUM = np.linalg.lstsq(np.column_stack([np.ones_like(X), X]), Y, rcond=None)[0]

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import ks_2samp
 
-from dlfoundations.backprop.deep_network import forward_pass
-from dlfoundations.initialization import (
+from dlfoundations.backpropagation.deep_networks import forward_pass
+from dlfoundations.backpropagation.initialization import (
     backpropagate_to_layers,
     deep_relu_weights,
     fan_in_and_fan_out,

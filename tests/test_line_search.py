@@ -6,8 +6,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from dlfoundations.optim.line_search import bracket_minimum, golden_section_search, line_search
-from dlfoundations.optim.problems import two_minima, two_minima_derivative
+from dlfoundations.optimization.line_search import bracket_minimum, golden_section_search, line_search
+from dlfoundations.optimization.problems import two_minima, two_minima_derivative
 
 scipy_optimize = pytest.importorskip("scipy.optimize")
 

@@ -11,7 +11,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
-from dlfoundations.losses import (
+from dlfoundations.building_blocks.losses import (
     binary_cross_entropy,
     binary_cross_entropy_gradient,
     binary_cross_entropy_with_logits,

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.exceptions import UndefinedMetricWarning
 
-from dlfoundations.metrics import (
+from dlfoundations.building_blocks.metrics import (
     accuracy,
     auc,
     auc_by_ranking,

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from sklearn.linear_model import Perceptron
 
-from dlfoundations.functions import sigmoid
-from dlfoundations.neurons import (
+from dlfoundations.foundations.functions import sigmoid
+from dlfoundations.building_blocks.neurons import (
     XOR_INPUTS,
     XOR_LABELS,
     init_two_layer,

@@ -6,8 +6,8 @@ import torch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from dlfoundations.optim.adam import Adam, adam_update, bias_correct, moving_average
-from dlfoundations.optim.sgd import ill_conditioned_gradient, trajectory
+from dlfoundations.optimization.adam import Adam, adam_update, bias_correct, moving_average
+from dlfoundations.optimization.momentum import ill_conditioned_gradient, trajectory
 from test_optim_sgd import least_squares_problem, run_both
 
 # Adam's step m_hat / sqrt(v_hat) stays bounded when beta1 < sqrt(beta2) (beta1 = fraction * sqrt(beta2)).

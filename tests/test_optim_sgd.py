@@ -6,7 +6,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlfoundations.optim.sgd import (
+from dlfoundations.optimization.momentum import (
     SGD,
     heavy_ball_parameters,
     ill_conditioned_gradient,

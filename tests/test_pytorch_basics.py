@@ -6,8 +6,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlfoundations.autodiff.tensor import MLP
-from dlfoundations.pytorch_basics import (
+from dlfoundations.backpropagation.autodiff.tensor import MLP
+from dlfoundations.backpropagation.pytorch import (
     TorchMLP,
     accuracy,
     fit,

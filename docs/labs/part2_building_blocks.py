@@ -28,16 +28,16 @@ import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import make_moons
 
-from dlfoundations.data import split_indices, train_val_test_split
-from dlfoundations.feedforward import init_mlp, mlp_forward
-from dlfoundations.metrics import (
+from dlfoundations.building_blocks.data import split_indices, train_val_test_split
+from dlfoundations.building_blocks.feedforward import init_mlp, mlp_forward
+from dlfoundations.building_blocks.metrics import (
     binary_report,
     confusion_matrix,
     predict_at_threshold,
     roc_auc,
     roc_curve,
 )
-from dlfoundations.neurons import step, train_perceptron, train_two_layer, two_layer_forward, weighted_sum
+from dlfoundations.building_blocks.neurons import step, train_perceptron, train_two_layer, two_layer_forward, weighted_sum
 
 # %% [markdown]
 # ## 1. An imbalanced dataset, split three ways

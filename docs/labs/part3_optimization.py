@@ -28,20 +28,20 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from dlfoundations.optim.adam import Adam
-from dlfoundations.optim.gradient_descent import (
+from dlfoundations.optimization.adam import Adam
+from dlfoundations.optimization.gradient_descent import (
     gradient_descent,
     gradient_descent_line_search,
     minibatch_gradient_descent,
 )
-from dlfoundations.optim.problems import (
+from dlfoundations.optimization.problems import (
     least_squares_gradient,
     least_squares_loss,
     least_squares_solution,
     regression_data,
 )
-from dlfoundations.optim.schedules import cosine_annealing
-from dlfoundations.optim.sgd import SGD, heavy_ball_parameters, trajectory
+from dlfoundations.optimization.schedules import cosine_annealing
+from dlfoundations.optimization.momentum import SGD, heavy_ball_parameters, trajectory
 
 x, y = regression_data(n_examples=40, seed=0)
 best = least_squares_solution(x, y)

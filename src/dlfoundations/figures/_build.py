@@ -50,7 +50,7 @@ class FigureSpec:
     module: str  # chapter module in dlfoundations.figures: "foundations.derivatives"
     function: str  # e.g. "finite_difference_error"
     key: str
-    dependencies: tuple[str, ...]  # package modules it depends on, e.g. ("dlfoundations.derivatives",)
+    dependencies: tuple[str, ...]  # package modules it depends on, e.g. ("dlfoundations.foundations.derivatives",)
 
     @property
     def folder(self) -> str:

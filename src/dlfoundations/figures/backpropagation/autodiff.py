@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from dlfoundations.autodiff.graph import draw_graph
-from dlfoundations.autodiff.scalar import Value
-from dlfoundations.autodiff.tensor import Tensor, moons, train_moons
+from dlfoundations.backpropagation.autodiff.graph import draw_graph
+from dlfoundations.backpropagation.autodiff.scalar import Value
+from dlfoundations.backpropagation.autodiff.tensor import Tensor, moons, train_moons
 from dlfoundations.figures import figure
 from dlfoundations.figures._style import new_figure
 

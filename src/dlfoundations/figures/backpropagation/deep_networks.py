@@ -3,8 +3,8 @@
 import numpy as np
 from matplotlib.patches import FancyBboxPatch
 
-from dlfoundations.backprop.deep_network import forward_pass, least_squares_loss, network_gradients, random_network
-from dlfoundations.derivatives import numerical_gradient
+from dlfoundations.backpropagation.deep_networks import forward_pass, least_squares_loss, network_gradients, random_network
+from dlfoundations.foundations.derivatives import numerical_gradient
 from dlfoundations.figures import figure
 from dlfoundations.figures._style import new_figure
 

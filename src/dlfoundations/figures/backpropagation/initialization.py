@@ -4,7 +4,7 @@ import numpy as np
 
 from dlfoundations.figures import figure
 from dlfoundations.figures._style import new_figure
-from dlfoundations.initialization import (
+from dlfoundations.backpropagation.initialization import (
     fan_in_and_fan_out,
     kaiming_normal,
     kaiming_uniform,

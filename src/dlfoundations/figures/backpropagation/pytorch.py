@@ -8,7 +8,7 @@ from sklearn.datasets import make_moons
 
 from dlfoundations.figures import figure
 from dlfoundations.figures._style import new_figure
-from dlfoundations.pytorch_basics import TorchMLP, accuracy, fit, side_by_side
+from dlfoundations.backpropagation.pytorch import TorchMLP, accuracy, fit, side_by_side
 
 
 @contextmanager

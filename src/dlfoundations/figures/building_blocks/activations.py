@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from dlfoundations.activations import (
+from dlfoundations.building_blocks.activations import (
     dead_unit_fraction,
     elu,
     elu_derivative,

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from dlfoundations.data import split_indices
-from dlfoundations.feedforward import (
+from dlfoundations.building_blocks.data import split_indices
+from dlfoundations.building_blocks.feedforward import (
     count_linear_regions,
     count_parameters,
     init_mlp,

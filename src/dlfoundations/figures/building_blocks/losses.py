@@ -4,7 +4,7 @@ import numpy as np
 
 from dlfoundations.figures import figure
 from dlfoundations.figures._style import new_figure
-from dlfoundations.losses import (
+from dlfoundations.building_blocks.losses import (
     binary_cross_entropy,
     binary_cross_entropy_gradient,
     binary_cross_entropy_with_logits,

@@ -4,8 +4,8 @@ import numpy as np
 
 from dlfoundations.figures import figure
 from dlfoundations.figures._style import new_figure
-from dlfoundations.functions import sigmoid
-from dlfoundations.neurons import (
+from dlfoundations.foundations.functions import sigmoid
+from dlfoundations.building_blocks.neurons import (
     XOR_INPUTS,
     XOR_LABELS,
     neuron,

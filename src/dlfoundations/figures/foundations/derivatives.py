@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from dlfoundations.derivatives import (
+from dlfoundations.foundations.derivatives import (
     bowl,
     bowl_gradient,
     central_difference,
@@ -17,7 +17,7 @@ from dlfoundations.derivatives import (
 )
 from dlfoundations.figures import figure
 from dlfoundations.figures._style import new_figure
-from dlfoundations.functions import leaky_relu, relu, sigmoid, square, tanh
+from dlfoundations.foundations.functions import leaky_relu, relu, sigmoid, square, tanh
 
 X = np.linspace(-3, 3, 601)
 

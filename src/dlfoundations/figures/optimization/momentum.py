@@ -4,7 +4,7 @@ import numpy as np
 
 from dlfoundations.figures import figure
 from dlfoundations.figures._style import new_figure
-from dlfoundations.optim.sgd import (
+from dlfoundations.optimization.momentum import (
     SGD,
     heavy_ball_parameters,
     ill_conditioned_gradient,

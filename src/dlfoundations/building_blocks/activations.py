@@ -1,7 +1,7 @@
 """Chapter 4, Activation functions: the nonlinearities of a network and their derivatives.
 
-Sigmoid, tanh, ReLU and leaky ReLU come from chapter 1 (:mod:`dlfoundations.functions`)
-and their derivatives from chapter 2 (:mod:`dlfoundations.derivatives`); this module
+Sigmoid, tanh, ReLU and leaky ReLU come from chapter 1 (:mod:`dlfoundations.foundations.functions`)
+and their derivatives from chapter 2 (:mod:`dlfoundations.foundations.derivatives`); this module
 re-exports them and adds ELU, GELU and softmax. Every function works elementwise on
 arrays of any shape, except softmax, which works along one axis.
 """
@@ -12,13 +12,13 @@ import math
 import numpy as np
 
 from dlfoundations._validation import as_float_array, check_positive
-from dlfoundations.derivatives import (
+from dlfoundations.foundations.derivatives import (
     leaky_relu_derivative,
     relu_derivative,
     sigmoid_derivative,
     tanh_derivative,
 )
-from dlfoundations.functions import leaky_relu, relu, sigmoid, tanh
+from dlfoundations.foundations.functions import leaky_relu, relu, sigmoid, tanh
 
 # --8<-- [end:imports]
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from dlfoundations._validation import as_float_array, check_callable, check_non_negative, check_real
-from dlfoundations.functions import relu
+from dlfoundations.foundations.functions import relu
 
 # --8<-- [end:imports]
 

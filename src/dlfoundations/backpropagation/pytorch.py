@@ -1,6 +1,6 @@
 """Chapter 15, PyTorch: the model of chapter 14 as an ``nn.Module``, the training loop, devices.
 
-Every function here has a from-scratch twin in :mod:`dlfoundations.autodiff.tensor`;
+Every function here has a from-scratch twin in :mod:`dlfoundations.backpropagation.autodiff.tensor`;
 the tests check that both give the same numbers.
 """
 
@@ -12,7 +12,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from dlfoundations._validation import check_positive
-from dlfoundations.autodiff.tensor import MLP, cross_entropy, sgd_step
+from dlfoundations.backpropagation.autodiff.tensor import MLP, cross_entropy, sgd_step
 
 # --8<-- [end:imports]
 
@@ -53,7 +53,7 @@ def torch_mlp_like(scratch: MLP) -> TorchMLP:
     stores W as (n_in, n_out), so the weights are transposed on the way.
     """
     if not isinstance(scratch, MLP):
-        raise TypeError(f"scratch must be a dlfoundations.autodiff.tensor.MLP, got {type(scratch).__name__}")
+        raise TypeError(f"scratch must be a dlfoundations.backpropagation.autodiff.tensor.MLP, got {type(scratch).__name__}")
     shapes = [layer.weight.shape for layer in scratch.layers]
     model = TorchMLP(shapes[0][0], [n_out for _, n_out in shapes]).double()
     with torch.no_grad():  # copying is not part of any computation to differentiate

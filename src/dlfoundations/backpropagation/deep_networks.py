@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from dlfoundations._validation import as_float_array
-from dlfoundations.derivatives import relu_derivative
-from dlfoundations.functions import relu
+from dlfoundations.foundations.derivatives import relu_derivative
+from dlfoundations.foundations.functions import relu
 
 # --8<-- [end:imports]
 

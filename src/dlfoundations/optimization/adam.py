@@ -8,7 +8,7 @@ gradient, optional AMSGrad), so the two agree step for step (the tests check thi
 import numpy as np
 
 from dlfoundations._validation import check_non_negative, check_real
-from dlfoundations.optim.sgd import as_gradient_list, as_parameter_list
+from dlfoundations.optimization.momentum import as_gradient_list, as_parameter_list
 
 # --8<-- [end:imports]
 

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from dlfoundations._validation import as_float_array, check_positive, check_same_shape
-from dlfoundations.activations import sigmoid, softmax
+from dlfoundations.building_blocks.activations import sigmoid, softmax
 
 # --8<-- [end:imports]
 

@@ -1,4 +1,4 @@
-"""Chapter 14: draw the computation graph of a :class:`~dlfoundations.autodiff.scalar.Value`.
+"""Chapter 14: draw the computation graph of a :class:`~dlfoundations.backpropagation.autodiff.scalar.Value`.
 
 Pure matplotlib (no graphviz): a layered layout computed from the topological
 order. Each value is a box showing its data and gradient; each operation is a
@@ -8,7 +8,7 @@ small circle between the boxes of its inputs and the box of its result.
 # --8<-- [start:imports]
 from matplotlib.axes import Axes
 
-from dlfoundations.autodiff.scalar import Value, topological_order
+from dlfoundations.backpropagation.autodiff.scalar import Value, topological_order
 
 # --8<-- [end:imports]
 

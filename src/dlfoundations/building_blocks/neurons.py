@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dlfoundations._validation import as_float_array, check_callable, check_positive
-from dlfoundations.functions import sigmoid, tanh
+from dlfoundations.foundations.functions import sigmoid, tanh
 
 # --8<-- [end:imports]
 

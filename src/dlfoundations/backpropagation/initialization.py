@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from dlfoundations._validation import as_float_array, check_non_negative, check_positive
-from dlfoundations.backprop.deep_network import forward_pass
+from dlfoundations.backpropagation.deep_networks import forward_pass
 
 # --8<-- [end:imports]
 

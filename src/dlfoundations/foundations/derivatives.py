@@ -6,7 +6,7 @@ from collections.abc import Callable
 import numpy as np
 
 from dlfoundations._validation import as_float_array, check_callable, check_non_negative, check_positive
-from dlfoundations.functions import sigmoid
+from dlfoundations.foundations.functions import sigmoid
 
 # --8<-- [end:imports]
 

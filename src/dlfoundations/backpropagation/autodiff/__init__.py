@@ -5,7 +5,7 @@
 - :mod:`dlfoundations.autodiff.graph`: draws a ``Value`` graph with matplotlib.
 """
 
-from dlfoundations.autodiff.scalar import Value, topological_order
-from dlfoundations.autodiff.tensor import Tensor
+from dlfoundations.backpropagation.autodiff.scalar import Value, topological_order
+from dlfoundations.backpropagation.autodiff.tensor import Tensor
 
 __all__ = ["Tensor", "Value", "topological_order"]

@@ -8,7 +8,7 @@ formula as the matching ``torch.optim.lr_scheduler`` class.
 import numpy as np
 
 from dlfoundations._validation import check_non_negative, check_positive
-from dlfoundations.optim.gradient_descent import check_learning_rate
+from dlfoundations.optimization.gradient_descent import check_learning_rate
 
 # --8<-- [end:imports]
 

@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from dlfoundations._validation import check_positive, check_real
-from dlfoundations.derivatives import numerical_gradient
+from dlfoundations.foundations.derivatives import numerical_gradient
 
 # --8<-- [end:imports]
 

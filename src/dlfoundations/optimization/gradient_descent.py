@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlfoundations._validation import as_float_array, check_callable, check_positive, check_real
-from dlfoundations.optim.line_search import line_search
+from dlfoundations.optimization.line_search import line_search
 
 # --8<-- [end:imports]
 
