@@ -14,9 +14,6 @@ from dlfoundations.optimization.gradient_descent import (
     check_learning_rate,
     gradient_descent,
     gradient_descent_line_search,
-    minibatch_gradient_descent,
-    minibatches,
-    stochastic_gradient,
 )
 from dlfoundations.optimization.problems import (
     least_squares_gradient,
@@ -24,7 +21,12 @@ from dlfoundations.optimization.problems import (
     least_squares_solution,
     regression_data,
 )
-from dlfoundations.optimization.schedules import step_decay
+from dlfoundations.optimization.stochastic_gradient_descent import (
+    minibatch_gradient_descent,
+    minibatches,
+    step_decay,
+    stochastic_gradient,
+)
 
 X, Y = regression_data()
 OPTIMUM = np.linalg.lstsq(np.column_stack([np.ones_like(X), X]), Y, rcond=None)[0]

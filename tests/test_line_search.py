@@ -6,7 +6,11 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from dlfoundations.optimization.line_search import bracket_minimum, golden_section_search, line_search
+from dlfoundations.optimization.gradient_descent import (
+    bracket_minimum,
+    golden_section_search,
+    line_search,
+)
 from dlfoundations.optimization.problems import two_minima, two_minima_derivative
 
 scipy_optimize = pytest.importorskip("scipy.optimize")

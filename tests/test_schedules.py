@@ -6,7 +6,11 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlfoundations.optimization.schedules import cosine_annealing, exponential_decay, step_decay
+from dlfoundations.optimization.stochastic_gradient_descent import (
+    cosine_annealing,
+    exponential_decay,
+    step_decay,
+)
 
 N_EPOCHS = 120
 

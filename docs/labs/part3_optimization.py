@@ -32,16 +32,18 @@ from dlfoundations.optimization.adam import Adam
 from dlfoundations.optimization.gradient_descent import (
     gradient_descent,
     gradient_descent_line_search,
-    minibatch_gradient_descent,
 )
+from dlfoundations.optimization.momentum import SGD, heavy_ball_parameters, trajectory
 from dlfoundations.optimization.problems import (
     least_squares_gradient,
     least_squares_loss,
     least_squares_solution,
     regression_data,
 )
-from dlfoundations.optimization.schedules import cosine_annealing
-from dlfoundations.optimization.momentum import SGD, heavy_ball_parameters, trajectory
+from dlfoundations.optimization.stochastic_gradient_descent import (
+    cosine_annealing,
+    minibatch_gradient_descent,
+)
 
 x, y = regression_data(n_examples=40, seed=0)
 best = least_squares_solution(x, y)

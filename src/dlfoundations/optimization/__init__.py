@@ -1,15 +1,13 @@
-"""Part III, Optimization: the algorithms that fit a model's parameters to data.
-
-- :mod:`dlfoundations.optim.problems`: shared test problems (a 1-D function with two
-  minima, the 2-D linear-regression loss surface and a seeded dataset).
-- :mod:`dlfoundations.optim.line_search`: bracketing and golden-section line search (chapter 8).
-- :mod:`dlfoundations.optim.gradient_descent`: gradient descent with a fixed step or a line
-  search (chapter 8); full-batch, stochastic and mini-batch gradient descent (chapter 9).
-- :mod:`dlfoundations.optim.schedules`: learning-rate schedules (chapter 9).
-- :mod:`dlfoundations.optim.sgd`: SGD with momentum, dampening, Nesterov and weight decay (chapter 10).
-- :mod:`dlfoundations.optim.adam`: Adam with bias correction, weight decay and AMSGrad (chapter 11).
-
-Import from the modules themselves (``from dlfoundations.optim.adam import Adam``): this
-package imports nothing, so a figure that uses one optimizer is redrawn only when that
-optimizer's module changes.
+"""Optimization: the algorithms that fit a model's parameters to data, one module per
+chapter, named like its page in ``docs/optimization/``:
+:mod:`~dlfoundations.optimization.gradient_descent` (a fixed step, line search),
+:mod:`~dlfoundations.optimization.stochastic_gradient_descent` (full-batch, stochastic
+and mini-batch gradient descent, learning-rate schedules),
+:mod:`~dlfoundations.optimization.momentum` (SGD with momentum, dampening, Nesterov and
+weight decay) and :mod:`~dlfoundations.optimization.adam` (Adam with bias correction,
+weight decay and AMSGrad), plus :mod:`~dlfoundations.optimization.problems`, the test
+problems these chapters share. Import from the modules themselves
+(``from dlfoundations.optimization.adam import Adam``): this package imports nothing,
+so a figure that uses one optimizer is redrawn only when that optimizer's module
+changes.
 """

@@ -1,19 +1,22 @@
-"""Chapters 8 and 9: gradient descent with a fixed step or a line search, and its
-stochastic and mini-batch versions.
+"""Gradient descent with a fixed step or a line search.
 
 A gradient function here takes the parameters (a 1-D array) and returns an array of
-the same shape. For stochastic gradient descent it also takes the batch of data:
-``gradient(phi, x_batch, y_batch)`` is the gradient of the loss summed over that batch.
+the same shape.
+
+A line search finds the minimum of a function of one variable in two steps.
+:func:`bracket_minimum` walks downhill with growing steps until the function rises
+again, which traps a minimum in a bracket ``a < b < c`` with ``f(b) <= f(a)`` and
+``f(b) <= f(c)``. :func:`golden_section_search` then shrinks the bracket, keeping that
+property, until it is narrower than a tolerance.
 """
 
 # --8<-- [start:imports]
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from dlfoundations._validation import as_float_array, check_callable, check_positive, check_real
-from dlfoundations.optimization.line_search import line_search
 
 # --8<-- [end:imports]
 
@@ -73,6 +76,130 @@ def gradient_descent(gradient: Callable, start, learning_rate: float, n_steps: i
 # --8<-- [end:gradient_descent]
 
 
+# --8<-- [start:line_search_constants]
+GOLDEN = (1 + 5**0.5) / 2  # the golden ratio, 1.618...
+MAX_HALVINGS = 40  # shrink a first step that goes uphill at most 2^40 (about 10^12) times
+
+# --8<-- [end:line_search_constants]
+
+
+# --8<-- [start:bracket]
+def _check_max_iter(max_iter) -> int:
+    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
+        raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
+    return int(max_iter)
+
+
+def bracket_minimum(
+    f: Callable[[float], float], start: float = 0.0, step: float = 1.0, max_iter: int = 100
+) -> tuple[float, float, float]:
+    """Trap a minimum of ``f`` in a bracket, searching from ``start`` in the direction of ``step``.
+
+    Returns ``(a, b, c)`` with ``a < b < c``, ``f(b) <= f(a)`` and ``f(b) <= f(c)``.
+    If the first step goes uphill it is halved until it goes downhill; then the steps
+    grow by the golden ratio until ``f`` rises again. Raises ``ValueError`` if ``f`` does
+    not go down in that direction, or keeps going down for ``max_iter`` steps.
+    """
+    check_callable(f, "f")
+    start, step = check_real(start, "start"), check_real(step, "step")
+    if step == 0:
+        raise ValueError("step must be non-zero")
+    max_iter = _check_max_iter(max_iter)
+    f_start = f(start)
+    middle, f_middle = start + step, f(start + step)
+    # 1. While the first step goes uphill, halve it.
+    halved = False
+    for _ in range(MAX_HALVINGS):
+        if f_middle < f_start:
+            break
+        step, halved = step / 2, True
+        middle, f_middle = start + step, f(start + step)
+    else:
+        raise ValueError("f does not decrease from start in the direction of step")
+    if halved:  # the uphill point of the try before closes the bracket
+        return _ordered(start, middle, start + 2 * step)
+    # 2. Walk downhill with steps growing by the golden ratio until f rises.
+    previous = start
+    for _ in range(max_iter):
+        end = middle + GOLDEN * (middle - previous)
+        f_end = f(end)
+        if f_end > f_middle:
+            return _ordered(previous, middle, end)
+        previous, middle, f_middle = middle, end, f_end
+    raise ValueError("f keeps decreasing along step: it may be unbounded below")
+
+
+def _ordered(end1: float, middle: float, end2: float) -> tuple[float, float, float]:
+    """The bracket as (a, b, c) with a < c, whichever way the search walked."""
+    return min(end1, end2), middle, max(end1, end2)
+
+
+# --8<-- [end:bracket]
+
+
+# --8<-- [start:golden_section]
+@dataclass
+class LineSearchResult:
+    """The minimiser found, its value, and every bracket ``(a, b, c)`` along the way."""
+
+    x: float
+    value: float
+    brackets: list[tuple[float, float, float]] = field(default_factory=list)
+
+
+def golden_section_search(
+    f: Callable[[float], float], a: float, b: float, c: float, tol: float = 1e-8, max_iter: int = 500
+) -> LineSearchResult:
+    """Shrink a bracket ``a < b < c`` with ``f(b) <= f(a), f(c)`` until ``c - a <= tol``.
+
+    Each step tries a point in the larger of the two gaps, a fraction 0.382 (that is
+    1 - 1/golden ratio) of the way from ``b``. If it is lower than ``f(b)`` it becomes the
+    middle point; otherwise it becomes an end. Either way the middle point stays the
+    lowest, so the bracket always holds a local minimum.
+    """
+    check_callable(f, "f")
+    a, b, c = (check_real(v, name) for v, name in ((a, "a"), (b, "b"), (c, "c")))
+    tol = check_positive(tol, "tol")
+    max_iter = _check_max_iter(max_iter)
+    if not a < b < c:
+        raise ValueError(f"bracket must satisfy a < b < c, got a={a}, b={b}, c={c}")
+    f_b = f(b)
+    if f_b > f(a) or f_b > f(c):
+        raise ValueError("bracket must satisfy f(b) <= f(a) and f(b) <= f(c)")
+    fraction = 1 - 1 / GOLDEN  # 0.381966...
+    brackets = [(a, b, c)]
+    for _ in range(max_iter):
+        if c - a <= tol:
+            break
+        if c - b > b - a:
+            x = b + fraction * (c - b)
+        else:
+            x = b - fraction * (b - a)
+        f_x = f(x)
+        if f_x < f_b:  # x is the new lowest point: the old middle becomes an end
+            a, c = (b, c) if x > b else (a, b)
+            b, f_b = x, f_x
+        else:  # b stays the lowest point: x becomes an end
+            a, c = (a, x) if x > b else (x, c)
+        brackets.append((a, b, c))
+    return LineSearchResult(x=b, value=float(f_b), brackets=brackets)
+
+
+# --8<-- [end:golden_section]
+
+
+# --8<-- [start:line_search]
+def line_search(
+    f: Callable[[float], float], start: float = 0.0, step: float = 1.0, tol: float = 1e-8
+) -> LineSearchResult:
+    """Minimise ``f`` along a line: bracket a minimum from ``start``, then shrink the bracket."""
+    a, b, c = bracket_minimum(f, start, step)
+    return golden_section_search(f, a, b, c, tol=tol)
+
+
+# --8<-- [end:line_search]
+
+
 # --8<-- [start:gradient_descent_line_search]
 def gradient_descent_line_search(
     loss: Callable, gradient: Callable, start, n_steps: int, tol: float = 1e-10, gradient_tol: float = 1e-6
@@ -102,85 +229,3 @@ def gradient_descent_line_search(
 
 
 # --8<-- [end:gradient_descent_line_search]
-
-
-# --8<-- [start:minibatches]
-def minibatches(n_examples: int, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
-    """Split a random permutation of 0..n_examples-1 into batches of ``batch_size``.
-
-    One epoch: every example appears in exactly one batch; the last batch is smaller
-    when ``batch_size`` does not divide ``n_examples``.
-    """
-    n_examples = _check_count(n_examples, "n_examples", minimum=1)
-    batch_size = _check_count(batch_size, "batch_size", minimum=1)
-    order = rng.permutation(n_examples)
-    return [order[i : i + batch_size] for i in range(0, n_examples, batch_size)]
-
-
-# --8<-- [end:minibatches]
-
-
-# --8<-- [start:stochastic_gradient]
-def stochastic_gradient(gradient: Callable, phi, x, y, batch) -> np.ndarray:
-    """Estimate the gradient of the loss summed over all N examples from one batch B.
-
-    The estimate (N / |B|) * sum_{i in B} grad loss_i is unbiased: averaged over the
-    batches, it equals the full gradient.
-    """
-    batch = np.asarray(batch)
-    if batch.ndim != 1 or batch.size == 0:
-        raise ValueError(f"batch must be a non-empty 1-D array of example indices, got shape {batch.shape}")
-    n_examples = len(x)
-    return n_examples / batch.size * _checked_gradient(gradient, phi, x[batch], y[batch])
-
-
-# --8<-- [end:stochastic_gradient]
-
-
-# --8<-- [start:minibatch_gradient_descent]
-@dataclass
-class SGDRun:
-    """The parameters after every step, and how many examples had been processed by then."""
-
-    path: np.ndarray  # shape (n_steps + 1, n_parameters)
-    examples_seen: np.ndarray  # shape (n_steps + 1,); examples_seen / N counts epochs
-
-
-def minibatch_gradient_descent(
-    gradient: Callable,
-    start,
-    x,
-    y,
-    batch_size: int,
-    n_epochs: int,
-    learning_rate: float | Callable[[int], float],
-    seed: int = 0,
-) -> SGDRun:
-    """Mini-batch gradient descent: each epoch, one step per batch of a fresh permutation.
-
-    ``batch_size = len(x)`` is full-batch gradient descent, ``batch_size = 1`` is
-    stochastic gradient descent. ``learning_rate`` is a number or a schedule: a function
-    of the epoch (0, 1, 2, ...) that returns the learning rate for that epoch.
-    """
-    check_callable(gradient, "gradient")
-    phi = _check_start(start)
-    x, y = as_float_array(x, "x"), as_float_array(y, "y")
-    if len(x) != len(y):
-        raise ValueError(f"x and y must hold the same number of examples, got {len(x)} and {len(y)}")
-    batch_size = _check_count(batch_size, "batch_size", minimum=1)
-    if batch_size > len(x):
-        raise ValueError(f"batch_size must be at most the number of examples {len(x)}, got {batch_size}")
-    n_epochs = _check_count(n_epochs, "n_epochs")
-    rng = np.random.default_rng(seed)
-    path, examples_seen = [phi], [0]
-    for epoch in range(n_epochs):
-        rate = learning_rate(epoch) if callable(learning_rate) else learning_rate
-        rate = check_learning_rate(rate)
-        for batch in minibatches(len(x), batch_size, rng):
-            phi = phi - rate * stochastic_gradient(gradient, phi, x, y, batch)
-            path.append(phi)
-            examples_seen.append(examples_seen[-1] + batch.size)
-    return SGDRun(path=np.array(path), examples_seen=np.array(examples_seen))
-
-
-# --8<-- [end:minibatch_gradient_descent]

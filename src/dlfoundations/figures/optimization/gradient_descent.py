@@ -4,8 +4,12 @@ import numpy as np
 
 from dlfoundations.figures import figure
 from dlfoundations.figures._style import new_figure
-from dlfoundations.optimization.gradient_descent import gradient_descent, gradient_descent_line_search
-from dlfoundations.optimization.line_search import bracket_minimum, golden_section_search
+from dlfoundations.optimization.gradient_descent import (
+    bracket_minimum,
+    golden_section_search,
+    gradient_descent,
+    gradient_descent_line_search,
+)
 from dlfoundations.optimization.problems import (
     least_squares_gradient,
     least_squares_loss,

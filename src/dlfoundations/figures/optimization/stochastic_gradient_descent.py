@@ -5,9 +5,14 @@ import numpy as np
 from dlfoundations.figures import figure
 from dlfoundations.figures._style import new_figure
 from dlfoundations.figures.optimization.gradient_descent import START, X, Y, loss_contour
-from dlfoundations.optimization.gradient_descent import minibatch_gradient_descent, stochastic_gradient
 from dlfoundations.optimization.problems import least_squares_gradient, least_squares_loss, least_squares_solution
-from dlfoundations.optimization.schedules import cosine_annealing, exponential_decay, step_decay
+from dlfoundations.optimization.stochastic_gradient_descent import (
+    cosine_annealing,
+    exponential_decay,
+    minibatch_gradient_descent,
+    step_decay,
+    stochastic_gradient,
+)
 
 N_EPOCHS = 50
 BEST = float(least_squares_loss(least_squares_solution(X, Y), X, Y))
