@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.model_selection import train_test_split
 
-from dlfoundations.building_blocks.data import split_indices, train_val_test_split
+from dlfoundations.building_blocks.feedforward import split_indices, train_val_test_split
 
 SETTINGS = settings(max_examples=40, deadline=None)
 fractions = st.sampled_from([0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.45])

@@ -28,8 +28,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import make_moons
 
-from dlfoundations.building_blocks.data import split_indices, train_val_test_split
-from dlfoundations.building_blocks.feedforward import init_mlp, mlp_forward
+from dlfoundations.building_blocks.feedforward import (
+    init_mlp,
+    mlp_forward,
+    split_indices,
+    train_val_test_split,
+)
 from dlfoundations.building_blocks.metrics import (
     binary_report,
     confusion_matrix,

@@ -2,7 +2,6 @@
 
 import numpy as np
 
-from dlfoundations.building_blocks.data import split_indices
 from dlfoundations.building_blocks.feedforward import (
     count_linear_regions,
     count_parameters,
@@ -12,6 +11,7 @@ from dlfoundations.building_blocks.feedforward import (
     relu_contributions,
     sawtooth_network,
     shallow_relu_network,
+    split_indices,
 )
 from dlfoundations.figures import figure
 from dlfoundations.figures._style import new_figure
