@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from dlfoundations.optimization.adam import Adam, adam_update, bias_correct, moving_average
 from dlfoundations.optimization.momentum import ill_conditioned_gradient, trajectory
-from test_optim_sgd import least_squares_problem, run_both
+from test_momentum import least_squares_problem, run_both
 
 # Adam's step m_hat / sqrt(v_hat) stays bounded when beta1 < sqrt(beta2) (beta1 = fraction * sqrt(beta2)).
 # With beta1 > sqrt(beta2) it is unbounded: a small gradient after large ones makes a huge jump, and the
