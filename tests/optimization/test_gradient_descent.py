@@ -1,31 +1,31 @@
-"""Gradient descent (chapters 8 and 9): fixed step, line search, stochastic and mini-batch,
-checked against torch.autograd, torch.optim.SGD (with StepLR), np.linalg.lstsq and the
-closed-form exact line search of a quadratic."""
+"""Gradient descent: a fixed step and line search, checked against torch.autograd,
+torch.optim.SGD, np.linalg.lstsq and the closed-form exact line search of a quadratic;
+the line search itself (bracketing and golden-section search) against known minima,
+the roots of the derivative, and scipy.optimize.minimize_scalar."""
 
 import itertools
 
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from dlfoundations.optimization.gradient_descent import (
+    bracket_minimum,
     check_learning_rate,
+    golden_section_search,
     gradient_descent,
     gradient_descent_line_search,
+    line_search,
 )
 from dlfoundations.optimization.problems import (
     least_squares_gradient,
     least_squares_loss,
     least_squares_solution,
     regression_data,
-)
-from dlfoundations.optimization.stochastic_gradient_descent import (
-    minibatch_gradient_descent,
-    minibatches,
-    step_decay,
-    stochastic_gradient,
+    two_minima,
+    two_minima_derivative,
 )
 
 X, Y = regression_data()
@@ -47,7 +47,7 @@ def torch_loss(phi: torch.Tensor, x, y) -> torch.Tensor:
     return torch.sum((phi[0] + phi[1] * x - y) ** 2)
 
 
-# --- the problem ---------------------------------------------------------------------------
+# --- the problem ----------------------------------------------------------------------
 
 
 @settings(max_examples=40, deadline=None)
@@ -76,7 +76,7 @@ def test_solution_is_the_lstsq_minimiser():
     assert regression_data(10, seed=3)[0] == pytest.approx(regression_data(10, seed=3)[0])
 
 
-# --- fixed step ----------------------------------------------------------------------------
+# --- fixed step -----------------------------------------------------------------------
 
 
 def test_fixed_step_matches_torch_sgd_step_for_step():
@@ -107,7 +107,7 @@ def test_learning_rate_above_two_over_largest_eigenvalue_diverges():
     assert loss(unstable[-1]) > 1e6 * loss(START)
 
 
-# --- line search ---------------------------------------------------------------------------
+# --- line search ----------------------------------------------------------------------
 
 
 def test_line_search_descent_converges_to_least_squares():
@@ -139,94 +139,101 @@ def test_exact_line_search_makes_successive_gradients_orthogonal():
         assert abs(g_a @ g_b) < 1e-5 * np.linalg.norm(g_a) * np.linalg.norm(g_b)
 
 
-# --- stochastic and mini-batch -------------------------------------------------------------
+# --- bracketing and golden-section search ---------------------------------------------
+
+# the stationary points of two_minima: roots of f'(x) = x^3 - 2x + 0.3, found by numpy, not by us
+ROOTS = np.sort(np.roots([1.0, 0.0, -2.0, 0.3]).real)
+LEFT_MINIMUM, MAXIMUM, RIGHT_MINIMUM = ROOTS
 
 
-@settings(max_examples=50, deadline=None)
-@given(n_examples=st.integers(1, 60), batch_size=st.integers(1, 70), seed=st.integers(0, 10_000))
-def test_minibatches_visit_every_example_once(n_examples, batch_size, seed):
-    batches = minibatches(n_examples, batch_size, np.random.default_rng(seed))
-    np.testing.assert_array_equal(np.sort(np.concatenate(batches)), np.arange(n_examples))
-    assert len(batches) == -(-n_examples // batch_size)  # ceil
-    assert all(len(b) == batch_size for b in batches[:-1])
-    assert 1 <= len(batches[-1]) <= batch_size
+def test_quadratic_with_known_minimum():
+    result = line_search(lambda x: (x - 3) ** 2 + 1, start=0.0, step=1.0, tol=1e-10)
+    assert result.x == pytest.approx(3.0, abs=1e-8)
+    assert result.value == pytest.approx(1.0, abs=1e-12)
 
 
-@pytest.mark.parametrize("batch_size", [1, 2, 3])
-def test_stochastic_gradient_is_unbiased(batch_size):
-    """Averaged over every possible batch, the estimate (N/|B|) sum_B grad loss_i is the full gradient."""
-    x, y = regression_data(7, seed=1)
-    phi = np.array([0.3, -0.7])
-    estimates = [stochastic_gradient(least_squares_gradient, phi, x, y, np.array(b))
-                 for b in itertools.combinations(range(7), batch_size)]
-    np.testing.assert_allclose(np.mean(estimates, axis=0), least_squares_gradient(phi, x, y), rtol=1e-12)
-    if batch_size > 1:  # and single estimates do differ from it: it is an estimate, not the gradient
-        assert np.ptp(np.array(estimates)[:, 0]) > 1e-3
+@settings(max_examples=40, deadline=None)
+@given(
+    center=st.floats(-100, 100),
+    curvature=st.floats(0.01, 100),
+    start=st.floats(-100, 100),
+    step=st.floats(0.001, 10),
+)
+def test_quadratics_from_anywhere(center, curvature, start, step):
+    assume(abs(center - start) > 1e-3)  # the minimum is not (numerically) at the start
+    f = lambda x: curvature * (x - center) ** 2 - 7.0  # noqa: E731
+    direction = step if center > start else -step
+    result = line_search(f, start=start, step=direction, tol=1e-9)
+    assert result.x == pytest.approx(center, abs=1e-6)
 
 
-def test_each_epoch_visits_every_example_once():
-    seen = []
-
-    def recording_gradient(phi, x_batch, y_batch):
-        seen.append(x_batch.copy())
-        return least_squares_gradient(phi, x_batch, y_batch)
-
-    run = minibatch_gradient_descent(recording_gradient, START, X, Y, batch_size=7, n_epochs=3, learning_rate=0.001)
-    batches_per_epoch = -(-len(X) // 7)
-    assert len(seen) == 3 * batches_per_epoch == len(run.path) - 1
-    for epoch in range(3):
-        visited = np.concatenate(seen[epoch * batches_per_epoch : (epoch + 1) * batches_per_epoch])
-        np.testing.assert_array_equal(np.sort(visited), np.sort(X))
-    assert run.examples_seen[-1] == 3 * len(X)
-    assert np.all(np.diff(run.examples_seen) >= 1)
+def test_cosine_minimum_is_pi():
+    result = line_search(np.cos, start=0.5, step=1.0, tol=1e-10)
+    assert result.x == pytest.approx(np.pi, abs=1e-7)
+    assert result.value == pytest.approx(-1.0, abs=1e-12)
 
 
-def test_full_batch_is_plain_gradient_descent():
-    run = minibatch_gradient_descent(least_squares_gradient, START, X, Y, batch_size=len(X), n_epochs=40,
-                                     learning_rate=0.008)
-    np.testing.assert_allclose(run.path, gradient_descent(gradient, START, 0.008, 40), rtol=1e-10, atol=1e-12)
+@pytest.mark.parametrize("start, step, expected", [(2.4, -0.2, RIGHT_MINIMUM), (-2.4, 0.2, LEFT_MINIMUM), (0.5, 0.1, RIGHT_MINIMUM)])
+def test_two_minima_finds_the_local_minimum_of_its_bracket(start, step, expected):
+    scipy_optimize = pytest.importorskip("scipy.optimize")
+    a, b, c = bracket_minimum(two_minima, start, step)
+    result = golden_section_search(two_minima, a, b, c, tol=1e-10)
+    assert a <= result.x <= c
+    assert result.x == pytest.approx(expected, abs=1e-6)
+    assert abs(two_minima_derivative(result.x)) < 1e-5
+    # scipy's Brent method started from our bracket agrees
+    oracle = scipy_optimize.minimize_scalar(two_minima, bracket=(a, b, c), method="brent", tol=1e-12)
+    assert result.x == pytest.approx(oracle.x, abs=1e-6)
 
 
-def test_minibatch_matches_torch_sgd_with_steplr():
-    """Same batches, same schedule: our loop and torch.optim.SGD + StepLR take the same steps."""
-    schedule = lambda epoch: step_decay(epoch, 0.004, step_size=3, gamma=0.5)  # noqa: E731
-    run = minibatch_gradient_descent(least_squares_gradient, START, X, Y, batch_size=8, n_epochs=10,
-                                     learning_rate=schedule, seed=5)
-    phi = torch.tensor(START, requires_grad=True)
-    optimizer = torch.optim.SGD([phi], lr=0.004)
-    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=3, gamma=0.5)
-    rng = np.random.default_rng(5)  # replay the same permutations
-    expected = [START]
-    for _ in range(10):
-        for batch in minibatches(len(X), 8, rng):
-            optimizer.zero_grad()
-            (len(X) / len(batch) * torch_loss(phi, X[batch], Y[batch])).backward()
-            optimizer.step()
-            expected.append(phi.detach().clone().numpy())
-        scheduler.step()
-    np.testing.assert_allclose(run.path, np.array(expected), rtol=1e-9, atol=1e-12)
+def test_starting_from_the_right_misses_the_global_minimum():
+    """Line search is local: from x = 2.4 it stops at the right minimum, not the lower left one."""
+    result = line_search(two_minima, start=2.4, step=-0.2)
+    assert two_minima(LEFT_MINIMUM) < result.value
+    assert result.x == pytest.approx(RIGHT_MINIMUM, abs=1e-6)
 
 
-def test_minibatch_with_decaying_schedule_reaches_least_squares():
-    schedule = lambda epoch: step_decay(epoch, 0.004, step_size=20, gamma=0.5)  # noqa: E731
-    run = minibatch_gradient_descent(least_squares_gradient, START, X, Y, batch_size=8, n_epochs=200,
-                                     learning_rate=schedule, seed=0)
-    np.testing.assert_allclose(run.path[-1], OPTIMUM, atol=1e-3)
-    constant = minibatch_gradient_descent(least_squares_gradient, START, X, Y, batch_size=8, n_epochs=200,
-                                          learning_rate=0.004, seed=0)
-    # without the decay, the noise keeps it further away
-    assert np.linalg.norm(constant.path[-1] - OPTIMUM) > 10 * np.linalg.norm(run.path[-1] - OPTIMUM)
+@settings(max_examples=40, deadline=None)
+@given(start=st.floats(-3, 3), step=st.sampled_from([-0.5, -0.05, 0.05, 0.5]))
+def test_bracket_property_and_scipy_oracle(start, step):
+    scipy_optimize = pytest.importorskip("scipy.optimize")
+    f = lambda x: two_minima(x) + 0.1 * np.cos(5 * x)  # noqa: E731 (several minima)
+    try:
+        a, b, c = bracket_minimum(f, start, step)
+    except ValueError:  # f rises from start in this direction: no bracket on that side
+        assert f(start + 1e-6 * np.sign(step)) >= f(start) - 1e-9
+        return
+    assert a < b < c and f(b) <= f(a) and f(b) <= f(c)
+    result = golden_section_search(f, a, b, c, tol=1e-9)
+    assert a <= result.x <= c
+    assert result.value <= f(b)
+    # a local minimum: nothing lower close by on either side
+    assert f(result.x) <= min(f(result.x - 1e-4), f(result.x + 1e-4))
+    oracle = scipy_optimize.minimize_scalar(f, bounds=(result.x - 0.05, result.x + 0.05), method="bounded",
+                                            options={"xatol": 1e-10})
+    assert result.x == pytest.approx(oracle.x, abs=1e-5)
 
 
-def test_seeded_runs_are_reproducible():
-    def run(seed):
-        return minibatch_gradient_descent(least_squares_gradient, START, X, Y, 4, 5, 0.002, seed=seed).path
+def test_brackets_shrink_and_stay_nested():
+    result = line_search(two_minima, start=2.4, step=-0.2, tol=1e-6)
+    widths = [c - a for a, _, c in result.brackets]
+    assert widths[-1] <= 1e-6
+    assert all(later <= earlier for earlier, later in zip(widths, widths[1:]))
+    for (a0, _, c0), (a1, b1, c1) in zip(result.brackets, result.brackets[1:]):
+        assert a0 <= a1 < b1 < c1 <= c0
 
-    np.testing.assert_array_equal(run(3), run(3))
-    assert not np.allclose(run(3), run(4))
+
+@pytest.mark.parametrize("f, start, step", [(lambda x: (x - 3) ** 2, 0.0, 1.0), (np.cos, 0.5, 1.0),
+                                             (two_minima, 2.4, -0.2)])
+def test_each_step_shrinks_a_golden_bracket_by_the_golden_ratio(f, start, step):
+    """Bracketing with steps that grow by the golden ratio leaves the bracket in golden
+    proportions, and golden-section search then shrinks it by 1/1.618 at every evaluation."""
+    result = line_search(f, start, step, tol=1e-6)
+    widths = np.array([c - a for a, _, c in result.brackets])
+    np.testing.assert_allclose(widths[1:] / widths[:-1], 2 / (1 + np.sqrt(5)), rtol=1e-6)
 
 
-# --- bad input -----------------------------------------------------------------------------
+# --- bad input ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("rate", [-0.1, -1e-9])
@@ -235,8 +242,6 @@ def test_negative_learning_rate_is_invalid_like_torch(rate):
         torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=rate)
     with pytest.raises(ValueError, match="Invalid learning rate.*learning_rate"):
         gradient_descent(gradient, START, rate, 5)
-    with pytest.raises(ValueError, match="Invalid learning rate"):
-        minibatch_gradient_descent(least_squares_gradient, START, X, Y, 4, 1, lambda epoch: rate)
 
 
 def test_bad_input():
@@ -256,16 +261,6 @@ def test_bad_input():
         gradient_descent_line_search(loss, gradient, START, 5, gradient_tol=0.0)
     with pytest.raises(ValueError, match="tol"):
         gradient_descent_line_search(loss, gradient, START, 5, tol=-1.0)
-    with pytest.raises(ValueError, match="batch_size"):
-        minibatch_gradient_descent(least_squares_gradient, START, X, Y, 0, 1, 0.01)
-    with pytest.raises(ValueError, match="batch_size"):
-        minibatch_gradient_descent(least_squares_gradient, START, X, Y, len(X) + 1, 1, 0.01)
-    with pytest.raises(ValueError, match="n_epochs"):
-        minibatch_gradient_descent(least_squares_gradient, START, X, Y, 4, -2, 0.01)
-    with pytest.raises(ValueError, match="x and y"):
-        minibatch_gradient_descent(least_squares_gradient, START, X, Y[:-1], 4, 1, 0.01)
-    with pytest.raises(ValueError, match="batch"):
-        stochastic_gradient(least_squares_gradient, START, X, Y, np.array([], dtype=int))
     with pytest.raises(ValueError, match="phi"):
         least_squares_loss([1.0, 2.0, 3.0], X, Y)
     with pytest.raises(ValueError, match="phi"):
@@ -274,3 +269,27 @@ def test_bad_input():
         least_squares_loss(START, X, Y[:-1])
     with pytest.raises(ValueError, match="n_examples"):
         regression_data(1)
+
+
+def test_line_search_bad_input():
+    f = lambda x: (x - 1.0) ** 2  # noqa: E731
+    with pytest.raises(ValueError, match="tol"):
+        golden_section_search(f, 0.0, 1.0, 2.0, tol=0.0)
+    with pytest.raises(ValueError, match="tol"):
+        line_search(f, tol=-1e-3)
+    with pytest.raises(ValueError, match="a < b < c"):
+        golden_section_search(f, 2.0, 1.0, 0.0)
+    with pytest.raises(ValueError, match="f\\(b\\)"):
+        golden_section_search(f, 1.5, 2.0, 3.0)  # f(2) > f(1.5): no minimum trapped
+    with pytest.raises(ValueError, match="step"):
+        bracket_minimum(f, 0.0, 0.0)
+    with pytest.raises(TypeError, match="f"):
+        bracket_minimum("not a function")
+    with pytest.raises(TypeError, match="start"):
+        bracket_minimum(f, start="zero")
+    with pytest.raises(ValueError, match="max_iter"):
+        golden_section_search(f, 0.0, 1.0, 2.0, max_iter=0)
+    with pytest.raises(ValueError, match="unbounded below"):
+        bracket_minimum(lambda x: -x, 0.0, 1.0)
+    with pytest.raises(ValueError, match="does not decrease"):
+        bracket_minimum(f, 1.0, 0.5)  # starting at the minimum, f rises in both directions
