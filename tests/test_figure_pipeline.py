@@ -105,7 +105,7 @@ def test_editing_a_function_regenerates_exactly_its_dependents(sandbox):
 def test_module_dependencies_are_transitive(sandbox):
     deps = _build.module_dependencies(sandbox / "src", "dlfoundations.foundations.derivatives")
     assert {"dlfoundations.foundations.derivatives", "dlfoundations.foundations.functions", "dlfoundations._validation"} <= deps
-    # figures of chapter 1 depend on functions.py, so editing it redraws them
+    # the figures of the functions chapter depend on functions.py: editing it redraws them
     assert "foundations/functions/relu-plot" in dependents(sandbox, "dlfoundations.foundations.functions")
 
 

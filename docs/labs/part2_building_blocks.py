@@ -73,9 +73,9 @@ for seed in range(5):
 # %% [markdown]
 # ## 2. Two models and a baseline
 #
-# A perceptron draws one straight line; a two-layer tanh network (chapter 3) can
-# bend its boundary around the moons. The baseline always predicts the majority
-# class 0.
+# A perceptron draws one straight line; a two-layer tanh network (see the neurons
+# chapter) can bend its boundary around the moons. The baseline always predicts
+# the majority class 0.
 
 # %%
 perceptron = train_perceptron(x_train, y_train, max_epochs=50)

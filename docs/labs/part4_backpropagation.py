@@ -72,7 +72,7 @@ plt.show()
 #
 # Three Gaussian blobs in the plane, a network MLP(2, [16, 3]) with a softmax
 # output, cross-entropy loss, and full-batch gradient descent. Everything below,
-# backward pass included, runs on the tensor engine of chapter 14.
+# backward pass included, runs on the tensor engine of the autodiff chapter.
 
 # %%
 rng = np.random.default_rng(0)

@@ -1,4 +1,5 @@
-"""Chapter 13: the matrix-form backward pass of a deep ReLU network against torch.autograd and finite differences."""
+"""Backpropagation in deep networks: the matrix-form backward pass of a deep ReLU
+network against torch.autograd and finite differences."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,5 @@
-"""Chapter 16: initializers against torch.nn.init, and signal variances through a 50-layer ReLU network."""
+"""Initialization: initializers against torch.nn.init, and signal variances through a
+50-layer ReLU network."""
 
 import math
 

@@ -1,4 +1,5 @@
-"""Chapter 15: the PyTorch model and training step agree with the tensor engine of chapter 14."""
+"""PyTorch: the model and training step agree with the tensor engine of the autodiff
+chapter."""
 
 import numpy as np
 import pytest

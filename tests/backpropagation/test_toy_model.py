@@ -1,4 +1,5 @@
-"""Chapter 12: the hand-written backward pass of the toy model against central differences and torch.autograd."""
+"""Backpropagation in a toy model: the hand-written backward pass against central
+differences and torch.autograd."""
 
 import math
 

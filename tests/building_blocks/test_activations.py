@@ -1,4 +1,4 @@
-"""Chapter 4: activations and their derivatives against torch.nn.functional and torch.autograd."""
+"""Activations and their derivatives against torch.nn.functional and torch.autograd."""
 
 import warnings
 from contextlib import contextmanager

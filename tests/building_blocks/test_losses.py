@@ -1,4 +1,5 @@
-"""Chapter 5: losses and their gradients against torch.nn.functional, torch.autograd and torch.distributions."""
+"""Loss functions and their gradients against torch.nn.functional, torch.autograd and
+torch.distributions."""
 
 import warnings
 from contextlib import contextmanager

@@ -1,4 +1,5 @@
-"""Chapter 3: neurons and perceptrons, checked against PyTorch, scikit-learn and the perceptron convergence theorem."""
+"""Neurons and perceptrons, checked against PyTorch, scikit-learn and the perceptron
+convergence theorem."""
 
 import warnings
 

@@ -1,4 +1,4 @@
-"""Chapter 2: analytic derivatives against central differences and torch.autograd."""
+"""Derivatives: analytic derivatives against central differences and torch.autograd."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,5 @@
-"""Chapter 1: the elementwise functions, checked against PyTorch and by their defining properties."""
+"""Functions: the elementwise functions, checked against PyTorch and by their defining
+properties."""
 
 import warnings
 

@@ -1,4 +1,5 @@
-"""Chapter 13, Backpropagation in deep networks: the forward and backward pass of a ReLU MLP in matrix form.
+"""Backpropagation in deep networks: the forward and backward pass of a ReLU MLP in
+matrix form.
 
 Notation of Understanding Deep Learning, chapter 7: layer k computes the pre-activation
 f_k = beta_k + Omega_k h_k from the activation h_k (h_0 = x is the input), and

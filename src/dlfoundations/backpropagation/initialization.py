@@ -1,4 +1,5 @@
-"""Chapter 16, Initialization: how the variance of the weights decides whether signals survive depth.
+"""Initialization: how the variance of the weights decides whether signals survive
+depth.
 
 Xavier (Glorot) and He (Kaiming) initializers from scratch, with PyTorch's conventions:
 a weight of shape (out, in, *kernel) has fan_in = in * kernel size and

@@ -1,4 +1,5 @@
-"""Chapter 15, PyTorch: the model of chapter 14 as an ``nn.Module``, the training loop, devices.
+"""PyTorch: the model of the autodiff chapter as an ``nn.Module``, the training loop,
+devices.
 
 Every function here has a from-scratch twin in :mod:`dlfoundations.backpropagation.autodiff.tensor`;
 the tests check that both give the same numbers.
@@ -28,7 +29,8 @@ def get_device() -> torch.device:
 
 # --8<-- [start:module]
 class TorchMLP(nn.Module):
-    """The MLP of chapter 14 as an ``nn.Module``: Linear layers with ReLU between them."""
+    """The MLP of the autodiff chapter as an ``nn.Module``: Linear layers with ReLU
+    between them."""
 
     def __init__(self, n_inputs: int, layer_sizes: list[int]):
         super().__init__()
@@ -68,7 +70,8 @@ def torch_mlp_like(scratch: MLP) -> TorchMLP:
 
 # --8<-- [start:scratch_step]
 def scratch_step(model: MLP, x: np.ndarray, y: np.ndarray, lr: float) -> float:
-    """One SGD step with the tensor engine of chapter 14; returns the loss before the step."""
+    """One SGD step with the tensor engine of the autodiff chapter; returns the loss
+    before the step."""
     loss = cross_entropy(model(x), y)
     loss.backward()  # overwrites the gradients: no zeroing needed
     sgd_step(model.parameters(), lr)

@@ -1,4 +1,4 @@
-"""Chapter 12, Backpropagation in a toy model: a chain of scalar functions, differentiated by hand.
+"""Backpropagation in a toy model: a chain of scalar functions, differentiated by hand.
 
 The model (from Understanding Deep Learning, notebook 7.1) is
 
@@ -128,7 +128,7 @@ def toy_gradients(x: float, y: float, params) -> ToyParameters:
 
 # --8<-- [start:numerical]
 def toy_numerical_gradients(x: float, y: float, params, h: float = 1e-6) -> ToyParameters:
-    """The same gradient by central differences, one parameter at a time (chapter 2)."""
+    """The same gradient by central differences, one parameter at a time."""
     point = np.array(as_toy_parameters(params))
     h = check_positive(h, "h")
     gradient = numerical_gradient(lambda p: toy_loss(x, y, ToyParameters(*p)), point, h)

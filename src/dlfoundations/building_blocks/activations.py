@@ -1,8 +1,8 @@
-"""Chapter 4, Activation functions: the nonlinearities of a network and their derivatives.
+"""Activation functions: the nonlinearities of a network and their derivatives.
 
-Sigmoid, tanh, ReLU and leaky ReLU come from chapter 1 (:mod:`dlfoundations.foundations.functions`)
-and their derivatives from chapter 2 (:mod:`dlfoundations.foundations.derivatives`); this module
-re-exports them and adds ELU, GELU and softmax. Every function works elementwise on
+Sigmoid, tanh, ReLU and leaky ReLU come from the functions chapter
+(:mod:`dlfoundations.foundations.functions`) and their derivatives from the derivatives
+chapter (:mod:`dlfoundations.foundations.derivatives`); this module re-exports them and adds ELU, GELU and softmax. Every function works elementwise on
 arrays of any shape, except softmax, which works along one axis.
 """
 

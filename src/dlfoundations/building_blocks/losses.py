@@ -1,4 +1,4 @@
-"""Chapter 5, Loss functions: MSE, MAE and cross-entropies, each with its gradient.
+"""Loss functions: MSE, MAE and cross-entropies, each with its gradient.
 
 Every loss is the mean over the examples, and each ``*_gradient`` returns the
 derivative of that mean with respect to the loss's first argument, in its shape.

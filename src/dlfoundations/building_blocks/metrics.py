@@ -1,4 +1,4 @@
-"""Chapter 7, Evaluation metrics: accuracy, precision, recall, F1, confusion matrix, ROC and AUC.
+"""Evaluation metrics: accuracy, precision, recall, F1, confusion matrix, ROC and AUC.
 
 Class labels are the integers 0, 1, ..., K - 1; for binary problems 1 is the positive
 class. Every function checks its inputs and raises an error naming the argument.

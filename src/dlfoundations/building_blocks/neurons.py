@@ -1,4 +1,4 @@
-"""Chapter 3, Artificial neurons and perceptrons.
+"""Artificial neurons and perceptrons.
 
 A neuron computes a weighted sum of its inputs plus a bias and passes it through an
 activation. The perceptron learns the weights of a step-activated neuron from
@@ -204,7 +204,7 @@ def two_layer_gradients(params: dict[str, np.ndarray], x, y) -> dict[str, np.nda
     x = check_inputs(x)
     y = check_binary_labels(y, x.shape[0])
     h, p = two_layer_forward(params, x)
-    dz2 = (p - y) / len(y)  # d loss / d output logit (chapter 5)
+    dz2 = (p - y) / len(y)  # d loss / d output logit (see the losses chapter)
     dh = np.outer(dz2, params["w2"])  # back through the output weights
     dz1 = dh * (1 - h**2)  # back through tanh: tanh' = 1 - tanh^2
     return {"W1": x.T @ dz1, "b1": dz1.sum(axis=0), "w2": h.T @ dz2, "b2": dz2.sum()}

@@ -1,4 +1,4 @@
-"""Chapter 1, Functions: the elementwise functions neural networks are built from.
+"""Functions: the elementwise functions neural networks are built from.
 
 Every function takes a number or a NumPy array and applies itself to each element.
 """

@@ -1,4 +1,4 @@
-"""Chapter 11, Adam: moving averages of the gradient and of its square, with bias correction.
+"""Adam: moving averages of the gradient and of its square, with bias correction.
 
 The update is written as ``torch.optim.Adam`` computes it (L2 weight decay added to the
 gradient, optional AMSGrad), so the two agree step for step (the tests check this).

@@ -1,4 +1,4 @@
-"""Chapter 10, Momentum and Nesterov: SGD with momentum, dampening, Nesterov and weight decay.
+"""Momentum and Nesterov: SGD with momentum, dampening, Nesterov and weight decay.
 
 The update is written exactly as ``torch.optim.SGD`` computes it, so the two agree
 step for step (the tests check this).

@@ -1,4 +1,4 @@
-"""Test problems shared by the optimization chapters (Part III).
+"""Test problems shared by the optimization chapters.
 
 Other modules and chapters may import these; they are small, exact and seeded:
 

@@ -1,8 +1,12 @@
-"""Chapter 14, Automatic differentiation from scratch: a scalar engine and a tensor engine.
+"""Automatic differentiation from scratch, a chapter package named like its page
+``docs/backpropagation/autodiff.md``: a scalar engine and a tensor engine.
 
-- :mod:`dlfoundations.autodiff.scalar`: :class:`Value`, one number per node.
-- :mod:`dlfoundations.autodiff.tensor`: :class:`Tensor`, NumPy arrays with vector-Jacobian products.
-- :mod:`dlfoundations.autodiff.graph`: draws a ``Value`` graph with matplotlib.
+- :mod:`~dlfoundations.backpropagation.autodiff.scalar`: :class:`Value`, one number per
+  node.
+- :mod:`~dlfoundations.backpropagation.autodiff.tensor`: :class:`Tensor`, NumPy arrays
+  with vector-Jacobian products.
+- :mod:`~dlfoundations.backpropagation.autodiff.graph`: draws a ``Value`` graph with
+  matplotlib.
 """
 
 from dlfoundations.backpropagation.autodiff.scalar import Value, topological_order

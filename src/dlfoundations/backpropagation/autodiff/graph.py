@@ -1,4 +1,5 @@
-"""Chapter 14: draw the computation graph of a :class:`~dlfoundations.backpropagation.autodiff.scalar.Value`.
+"""Automatic differentiation from scratch: draw the computation graph of a
+:class:`~dlfoundations.backpropagation.autodiff.scalar.Value`.
 
 Pure matplotlib (no graphviz): a layered layout computed from the topological
 order. Each value is a box showing its data and gradient; each operation is a

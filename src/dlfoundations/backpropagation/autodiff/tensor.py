@@ -1,4 +1,4 @@
-"""Chapter 14, Automatic differentiation from scratch: a small tensor engine on NumPy.
+"""Automatic differentiation from scratch: a small tensor engine on NumPy.
 
 A :class:`Tensor` is the array version of :class:`~dlfoundations.backpropagation.autodiff.scalar.Value`.
 Instead of one local derivative per parent, each operation stores one
@@ -221,7 +221,7 @@ class Tensor:
 
         ``self`` must hold a single number (a loss). As in the scalar engine, the
         graph's gradients are reset first, so calling ``backward()`` twice gives
-        the same gradients (PyTorch instead adds to ``.grad``: see chapter 15).
+        the same gradients (PyTorch instead adds to ``.grad``: see the PyTorch chapter).
         """
         if not self.requires_grad:
             raise ValueError("backward() needs a tensor computed from tensors with requires_grad=True")

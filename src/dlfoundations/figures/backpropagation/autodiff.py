@@ -1,4 +1,5 @@
-"""Figures of chapter 14, Automatic differentiation from scratch."""
+"""Figures of the chapter Automatic differentiation from scratch
+(``docs/backpropagation/autodiff.md``)."""
 
 import numpy as np
 

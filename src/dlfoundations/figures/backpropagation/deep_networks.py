@@ -1,4 +1,5 @@
-"""Figures of chapter 13, Backpropagation in deep networks."""
+"""Figures of the chapter Backpropagation in deep networks
+(``docs/backpropagation/deep-networks.md``)."""
 
 import numpy as np
 from matplotlib.patches import FancyBboxPatch

@@ -1,4 +1,4 @@
-"""Figures of chapter 16, Initialization."""
+"""Figures of the chapter Initialization (``docs/backpropagation/initialization.md``)."""
 
 import numpy as np
 

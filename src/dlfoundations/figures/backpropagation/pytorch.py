@@ -1,4 +1,4 @@
-"""Figures of chapter 15, PyTorch."""
+"""Figures of the chapter PyTorch (``docs/backpropagation/pytorch.md``)."""
 
 from contextlib import contextmanager
 
@@ -29,7 +29,7 @@ def scratch_vs_torch_losses():
     steps = np.arange(len(scratch_losses))
     gap = np.abs(np.array(scratch_losses) - np.array(torch_losses))
     fig, (left, right) = new_figure(ncols=2, width=10.0, height=3.8)
-    left.plot(steps, scratch_losses, linewidth=4, alpha=0.5, label="from scratch (chapter 14's Tensor)")
+    left.plot(steps, scratch_losses, linewidth=4, alpha=0.5, label="from scratch (our Tensor)")
     left.plot(steps, torch_losses, "--", color="black", linewidth=1.2, label="PyTorch")
     left.set(xlabel="SGD step", ylabel="cross-entropy loss", title="Same weights, same data, same steps")
     left.legend(fontsize=8)

@@ -1,4 +1,5 @@
-"""Figures of chapter 12, Backpropagation in a toy model."""
+"""Figures of the chapter Backpropagation in a toy model
+(``docs/backpropagation/toy-model.md``)."""
 
 import numpy as np
 from matplotlib.patches import FancyBboxPatch

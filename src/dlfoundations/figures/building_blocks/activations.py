@@ -1,4 +1,5 @@
-"""Figures of chapter 4, Activation functions."""
+"""Figures of the chapter Activation functions
+(``docs/building-blocks/activations.md``)."""
 
 import numpy as np
 

@@ -1,4 +1,5 @@
-"""Figures of chapter 6, Feedforward networks and supervised learning."""
+"""Figures of the chapter Feedforward networks and supervised learning
+(``docs/building-blocks/feedforward.md``)."""
 
 import numpy as np
 

@@ -1,4 +1,4 @@
-"""Figures of chapter 5, Loss functions."""
+"""Figures of the chapter Loss functions (``docs/building-blocks/losses.md``)."""
 
 import numpy as np
 

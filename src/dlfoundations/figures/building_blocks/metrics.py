@@ -1,4 +1,4 @@
-"""Figures of chapter 7, Evaluation metrics."""
+"""Figures of the chapter Evaluation metrics (``docs/building-blocks/metrics.md``)."""
 
 import numpy as np
 from sklearn.datasets import make_classification

@@ -1,4 +1,5 @@
-"""Figures of chapter 3, Artificial neurons and perceptrons."""
+"""Figures of the chapter Artificial neurons and perceptrons
+(``docs/building-blocks/neurons.md``)."""
 
 import numpy as np
 

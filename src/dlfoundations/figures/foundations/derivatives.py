@@ -1,4 +1,4 @@
-"""Figures of chapter 2, Derivatives."""
+"""Figures of the chapter Derivatives (``docs/foundations/derivatives.md``)."""
 
 import numpy as np
 

@@ -1,4 +1,5 @@
-"""Figures of chapter 1, Functions: each function drawn from the package code."""
+"""Figures of the chapter Functions (``docs/foundations/functions.md``): each function
+drawn from the package code."""
 
 import numpy as np
 

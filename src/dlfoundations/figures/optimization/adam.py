@@ -1,4 +1,4 @@
-"""Figures of chapter 11, Adam."""
+"""Figures of the chapter Adam (``docs/optimization/adam.md``)."""
 
 import numpy as np
 

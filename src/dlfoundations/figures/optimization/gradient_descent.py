@@ -1,4 +1,5 @@
-"""Figures of chapter 8, Gradient descent and line search."""
+"""Figures of the chapter Gradient descent and line search
+(``docs/optimization/gradient-descent.md``)."""
 
 import numpy as np
 

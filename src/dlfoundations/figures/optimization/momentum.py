@@ -1,4 +1,4 @@
-"""Figures of chapter 10, Momentum and Nesterov."""
+"""Figures of the chapter Momentum and Nesterov (``docs/optimization/momentum.md``)."""
 
 import numpy as np
 

@@ -1,4 +1,5 @@
-"""Figures of chapter 9, Stochastic and mini-batch gradient descent."""
+"""Figures of the chapter Stochastic and mini-batch gradient descent
+(``docs/optimization/stochastic-gradient-descent.md``)."""
 
 import numpy as np
 
