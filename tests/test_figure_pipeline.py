@@ -91,7 +91,8 @@ def test_warm_build_regenerates_no_figure(sandbox):
 
 def test_editing_a_function_regenerates_exactly_its_dependents(sandbox):
     assert build(sandbox).returncode == 0
-    edit(sandbox / "src/dlfoundations/foundations/derivatives.py", "np.sin(2 * x)", "np.sin(3 * x)")
+    derivatives = sandbox / "src/dlfoundations/foundations/derivatives.py"
+    edit(derivatives, "np.sin(2 * x)", "np.sin(3 * x)")
     expected = dependents(sandbox, "dlfoundations.foundations.derivatives")
     everything = {spec.name for spec in _build.discover(sandbox / "src")}
     assert "foundations/derivatives/gradient-field" in expected
@@ -103,10 +104,16 @@ def test_editing_a_function_regenerates_exactly_its_dependents(sandbox):
 
 
 def test_module_dependencies_are_transitive(sandbox):
-    deps = _build.module_dependencies(sandbox / "src", "dlfoundations.foundations.derivatives")
-    assert {"dlfoundations.foundations.derivatives", "dlfoundations.foundations.functions", "dlfoundations._validation"} <= deps
-    # the figures of the functions chapter depend on functions.py: editing it redraws them
-    assert "foundations/functions/relu-plot" in dependents(sandbox, "dlfoundations.foundations.functions")
+    derivatives = "dlfoundations.foundations.derivatives"
+    deps = _build.module_dependencies(sandbox / "src", derivatives)
+    assert {
+        "dlfoundations.foundations.derivatives",
+        "dlfoundations.foundations.functions",
+        "dlfoundations._validation",
+    } <= deps
+    # the functions chapter's figures depend on functions.py: editing it redraws them
+    functions = dependents(sandbox, "dlfoundations.foundations.functions")
+    assert "foundations/functions/relu-plot" in functions
 
 
 def free_port() -> int:
@@ -142,7 +149,8 @@ def test_edit_under_mkdocs_serve_redraws_dependents_without_stale_imports(sandbo
         wait_for(lambda: "Serving on" in log_path.read_text(), 120, "mkdocs serve to start")
         before = urllib.request.urlopen(url).read()
         builds_before = log_path.read_text().count("Documentation built")
-        edit(sandbox / "src/dlfoundations/foundations/derivatives.py", "np.sin(2 * x)", "np.sin(3 * x)")
+        derivatives = sandbox / "src/dlfoundations/foundations/derivatives.py"
+        edit(derivatives, "np.sin(2 * x)", "np.sin(3 * x)")
         wait_for(lambda: log_path.read_text().count("Documentation built") > builds_before, 120, "the rebuild")
         log = log_path.read_text()
         after = urllib.request.urlopen(url).read()
@@ -150,7 +158,8 @@ def test_edit_under_mkdocs_serve_redraws_dependents_without_stale_imports(sandbo
         server.terminate()
         server.wait(timeout=30)
     rebuild_log = log[log.rfind("Building documentation") :] if "Building documentation" in log else log
-    assert rendered(log.split("Serving on")[-1]) == dependents(sandbox, "dlfoundations.foundations.derivatives"), rebuild_log
+    expected = dependents(sandbox, "dlfoundations.foundations.derivatives")
+    assert rendered(log.split("Serving on")[-1]) == expected, rebuild_log
     assert after != before, "the served figure did not change: a stale module was used"
     docs_after = sorted((p.relative_to(sandbox), p.stat().st_mtime_ns) for p in (sandbox / "docs").rglob("*"))
     assert docs_after == docs_before, "the build wrote into docs/"
@@ -211,7 +220,8 @@ def test_cli_lists_figures_and_rejects_unknown_names(tmp_path):
         capture_output=True,
         text=True,
     )
-    assert listing.returncode == 0 and "foundations/derivatives/finite-difference-error" in listing.stdout
+    assert listing.returncode == 0
+    assert "foundations/derivatives/finite-difference-error" in listing.stdout
     unknown = subprocess.run(
         [sys.executable, "-m", "dlfoundations.figures", "no/such-figure", "--cache-dir", str(tmp_path)],
         capture_output=True,

@@ -41,7 +41,13 @@ from dlfoundations.building_blocks.metrics import (
     roc_auc,
     roc_curve,
 )
-from dlfoundations.building_blocks.neurons import step, train_perceptron, train_two_layer, two_layer_forward, weighted_sum
+from dlfoundations.building_blocks.neurons import (
+    step,
+    train_perceptron,
+    train_two_layer,
+    two_layer_forward,
+    weighted_sum,
+)
 
 # %% [markdown]
 # ## 1. An imbalanced dataset, split three ways

@@ -180,7 +180,7 @@ def test_bad_inputs_raise_errors_naming_the_argument():
         empirical_risk(None, squared_error, np.zeros(3), np.zeros(3))
 
 
-# --- dataset splits --------------------------------------------------------------------
+# --- dataset splits -------------------------------------------------------------------
 
 fractions = st.sampled_from([0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.45])
 

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from sklearn.linear_model import Perceptron
 
-from dlfoundations.foundations.functions import sigmoid
 from dlfoundations.building_blocks.neurons import (
     XOR_INPUTS,
     XOR_LABELS,
@@ -26,6 +25,7 @@ from dlfoundations.building_blocks.neurons import (
     weighted_sum,
     xor_network,
 )
+from dlfoundations.foundations.functions import sigmoid
 
 FINITE = st.floats(-100, 100, allow_nan=False)
 

@@ -10,7 +10,14 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
-from dlfoundations.foundations.functions import compose, leaky_relu, relu, sigmoid, square, tanh
+from dlfoundations.foundations.functions import (
+    compose,
+    leaky_relu,
+    relu,
+    sigmoid,
+    square,
+    tanh,
+)
 
 finite = st.floats(-1e4, 1e4, allow_nan=False, width=64)
 float_arrays = arrays(np.float64, array_shapes(max_dims=3, max_side=6), elements=finite)

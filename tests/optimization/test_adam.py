@@ -6,7 +6,12 @@ import torch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from dlfoundations.optimization.adam import Adam, adam_update, bias_correct, moving_average
+from dlfoundations.optimization.adam import (
+    Adam,
+    adam_update,
+    bias_correct,
+    moving_average,
+)
 from dlfoundations.optimization.momentum import ill_conditioned_gradient, trajectory
 from test_momentum import least_squares_problem, run_both
 

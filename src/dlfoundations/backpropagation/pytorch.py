@@ -1,8 +1,9 @@
 """PyTorch: the model of the autodiff chapter as an ``nn.Module``, the training loop,
 devices.
 
-Every function here has a from-scratch twin in :mod:`dlfoundations.backpropagation.autodiff.tensor`;
-the tests check that both give the same numbers.
+Every function here has a from-scratch twin in
+:mod:`dlfoundations.backpropagation.autodiff.tensor`; the tests check that both give the
+same numbers.
 """
 
 # --8<-- [start:imports]
@@ -55,7 +56,10 @@ def torch_mlp_like(scratch: MLP) -> TorchMLP:
     stores W as (n_in, n_out), so the weights are transposed on the way.
     """
     if not isinstance(scratch, MLP):
-        raise TypeError(f"scratch must be a dlfoundations.backpropagation.autodiff.tensor.MLP, got {type(scratch).__name__}")
+        raise TypeError(
+            "scratch must be a dlfoundations.backpropagation.autodiff.tensor.MLP, "
+            f"got {type(scratch).__name__}"
+        )
     shapes = [layer.weight.shape for layer in scratch.layers]
     model = TorchMLP(shapes[0][0], [n_out for _, n_out in shapes]).double()
     with torch.no_grad():  # copying is not part of any computation to differentiate

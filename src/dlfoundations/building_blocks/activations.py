@@ -2,8 +2,9 @@
 
 Sigmoid, tanh, ReLU and leaky ReLU come from the functions chapter
 (:mod:`dlfoundations.foundations.functions`) and their derivatives from the derivatives
-chapter (:mod:`dlfoundations.foundations.derivatives`); this module re-exports them and adds ELU, GELU and softmax. Every function works elementwise on
-arrays of any shape, except softmax, which works along one axis.
+chapter (:mod:`dlfoundations.foundations.derivatives`); this module re-exports them and
+adds ELU, GELU and softmax. Every function works elementwise on arrays of any shape,
+except softmax, which works along one axis.
 """
 
 # --8<-- [start:imports]

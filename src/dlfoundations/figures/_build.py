@@ -50,7 +50,8 @@ class FigureSpec:
     module: str  # chapter module in dlfoundations.figures: "foundations.derivatives"
     function: str  # e.g. "finite_difference_error"
     key: str
-    dependencies: tuple[str, ...]  # package modules it depends on, e.g. ("dlfoundations.foundations.derivatives",)
+    # package modules it depends on, e.g. ("dlfoundations.foundations.derivatives", ...)
+    dependencies: tuple[str, ...]
 
     @property
     def folder(self) -> str:

@@ -1,4 +1,5 @@
-"""Derivatives: finite differences, analytic derivatives, the chain rule and gradients."""
+"""Derivatives: finite differences, analytic derivatives, the chain rule and
+gradients."""
 
 # --8<-- [start:imports]
 from collections.abc import Callable

@@ -14,8 +14,15 @@ from hypothesis import assume, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from dlfoundations.backpropagation.autodiff.graph import draw_graph, graph_layout  # noqa: E402
-from dlfoundations.backpropagation.autodiff.scalar import MLP, Value, topological_order  # noqa: E402
+from dlfoundations.backpropagation.autodiff.graph import ( # noqa: E402
+    draw_graph,
+    graph_layout,
+)
+from dlfoundations.backpropagation.autodiff.scalar import ( # noqa: E402
+    MLP,
+    Value,
+    topological_order,
+)
 
 N_LEAVES = 3
 

@@ -1,10 +1,10 @@
 """Automatic differentiation from scratch: a small tensor engine on NumPy.
 
-A :class:`Tensor` is the array version of :class:`~dlfoundations.backpropagation.autodiff.scalar.Value`.
-Instead of one local derivative per parent, each operation stores one
-*vector-Jacobian product* (VJP) per parent: a function that turns the gradient of
-the output into the gradient contribution of that parent, without ever forming
-a Jacobian matrix.
+A :class:`Tensor` is the array version of
+:class:`~dlfoundations.backpropagation.autodiff.scalar.Value`. Instead of one local
+derivative per parent, each operation stores one *vector-Jacobian product* (VJP) per
+parent: a function that turns the gradient of the output into the gradient contribution
+of that parent, without ever forming a Jacobian matrix.
 """
 
 # --8<-- [start:imports]
@@ -14,7 +14,10 @@ import numpy as np
 from sklearn.datasets import make_moons
 
 from dlfoundations._validation import as_float_array, check_positive
-from dlfoundations.backpropagation.autodiff.scalar import check_layer_sizes, topological_order
+from dlfoundations.backpropagation.autodiff.scalar import (
+    check_layer_sizes,
+    topological_order,
+)
 
 # --8<-- [end:imports]
 

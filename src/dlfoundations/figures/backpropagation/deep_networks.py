@@ -4,10 +4,15 @@
 import numpy as np
 from matplotlib.patches import FancyBboxPatch
 
-from dlfoundations.backpropagation.deep_networks import forward_pass, least_squares_loss, network_gradients, random_network
-from dlfoundations.foundations.derivatives import numerical_gradient
+from dlfoundations.backpropagation.deep_networks import (
+    forward_pass,
+    least_squares_loss,
+    network_gradients,
+    random_network,
+)
 from dlfoundations.figures import figure
 from dlfoundations.figures._style import new_figure
+from dlfoundations.foundations.derivatives import numerical_gradient
 
 WIDTHS = [2, 8, 8, 8, 8, 1]
 

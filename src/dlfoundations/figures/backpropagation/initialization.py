@@ -1,9 +1,8 @@
-"""Figures of the chapter Initialization (``docs/backpropagation/initialization.md``)."""
+"""Figures of the chapter Initialization
+(``docs/backpropagation/initialization.md``)."""
 
 import numpy as np
 
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
 from dlfoundations.backpropagation.initialization import (
     fan_in_and_fan_out,
     kaiming_normal,
@@ -12,6 +11,8 @@ from dlfoundations.backpropagation.initialization import (
     xavier_normal,
     xavier_uniform,
 )
+from dlfoundations.figures import figure
+from dlfoundations.figures._style import new_figure
 
 DEPTH, WIDTH = 50, 80
 

@@ -6,9 +6,9 @@ import numpy as np
 import torch
 from sklearn.datasets import make_moons
 
+from dlfoundations.backpropagation.pytorch import TorchMLP, accuracy, fit, side_by_side
 from dlfoundations.figures import figure
 from dlfoundations.figures._style import new_figure
-from dlfoundations.backpropagation.pytorch import TorchMLP, accuracy, fit, side_by_side
 
 
 @contextmanager
@@ -29,7 +29,9 @@ def scratch_vs_torch_losses():
     steps = np.arange(len(scratch_losses))
     gap = np.abs(np.array(scratch_losses) - np.array(torch_losses))
     fig, (left, right) = new_figure(ncols=2, width=10.0, height=3.8)
-    left.plot(steps, scratch_losses, linewidth=4, alpha=0.5, label="from scratch (our Tensor)")
+    left.plot(
+        steps, scratch_losses, linewidth=4, alpha=0.5, label="from scratch (our Tensor)"
+    )
     left.plot(steps, torch_losses, "--", color="black", linewidth=1.2, label="PyTorch")
     left.set(xlabel="SGD step", ylabel="cross-entropy loss", title="Same weights, same data, same steps")
     left.legend(fontsize=8)

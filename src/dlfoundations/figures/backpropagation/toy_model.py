@@ -4,7 +4,13 @@
 import numpy as np
 from matplotlib.patches import FancyBboxPatch
 
-from dlfoundations.backpropagation.toy_model import ToyParameters, toy_backward, toy_forward, toy_gradients, toy_loss
+from dlfoundations.backpropagation.toy_model import (
+    ToyParameters,
+    toy_backward,
+    toy_forward,
+    toy_gradients,
+    toy_loss,
+)
 from dlfoundations.figures import figure
 from dlfoundations.figures._style import new_figure
 

@@ -2,8 +2,6 @@
 
 import numpy as np
 
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
 from dlfoundations.building_blocks.losses import (
     binary_cross_entropy,
     binary_cross_entropy_gradient,
@@ -16,6 +14,8 @@ from dlfoundations.building_blocks.losses import (
     mse,
     mse_gradient,
 )
+from dlfoundations.figures import figure
+from dlfoundations.figures._style import new_figure
 
 
 def _per_example(loss, predictions, target: float) -> np.ndarray:

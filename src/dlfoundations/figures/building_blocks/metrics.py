@@ -4,10 +4,16 @@ import numpy as np
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 
+from dlfoundations.building_blocks.feedforward import split_indices
+from dlfoundations.building_blocks.metrics import (
+    binary_report,
+    confusion_matrix,
+    predict_at_threshold,
+    roc_auc,
+    roc_curve,
+)
 from dlfoundations.figures import figure
 from dlfoundations.figures._style import new_figure
-from dlfoundations.building_blocks.feedforward import split_indices
-from dlfoundations.building_blocks.metrics import binary_report, confusion_matrix, predict_at_threshold, roc_auc, roc_curve
 
 
 def _fitted_logistic_model(weights, seed: int = 0):

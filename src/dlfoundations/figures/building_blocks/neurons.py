@@ -3,9 +3,6 @@
 
 import numpy as np
 
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
-from dlfoundations.foundations.functions import sigmoid
 from dlfoundations.building_blocks.neurons import (
     XOR_INPUTS,
     XOR_LABELS,
@@ -18,6 +15,9 @@ from dlfoundations.building_blocks.neurons import (
     weighted_sum,
     xor_network,
 )
+from dlfoundations.figures import figure
+from dlfoundations.figures._style import new_figure
+from dlfoundations.foundations.functions import sigmoid
 
 GRID = np.linspace(-1.5, 1.5, 241)
 CLASS_COLORS = ("C0", "C3")

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from dlfoundations.figures import figure
+from dlfoundations.figures._style import new_figure
 from dlfoundations.foundations.derivatives import (
     bowl,
     bowl_gradient,
@@ -15,8 +17,6 @@ from dlfoundations.foundations.derivatives import (
     square_derivative,
     tanh_derivative,
 )
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
 from dlfoundations.foundations.functions import leaky_relu, relu, sigmoid, square, tanh
 
 X = np.linspace(-3, 3, 601)

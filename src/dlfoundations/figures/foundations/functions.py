@@ -5,7 +5,14 @@ import numpy as np
 
 from dlfoundations.figures import figure
 from dlfoundations.figures._style import new_figure
-from dlfoundations.foundations.functions import compose, leaky_relu, relu, sigmoid, square, tanh
+from dlfoundations.foundations.functions import (
+    compose,
+    leaky_relu,
+    relu,
+    sigmoid,
+    square,
+    tanh,
+)
 
 X = np.linspace(-3, 3, 601)
 

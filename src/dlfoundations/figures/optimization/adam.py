@@ -5,7 +5,12 @@ import numpy as np
 from dlfoundations.figures import figure
 from dlfoundations.figures._style import new_figure
 from dlfoundations.optimization.adam import Adam, bias_correct, moving_average
-from dlfoundations.optimization.momentum import SGD, ill_conditioned_gradient, ill_conditioned_loss, trajectory
+from dlfoundations.optimization.momentum import (
+    SGD,
+    ill_conditioned_gradient,
+    ill_conditioned_loss,
+    trajectory,
+)
 
 KAPPA = 50.0
 START = (-8.0, 1.5)

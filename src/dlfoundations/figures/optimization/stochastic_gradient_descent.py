@@ -5,8 +5,17 @@ import numpy as np
 
 from dlfoundations.figures import figure
 from dlfoundations.figures._style import new_figure
-from dlfoundations.figures.optimization.gradient_descent import START, X, Y, loss_contour
-from dlfoundations.optimization.problems import least_squares_gradient, least_squares_loss, least_squares_solution
+from dlfoundations.figures.optimization.gradient_descent import (
+    START,
+    X,
+    Y,
+    loss_contour,
+)
+from dlfoundations.optimization.problems import (
+    least_squares_gradient,
+    least_squares_loss,
+    least_squares_solution,
+)
 from dlfoundations.optimization.stochastic_gradient_descent import (
     cosine_annealing,
     exponential_decay,
