@@ -12,10 +12,10 @@ hashes:
 
 Figures live in chapter modules ``figures/<part>/<chapter>.py``, which mirror the
 pages ``docs/<part>/<chapter>.md``. A figure is named ``<part>/<chapter>/<function>``
-with dashes for underscores, as on the site: ``loss_contour`` in
+with dashes for underscores, as on the site: ``fixed_step_descent`` in
 ``figures/optimization/gradient_descent.py`` is
-``optimization/gradient-descent/loss-contour``, served as
-``figures/optimization/gradient-descent/loss-contour.svg``. A cached figure
+``optimization/gradient-descent/fixed-step-descent``, served as
+``figures/optimization/gradient-descent/fixed-step-descent.svg``. A cached figure
 lives at ``<cache>/<part>/<chapter>/<function>.<key>.svg``. It is written to a
 temporary file and renamed into place, so a failed or interrupted render leaves
 no partial file behind.
