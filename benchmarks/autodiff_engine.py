@@ -1,9 +1,9 @@
 """Benchmark: the book's autodiff engines against PyTorch on the CPU (not a test).
 
 1. One training step (forward, backward, SGD update) of MLP(40, [100, 100], 10) on a
-   batch of 100 with cross-entropy: the tensor engine of chapter 14 against the same
-   step in PyTorch, both in float64 on the CPU, in one run. Reported as the median
-   over repeats (timeit style) and as a ratio.
+   batch of 100 with cross-entropy: the tensor engine of the autodiff chapter against
+   the same step in PyTorch, both in float64 on the CPU, in one run. Reported as the
+   median over repeats (timeit style) and as a ratio.
 2. The scalar engine's throughput: graph nodes per second for building a large graph
    (the forward pass) plus backward().
 
@@ -22,9 +22,13 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
-from dlfoundations.autodiff.scalar import Value, topological_order
-from dlfoundations.autodiff.tensor import MLP
-from dlfoundations.pytorch_basics import scratch_step, torch_mlp_like, torch_step
+from dlfoundations.backpropagation.autodiff.scalar import Value, topological_order
+from dlfoundations.backpropagation.autodiff.tensor import MLP
+from dlfoundations.backpropagation.pytorch import (
+    scratch_step,
+    torch_mlp_like,
+    torch_step,
+)
 
 
 def median_seconds(step, number: int, repeats: int) -> float:
@@ -96,7 +100,7 @@ def main() -> None:
     print("One SGD step of MLP(40, [100, 100], 10), batch 100, cross-entropy (median of repeats)")
     print(f"| {'engine':<30} | {'time per step':>14} |")
     print(f"|{'-' * 32}|{'-' * 16}|")
-    print(f"| {'tensor engine (chapter 14)':<30} | {t_ours * 1e6:>11.0f} us |")
+    print(f"| {'tensor engine (from scratch)':<30} | {t_ours * 1e6:>11.0f} us |")
     print(f"| {'PyTorch (CPU)':<30} | {t_theirs * 1e6:>11.0f} us |")
     print(f"| {'ratio (ours / PyTorch)':<30} | {ratio:>13.2f}x |")
     print()

@@ -91,11 +91,12 @@ def test_warm_build_regenerates_no_figure(sandbox):
 
 def test_editing_a_function_regenerates_exactly_its_dependents(sandbox):
     assert build(sandbox).returncode == 0
-    edit(sandbox / "src/dlfoundations/derivatives.py", "np.sin(2 * x)", "np.sin(3 * x)")
-    expected = dependents(sandbox, "dlfoundations.derivatives")
+    derivatives = sandbox / "src/dlfoundations/foundations/derivatives.py"
+    edit(derivatives, "np.sin(2 * x)", "np.sin(3 * x)")
+    expected = dependents(sandbox, "dlfoundations.foundations.derivatives")
     everything = {spec.name for spec in _build.discover(sandbox / "src")}
-    assert "derivatives/gradient-field" in expected
-    assert "functions/relu-plot" not in expected
+    assert "foundations/derivatives/gradient-field" in expected
+    assert "foundations/functions/relu-plot" not in expected
     assert expected < everything
     result = build(sandbox)
     assert result.returncode == 0, result.stderr
@@ -103,10 +104,16 @@ def test_editing_a_function_regenerates_exactly_its_dependents(sandbox):
 
 
 def test_module_dependencies_are_transitive(sandbox):
-    deps = _build.module_dependencies(sandbox / "src", "dlfoundations.derivatives")
-    assert {"dlfoundations.derivatives", "dlfoundations.functions", "dlfoundations._validation"} <= deps
-    # figures of chapter 1 depend on functions.py, so editing it redraws them
-    assert "functions/relu-plot" in dependents(sandbox, "dlfoundations.functions")
+    derivatives = "dlfoundations.foundations.derivatives"
+    deps = _build.module_dependencies(sandbox / "src", derivatives)
+    assert {
+        "dlfoundations.foundations.derivatives",
+        "dlfoundations.foundations.functions",
+        "dlfoundations._validation",
+    } <= deps
+    # the functions chapter's figures depend on functions.py: editing it redraws them
+    functions = dependents(sandbox, "dlfoundations.foundations.functions")
+    assert "foundations/functions/relu-plot" in functions
 
 
 def free_port() -> int:
@@ -149,11 +156,12 @@ def test_edit_under_mkdocs_serve_redraws_dependents_without_stale_imports(sandbo
     log_path = tmp_path / "serve.log"
     docs_before = sorted((p.relative_to(sandbox), p.stat().st_mtime_ns) for p in (sandbox / "docs").rglob("*"))
     server, port = start_mkdocs_serve(sandbox, log_path)
-    url = f"http://127.0.0.1:{port}/figures/derivatives/gradient-field.svg"
+    url = f"http://127.0.0.1:{port}/figures/foundations/derivatives/gradient-field.svg"
     try:
         before = urllib.request.urlopen(url).read()
         builds_before = log_path.read_text().count("Documentation built")
-        edit(sandbox / "src/dlfoundations/derivatives.py", "np.sin(2 * x)", "np.sin(3 * x)")
+        derivatives = sandbox / "src/dlfoundations/foundations/derivatives.py"
+        edit(derivatives, "np.sin(2 * x)", "np.sin(3 * x)")
         wait_for(lambda: log_path.read_text().count("Documentation built") > builds_before, 120, "the rebuild")
         log = log_path.read_text()
         after = urllib.request.urlopen(url).read()
@@ -161,14 +169,15 @@ def test_edit_under_mkdocs_serve_redraws_dependents_without_stale_imports(sandbo
         server.terminate()
         server.wait(timeout=30)
     rebuild_log = log[log.rfind("Building documentation") :] if "Building documentation" in log else log
-    assert rendered(log.split("Serving on")[-1]) == dependents(sandbox, "dlfoundations.derivatives"), rebuild_log
+    expected = dependents(sandbox, "dlfoundations.foundations.derivatives")
+    assert rendered(log.split("Serving on")[-1]) == expected, rebuild_log
     assert after != before, "the served figure did not change: a stale module was used"
     docs_after = sorted((p.relative_to(sandbox), p.stat().st_mtime_ns) for p in (sandbox / "docs").rglob("*"))
     assert docs_after == docs_before, "the build wrote into docs/"
 
 
 def test_a_failing_figure_fails_the_build_and_leaves_no_partial_file(sandbox):
-    broken = sandbox / "src/dlfoundations/figures/broken.py"
+    broken = sandbox / "src/dlfoundations/figures/foundations/broken.py"
     broken.write_text(
         "from dlfoundations.figures import figure\n\n\n"
         "@figure\n"
@@ -178,7 +187,7 @@ def test_a_failing_figure_fails_the_build_and_leaves_no_partial_file(sandbox):
     )
     result = build(sandbox)
     assert result.returncode != 0
-    assert "broken/exploding-plot" in result.stderr
+    assert "foundations/broken/exploding-plot" in result.stderr
     assert "Traceback" in result.stderr and "RuntimeError: the figure code is wrong" in result.stderr
     leftovers = list((sandbox / ".cache" / "figures").rglob("*exploding*")) + list(
         (sandbox / ".cache" / "figures").rglob(".tmp-*")
@@ -187,7 +196,7 @@ def test_a_failing_figure_fails_the_build_and_leaves_no_partial_file(sandbox):
 
 
 def test_a_figure_that_returns_no_figure_is_rejected(sandbox):
-    (sandbox / "src/dlfoundations/figures/wrong.py").write_text(
+    (sandbox / "src/dlfoundations/figures/foundations/wrong.py").write_text(
         "from dlfoundations.figures import figure\n\n\n@figure\ndef not_a_figure():\n    return 42\n",
         encoding="utf-8",
     )
@@ -222,7 +231,8 @@ def test_cli_lists_figures_and_rejects_unknown_names(tmp_path):
         capture_output=True,
         text=True,
     )
-    assert listing.returncode == 0 and "derivatives/finite-difference-error" in listing.stdout
+    assert listing.returncode == 0
+    assert "foundations/derivatives/finite-difference-error" in listing.stdout
     unknown = subprocess.run(
         [sys.executable, "-m", "dlfoundations.figures", "no/such-figure", "--cache-dir", str(tmp_path)],
         capture_output=True,

@@ -57,7 +57,8 @@ def chapter_pages(site: Path) -> list[Path]:
 def test_site_has_the_reference_chapters(built_site):
     for page in ("foundations/functions", "foundations/derivatives", "labs/part1_foundations"):
         assert (built_site / page / "index.html").is_file()
-    assert (built_site / "figures/derivatives/finite-difference-error.svg").stat().st_size > 1000
+    figure = built_site / "figures/foundations/derivatives/finite-difference-error.svg"
+    assert figure.stat().st_size > 1000
     assert (built_site / "labs/part1_foundations/part1_foundations.py").is_file(), "lab not downloadable"
 
 

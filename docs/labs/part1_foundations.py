@@ -25,7 +25,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from dlfoundations.derivatives import (
+from dlfoundations.foundations.derivatives import (
     bowl,
     bowl_gradient,
     central_difference,
@@ -36,7 +36,7 @@ from dlfoundations.derivatives import (
     sigmoid_derivative,
     tanh_derivative,
 )
-from dlfoundations.functions import compose, sigmoid, tanh
+from dlfoundations.foundations.functions import compose, sigmoid, tanh
 
 # %% [markdown]
 # ## 1. The best step size

@@ -28,16 +28,26 @@ import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import make_moons
 
-from dlfoundations.data import split_indices, train_val_test_split
-from dlfoundations.feedforward import init_mlp, mlp_forward
-from dlfoundations.metrics import (
+from dlfoundations.building_blocks.feedforward import (
+    init_mlp,
+    mlp_forward,
+    split_indices,
+    train_val_test_split,
+)
+from dlfoundations.building_blocks.metrics import (
     binary_report,
     confusion_matrix,
     predict_at_threshold,
     roc_auc,
     roc_curve,
 )
-from dlfoundations.neurons import step, train_perceptron, train_two_layer, two_layer_forward, weighted_sum
+from dlfoundations.building_blocks.neurons import (
+    step,
+    train_perceptron,
+    train_two_layer,
+    two_layer_forward,
+    weighted_sum,
+)
 
 # %% [markdown]
 # ## 1. An imbalanced dataset, split three ways
@@ -69,9 +79,9 @@ for seed in range(5):
 # %% [markdown]
 # ## 2. Two models and a baseline
 #
-# A perceptron draws one straight line; a two-layer tanh network (chapter 3) can
-# bend its boundary around the moons. The baseline always predicts the majority
-# class 0.
+# A perceptron draws one straight line; a two-layer tanh network (see the neurons
+# chapter) can bend its boundary around the moons. The baseline always predicts
+# the majority class 0.
 
 # %%
 perceptron = train_perceptron(x_train, y_train, max_epochs=50)

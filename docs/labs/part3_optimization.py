@@ -28,20 +28,22 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from dlfoundations.optim.adam import Adam
-from dlfoundations.optim.gradient_descent import (
+from dlfoundations.optimization.adam import Adam
+from dlfoundations.optimization.gradient_descent import (
     gradient_descent,
     gradient_descent_line_search,
-    minibatch_gradient_descent,
 )
-from dlfoundations.optim.problems import (
+from dlfoundations.optimization.momentum import SGD, heavy_ball_parameters, trajectory
+from dlfoundations.optimization.problems import (
     least_squares_gradient,
     least_squares_loss,
     least_squares_solution,
     regression_data,
 )
-from dlfoundations.optim.schedules import cosine_annealing
-from dlfoundations.optim.sgd import SGD, heavy_ball_parameters, trajectory
+from dlfoundations.optimization.stochastic_gradient_descent import (
+    cosine_annealing,
+    minibatch_gradient_descent,
+)
 
 x, y = regression_data(n_examples=40, seed=0)
 best = least_squares_solution(x, y)
@@ -80,7 +82,7 @@ print(f"gradient descent is stable for learning rates below 2/L = {2 / L:.4f}")
 # ## 2. Gradient descent: fixed step against line search
 #
 # The fixed step uses $\eta = 1/L$; the line search picks the best step along the
-# negative gradient at every iteration (chapter 8).
+# negative gradient at every iteration (see the gradient-descent chapter).
 
 # %%
 steps = 100
@@ -93,8 +95,8 @@ print(f"line search, {len(searched) - 1:3d} steps: loss - best = {gap(searched[-
 # ## 3. Mini-batch SGD with a cosine schedule
 #
 # Batches of 4 examples, 20 epochs (200 steps), learning rate annealed from 0.01
-# towards 0 (chapter 9). The noise of the batches keeps the loss from settling
-# until the learning rate has decayed.
+# towards 0 (see the stochastic-gradient-descent chapter). The noise of the batches
+# keeps the loss from settling until the learning rate has decayed.
 
 # %%
 run = minibatch_gradient_descent(
@@ -112,8 +114,8 @@ print(f"mini-batch SGD after {len(run.path) - 1} steps: loss - best = {gap(run.p
 # %% [markdown]
 # ## 4. The race: 100 steps each
 #
-# Our optimizers from chapters 10 and 11 (each implemented step for step like
-# `torch.optim`). Momentum is tuned with Polyak's formula for the curvatures of
+# Our optimizers from the momentum and Adam chapters (each implemented step for step
+# like `torch.optim`). Momentum is tuned with Polyak's formula for the curvatures of
 # part 1; Adam uses its default betas and a learning rate of 0.1.
 
 # %%

@@ -1,10 +1,17 @@
 """Every figure of the book, drawn from the package at build time.
 
-A figure is a function in one of this package's chapter modules (``functions.py``,
-``derivatives.py``, ...) decorated with :func:`figure`. It takes no arguments and
-returns a matplotlib ``Figure``. The build renders it to
-``figures/<module>/<function-name>.svg`` (underscores become dashes), so a page
-shows it with ``![alt text](../figures/derivatives/finite-difference-error.svg)``.
+A figure is a function decorated with :func:`figure` in a chapter module
+``figures/<part>/<chapter>.py``, which mirrors the page ``docs/<part>/<chapter>.md``
+(module names hold underscores where page names hold dashes). It takes no arguments
+and returns a matplotlib ``Figure``. Its name is ``<part>/<chapter>/<function>``
+with dashes for underscores, as on the site, and the build renders it to
+``figures/<part>/<chapter>/<function>.svg``: ``finite_difference_error`` in
+``figures/foundations/derivatives.py`` becomes
+``figures/foundations/derivatives/finite-difference-error.svg``, which the page
+``docs/foundations/derivatives.md`` shows with
+``![alt text](../figures/foundations/derivatives/finite-difference-error.svg)``
+(relative to the page's file). ``python -m dlfoundations.figures --list`` lists
+every figure by name.
 
 Build every figure outside MkDocs with ``python -m dlfoundations.figures``.
 """

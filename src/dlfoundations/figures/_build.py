@@ -10,7 +10,13 @@ hashes:
   transitively;
 - the shared style, this file, and the versions of Python and the plotting libraries.
 
-A cached figure lives at ``<cache>/<module>/<name>.<key>.svg``. It is written to a
+Figures live in chapter modules ``figures/<part>/<chapter>.py``, which mirror the
+pages ``docs/<part>/<chapter>.md``. A figure is named ``<part>/<chapter>/<function>``
+with dashes for underscores, as on the site: ``fixed_step_descent`` in
+``figures/optimization/gradient_descent.py`` is
+``optimization/gradient-descent/fixed-step-descent``, served as
+``figures/optimization/gradient-descent/fixed-step-descent.svg``. A cached figure
+lives at ``<cache>/<part>/<chapter>/<function>.<key>.svg``. It is written to a
 temporary file and renamed into place, so a failed or interrupted render leaves
 no partial file behind.
 """
@@ -41,18 +47,26 @@ KEYED_LIBRARIES = ("numpy", "matplotlib", "torch", "scikit-learn")
 class FigureSpec:
     """One figure: where its function lives, and the hash of everything it depends on."""
 
-    module: str  # chapter module inside dlfoundations.figures, e.g. "derivatives"
+    module: str  # chapter module in dlfoundations.figures: "foundations.derivatives"
     function: str  # e.g. "finite_difference_error"
     key: str
-    dependencies: tuple[str, ...]  # package modules it depends on, e.g. ("dlfoundations.derivatives",)
+    # package modules it depends on, e.g. ("dlfoundations.foundations.derivatives", ...)
+    dependencies: tuple[str, ...]
+
+    @property
+    def folder(self) -> str:
+        """``<part>/<chapter>`` as on the site, e.g. ``building-blocks/feedforward``."""
+        return self.module.replace(".", "/").replace("_", "-")
 
     @property
     def name(self) -> str:
-        """Site-relative name without extension, e.g. ``derivatives/finite-difference-error``."""
-        return f"{self.module}/{self.function.replace('_', '-')}"
+        """Site-relative name without extension, with dashes for underscores, e.g.
+        ``foundations/derivatives/finite-difference-error``."""
+        return f"{self.folder}/{self.function.replace('_', '-')}"
 
     def cache_path(self, cache_dir: Path) -> Path:
-        return Path(cache_dir) / self.module / f"{self.function.replace('_', '-')}.{self.key}.svg"
+        file_name = f"{self.function.replace('_', '-')}.{self.key}.svg"
+        return Path(cache_dir, *self.folder.split("/"), file_name)
 
 
 # --- reading the source -------------------------------------------------------------------
@@ -162,9 +176,17 @@ def library_versions() -> str:
 
 
 def chapter_modules(src_dir: Path) -> list[str]:
-    """Names of the chapter modules of ``dlfoundations.figures`` (files not starting with '_')."""
+    """The chapter modules of ``dlfoundations.figures``, as ``<part>.<chapter>``.
+
+    A chapter module is a file ``figures/<part>/<chapter>.py``; files and folders
+    whose names start with ``_`` (or ``.``) are not parts or chapters.
+    """
     folder = Path(src_dir, *FIGURES_PACKAGE.split("."))
-    return sorted(p.stem for p in folder.glob("*.py") if not p.stem.startswith("_"))
+    return sorted(
+        f"{path.parent.name}.{path.stem}"
+        for path in folder.glob("*/*.py")
+        if not path.stem.startswith("_") and not path.parent.name.startswith(("_", "."))
+    )
 
 
 def discover(src_dir: Path) -> list[FigureSpec]:
@@ -320,7 +342,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         for spec in specs:
             state = "cached" if spec.cache_path(args.cache_dir).is_file() else "stale"
-            print(f"{spec.name:50s} {state:7s} {spec.key}  depends on {', '.join(spec.dependencies) or '-'}")
+            depends = ", ".join(spec.dependencies) or "-"
+            print(f"{spec.name:64s} {state:7s} {spec.key}  depends on {depends}")
         return 0
     by_name = {spec.name: spec for spec in specs}
     unknown = [name for name in args.names if name not in by_name]

@@ -1,0 +1,229 @@
+"""Automatic differentiation from scratch: a scalar reverse-mode engine.
+
+A :class:`Value` holds one number, the gradient of some output with respect to it,
+and how it was made: its parents and the local derivative of the value with
+respect to each parent. :meth:`Value.backward` walks the graph in reverse
+topological order and applies the chain rule once per edge.
+"""
+
+# --8<-- [start:imports]
+import math
+import random
+from numbers import Integral, Real
+
+# --8<-- [end:imports]
+
+
+def _as_number(x, name: str) -> float:
+    """Return ``x`` as a float, or raise ``TypeError`` naming the argument."""
+    if type(x) is float:  # the common case, checked first because it is fast
+        return x
+    if isinstance(x, bool) or not isinstance(x, Real):
+        raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
+    return float(x)
+
+
+# --8<-- [start:value]
+class Value:
+    """A scalar node of a computation graph.
+
+    ``data`` is the number, ``grad`` the derivative of the output we last called
+    :meth:`backward` on with respect to this node. ``parents`` are the nodes this
+    one was computed from, and ``local_grads`` the partial derivatives of this
+    node with respect to each parent, computed in the forward pass.
+    """
+
+    __slots__ = ("data", "grad", "parents", "local_grads", "op", "label")
+
+    def __init__(self, data: float, parents: tuple = (), local_grads: tuple = (), op: str = "", label: str = ""):
+        self.data = _as_number(data, "data")
+        self.grad = 0.0
+        self.parents = parents
+        self.local_grads = local_grads
+        self.op = op
+        self.label = label
+
+    def __repr__(self) -> str:
+        return f"Value(data={self.data:.6g}, grad={self.grad:.6g})"
+
+    # --8<-- [end:value]
+
+    # --8<-- [start:arithmetic]
+    def __add__(self, other) -> "Value":
+        """a + b; the local derivatives are 1 and 1."""
+        other = _as_value(other)
+        return Value(self.data + other.data, (self, other), (1.0, 1.0), "+")
+
+    def __mul__(self, other) -> "Value":
+        """a * b; d(ab)/da = b and d(ab)/db = a."""
+        other = _as_value(other)
+        return Value(self.data * other.data, (self, other), (other.data, self.data), "*")
+
+    def __sub__(self, other) -> "Value":
+        """a - b; the local derivatives are 1 and -1."""
+        other = _as_value(other)
+        return Value(self.data - other.data, (self, other), (1.0, -1.0), "-")
+
+    def __truediv__(self, other) -> "Value":
+        """a / b; d(a/b)/da = 1/b and d(a/b)/db = -a/b^2."""
+        other = _as_value(other)
+        a, b = self.data, other.data
+        return Value(a / b, (self, other), (1.0 / b, -a / b**2), "/")
+
+    def __neg__(self) -> "Value":
+        """-a; the local derivative is -1."""
+        return Value(-self.data, (self,), (-1.0,), "neg")
+
+    def __pow__(self, exponent: float) -> "Value":
+        """a ** n for a constant number n; d(a^n)/da = n a^(n-1)."""
+        n = _as_number(exponent, "exponent")
+        a = self.data
+        if a < 0 and not n.is_integer():
+            raise ValueError(f"a negative base ({a}) needs an integer exponent, got {n}")
+        if a == 0 and n < 1 and n != 0:
+            raise ValueError(f"0 ** {n} has no finite derivative; the base must be nonzero for exponent < 1")
+        local = n * a ** (n - 1) if n != 0 else 0.0
+        return Value(a**n, (self,), (local,), f"**{n:g}")
+
+    # Python calls these when the left operand is a plain number: 2 + a, 2 * a, 2 - a, 2 / a.
+    def __radd__(self, other) -> "Value":
+        return self + other
+
+    def __rmul__(self, other) -> "Value":
+        return self * other
+
+    def __rsub__(self, other) -> "Value":
+        return _as_value(other) - self
+
+    def __rtruediv__(self, other) -> "Value":
+        return _as_value(other) / self
+
+    # --8<-- [end:arithmetic]
+
+    # --8<-- [start:functions]
+    def exp(self) -> "Value":
+        """e^a; its derivative is e^a itself."""
+        out = math.exp(self.data)
+        return Value(out, (self,), (out,), "exp")
+
+    def log(self) -> "Value":
+        """ln a for a > 0; its derivative is 1/a."""
+        if self.data <= 0:
+            raise ValueError(f"log needs a positive input, got {self.data}")
+        return Value(math.log(self.data), (self,), (1.0 / self.data,), "log")
+
+    def tanh(self) -> "Value":
+        """tanh a; its derivative is 1 - tanh^2 a."""
+        t = math.tanh(self.data)
+        return Value(t, (self,), (1.0 - t**2,), "tanh")
+
+    def relu(self) -> "Value":
+        """max(a, 0); its derivative is 1 for a > 0 and 0 otherwise (0 at the kink, as in PyTorch)."""
+        return Value(max(self.data, 0.0), (self,), (1.0 if self.data > 0 else 0.0,), "relu")
+
+    # --8<-- [end:functions]
+
+    # --8<-- [start:backward]
+    def backward(self) -> None:
+        """Fill in ``grad`` of every node this value depends on, by reverse-mode accumulation.
+
+        The gradients are *overwritten*, not added to: the graph's grads are reset
+        to 0 first, so calling ``backward()`` twice gives the same gradients.
+        """
+        order = topological_order(self)
+        for node in order:
+            node.grad = 0.0
+        self.grad = 1.0  # d(self)/d(self)
+        for node in reversed(order):  # every node is finished before its parents
+            for parent, local_grad in zip(node.parents, node.local_grads):
+                parent.grad += local_grad * node.grad  # the chain rule, one edge at a time
+
+    # --8<-- [end:backward]
+
+
+def _as_value(x) -> Value:
+    """Wrap a plain number as a constant ``Value``; the other operand of an operation."""
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, bool) or not isinstance(x, Real):
+        raise TypeError(f"other must be a real number or a Value, got {type(x).__name__}")
+    return Value(x)
+
+
+# --8<-- [start:topological_order]
+def topological_order(root: Value) -> list[Value]:
+    """Every node ``root`` depends on (itself included), each listed after all of its parents.
+
+    A depth-first search with an explicit stack instead of recursion, so a graph a
+    million nodes deep does not hit Python's recursion limit. A node is appended
+    once all its parents have been appended (post-order).
+    """
+    order: list[Value] = []
+    visited: set[int] = set()
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)  # all of its parents are already in ``order``
+        elif id(node) not in visited:
+            visited.add(id(node))
+            stack.append((node, True))  # come back to it after its parents
+            stack.extend((parent, False) for parent in node.parents)
+    return order
+
+
+# --8<-- [end:topological_order]
+
+
+def check_layer_sizes(n_inputs, layer_sizes) -> None:
+    """Raise unless ``n_inputs`` and every entry of ``layer_sizes`` are positive integers."""
+    if isinstance(n_inputs, bool) or not isinstance(n_inputs, Integral) or n_inputs < 1:
+        raise ValueError(f"n_inputs must be a positive integer, got {n_inputs!r}")
+    if not isinstance(layer_sizes, (list, tuple)) or len(layer_sizes) == 0:
+        raise ValueError(f"layer_sizes must be a non-empty list of positive integers, got {layer_sizes!r}")
+    for size in layer_sizes:
+        if isinstance(size, bool) or not isinstance(size, Integral) or size < 1:
+            raise ValueError(f"layer_sizes must hold positive integers, got {layer_sizes!r}")
+
+
+# --8<-- [start:mlp]
+class Neuron:
+    """One neuron: relu(w . x + b), or just w . x + b if ``linear``."""
+
+    def __init__(self, n_inputs: int, linear: bool = False, rng: random.Random | None = None):
+        rng = rng or random.Random(0)
+        bound = 1.0 / math.sqrt(n_inputs)  # PyTorch's default range for nn.Linear
+        self.w = [Value(rng.uniform(-bound, bound)) for _ in range(n_inputs)]
+        self.b = Value(rng.uniform(-bound, bound))
+        self.linear = linear
+
+    def __call__(self, x: list) -> Value:
+        activation = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        return activation if self.linear else activation.relu()
+
+    def parameters(self) -> list[Value]:
+        return self.w + [self.b]
+
+
+class MLP:
+    """A multilayer perceptron of Neurons: ReLU on every layer but the last."""
+
+    def __init__(self, n_inputs: int, layer_sizes: list[int], seed: int = 0):
+        check_layer_sizes(n_inputs, layer_sizes)
+        rng = random.Random(seed)
+        sizes = [n_inputs] + list(layer_sizes)
+        self.layers = [
+            [Neuron(sizes[i], linear=(i == len(layer_sizes) - 1), rng=rng) for _ in range(sizes[i + 1])]
+            for i in range(len(layer_sizes))
+        ]
+
+    def __call__(self, x: list) -> list[Value]:
+        for layer in self.layers:
+            x = [neuron(x) for neuron in layer]
+        return x
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for neuron in layer for p in neuron.parameters()]
+
+
+# --8<-- [end:mlp]

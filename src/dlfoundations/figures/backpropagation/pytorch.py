@@ -1,0 +1,59 @@
+"""Figures of the chapter PyTorch (``docs/backpropagation/pytorch.md``)."""
+
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+from sklearn.datasets import make_moons
+
+from dlfoundations.backpropagation.pytorch import TorchMLP, accuracy, fit, side_by_side
+from dlfoundations.figures import figure
+from dlfoundations.figures._style import new_figure
+
+
+@contextmanager
+def _one_thread():
+    """Tiny models run fastest on one thread (and a busy CPU makes extra threads spin)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+@figure
+def scratch_vs_torch_losses():
+    with _one_thread():
+        scratch_losses, torch_losses, _ = side_by_side(steps=100)
+    steps = np.arange(len(scratch_losses))
+    gap = np.abs(np.array(scratch_losses) - np.array(torch_losses))
+    fig, (left, right) = new_figure(ncols=2, width=10.0, height=3.8)
+    left.plot(
+        steps, scratch_losses, linewidth=4, alpha=0.5, label="from scratch (our Tensor)"
+    )
+    left.plot(steps, torch_losses, "--", color="black", linewidth=1.2, label="PyTorch")
+    left.set(xlabel="SGD step", ylabel="cross-entropy loss", title="Same weights, same data, same steps")
+    left.legend(fontsize=8)
+    right.semilogy(steps, np.maximum(gap, 1e-18), ".", color="C3")
+    right.axhline(np.finfo(np.float64).eps, color="gray", linestyle=":", label="machine epsilon")
+    right.set(xlabel="SGD step", ylabel="|loss difference|", ylim=(1e-18, 1e-10),
+              title="The two losses differ only by round-off")
+    right.legend(fontsize=8)
+    return fig
+
+
+@figure
+def minibatch_training_curves():
+    x, y = make_moons(n_samples=200, noise=0.1, random_state=0)
+    fig, ax = new_figure(width=6.4, height=3.8)
+    for batch_size in (200, 50, 10):
+        torch.manual_seed(0)
+        model = TorchMLP(2, [16, 16, 2])
+        with _one_thread():
+            history = fit(model, x, y, epochs=40, batch_size=batch_size, lr=0.1, device=torch.device("cpu"))
+        ax.plot(np.arange(1, 41), history, label=f"batch {batch_size}: accuracy {accuracy(model, x, y):.0%}")
+    ax.set(xlabel="epoch", ylabel="mean training loss", yscale="log",
+           title="fit() on 200 moons: smaller batches take more steps per epoch")
+    ax.legend(fontsize=8)
+    return fig

@@ -1,0 +1,101 @@
+"""Figures of the chapter Adam (``docs/optimization/adam.md``)."""
+
+import numpy as np
+
+from dlfoundations.figures import figure
+from dlfoundations.figures._style import new_figure
+from dlfoundations.optimization.adam import Adam, bias_correct, moving_average
+from dlfoundations.optimization.momentum import (
+    SGD,
+    ill_conditioned_gradient,
+    ill_conditioned_loss,
+    trajectory,
+)
+
+KAPPA = 50.0
+START = (-8.0, 1.5)
+STEPS = 60
+
+
+def _gradient(point):
+    return ill_conditioned_gradient(point, KAPPA)
+
+
+RUNS = [
+    ("gradient descent, lr 0.036", "C3", SGD, {"lr": 0.036}),
+    ("normalised gradient descent, lr 0.3", "C0", Adam, {"lr": 0.3, "betas": (0.0, 0.0)}),
+    ("Adam, lr 0.3, betas (0.9, 0.999)", "C2", Adam, {"lr": 0.3}),
+]
+
+
+@figure
+def adam_paths():
+    xs, ys = np.meshgrid(np.linspace(-9, 2, 301), np.linspace(-2, 2, 201))
+    values = ill_conditioned_loss(np.stack([xs, ys]), KAPPA)
+    levels = np.geomspace(0.05, values.max(), 14)
+    fig, axes = new_figure(ncols=3, width=12.0, height=2.9)
+    for ax, (title, color, optimizer, hyperparameters) in zip(axes, RUNS):
+        ax.contourf(xs, ys, values, levels=levels, cmap="Blues_r", alpha=0.6).set_rasterized(True)  # a small file
+        ax.contour(xs, ys, values, levels=levels, colors="white", linewidths=0.5)
+        path = trajectory(optimizer, _gradient, START, STEPS, **hyperparameters)
+        ax.plot(path[:, 0], path[:, 1], "o-", color=color, markersize=2.5, linewidth=1.2)
+        ax.plot([0], [0], marker="*", color="gold", markersize=14, markeredgecolor="black", zorder=5)
+        loss = ill_conditioned_loss(path[-1], KAPPA)
+        ax.set_title(f"{title}\nloss after {STEPS} steps: {loss:.1e}", fontsize=9)
+        ax.set(xlim=(-9, 2), ylim=(-2, 2), xlabel="$x$", aspect="equal")
+        ax.grid(False)
+    axes[0].set_ylabel("$y$")
+    fig.suptitle(r"$f(x, y) = (x^2 + 50 y^2)/2$ from $(-8, 1.5)$", fontsize=10)
+    return fig
+
+
+@figure
+def adam_loss_curves():
+    fig, ax = new_figure(width=6.4, height=4.0)
+    for title, color, optimizer, hyperparameters in RUNS:
+        path = trajectory(optimizer, _gradient, START, 4 * STEPS, **hyperparameters)
+        ax.semilogy(ill_conditioned_loss(path.T, KAPPA), color=color, label=title)
+    ax.set(
+        xlabel="iteration $t$",
+        ylabel="loss",
+        title=r"Loss on $(x^2 + 50 y^2)/2$",
+    )
+    ax.legend(fontsize=8)
+    return fig
+
+
+@figure
+def bias_correction():
+    beta1, beta2, steps = 0.9, 0.999, 60
+    t = np.arange(1, steps + 1)
+    rng = np.random.default_rng(0)
+    noisy = 1.0 + 0.5 * rng.standard_normal(steps)  # gradients with mean 1
+    fig, axes = new_figure(ncols=3, width=12.0, height=3.4)
+
+    panels = ((axes[0], np.ones(steps), "constant gradient $g_t = 1$"), (axes[1], noisy, "noisy gradient, mean 1"))
+    for ax, gradients, title in panels:
+        m, raw, corrected = 0.0, [], []
+        for step, g in enumerate(gradients, start=1):
+            m = moving_average(m, g, beta1)
+            raw.append(m)
+            corrected.append(bias_correct(m, beta1, step))
+        ax.plot(t, gradients, ".", color="gray", markersize=4, label="gradient $g_t$")
+        ax.plot(t, raw, color="C3", label=r"raw average $m_t$")
+        ax.plot(t, corrected, color="C2", label=r"corrected $\hat m_t = m_t / (1 - \beta_1^t)$")
+        ax.set(xlabel="step $t$", ylim=(-0.1, 2.2), title=title)
+    axes[0].legend(fontsize=8, loc="lower right")
+
+    long_t = np.arange(1, 3001)
+    m, v, raw, corrected = 0.0, 0.0, [], []  # constant gradient g = 1: the size of each Adam step, in units of lr
+    for step in long_t:
+        m, v = moving_average(m, 1.0, beta1), moving_average(v, 1.0, beta2)
+        raw.append(m / np.sqrt(v))
+        corrected.append(bias_correct(m, beta1, step) / np.sqrt(bias_correct(v, beta2, step)))
+    axes[2].semilogx(long_t, raw, color="C3", label=r"without correction $m_t / \sqrt{v_t}$")
+    axes[2].semilogx(long_t, corrected, color="C2", label=r"with correction $\hat m_t / \sqrt{\hat v_t}$")
+    axes[2].set(
+        xlabel="step $t$", ylabel="step size / lr", ylim=(0, 7.5), title="Adam's step, constant gradient $g_t = 1$"
+    )
+    axes[2].legend(fontsize=8, loc="upper right")
+    fig.suptitle(r"Bias correction, $\beta_1 = 0.9$, $\beta_2 = 0.999$", fontsize=10)
+    return fig

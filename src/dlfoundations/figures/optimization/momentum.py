@@ -1,0 +1,132 @@
+"""Figures of the chapter Momentum and Nesterov (``docs/optimization/momentum.md``)."""
+
+import numpy as np
+
+from dlfoundations.figures import figure
+from dlfoundations.figures._style import new_figure
+from dlfoundations.optimization.momentum import (
+    SGD,
+    heavy_ball_parameters,
+    ill_conditioned_gradient,
+    ill_conditioned_loss,
+    trajectory,
+)
+
+KAPPA = 25.0
+START = (-9.0, 1.6)
+
+
+def _contours(ax, kappa=KAPPA, xlim=(-10, 2.5), ylim=(-2.2, 2.2)):
+    xs, ys = np.meshgrid(np.linspace(*xlim, 301), np.linspace(*ylim, 201))
+    values = ill_conditioned_loss(np.stack([xs, ys]), kappa)
+    levels = np.geomspace(0.05, values.max(), 14)
+    ax.contourf(xs, ys, values, levels=levels, cmap="Blues_r", alpha=0.6).set_rasterized(True)  # a small file
+    ax.contour(xs, ys, values, levels=levels, colors="white", linewidths=0.5)
+    ax.plot([0], [0], marker="*", color="gold", markersize=14, markeredgecolor="black", zorder=5)
+    ax.set(xlim=xlim, ylim=ylim, xlabel="$x$", aspect="equal")
+    ax.grid(False)
+
+
+def _gradient(point):
+    return ill_conditioned_gradient(point, KAPPA)
+
+
+@figure
+def momentum_paths():
+    steps = 40
+    runs = [
+        ("gradient descent, lr 0.07 (near the limit 2/L = 0.08)", "C3", {"lr": 0.07}),
+        ("gradient descent, lr 0.035", "C3", {"lr": 0.035}),
+        ("heavy ball, lr 0.035, momentum 0.8", "C1", {"lr": 0.035, "momentum": 0.8}),
+        ("Nesterov, lr 0.035, momentum 0.8", "C2", {"lr": 0.035, "momentum": 0.8, "nesterov": True}),
+    ]
+    fig, axes = new_figure(ncols=2, nrows=2, width=10.0, height=5.2)
+    for ax, (title, color, hyperparameters) in zip(axes.flat, runs):
+        _contours(ax)
+        path = trajectory(SGD, _gradient, START, steps, **hyperparameters)
+        ax.plot(path[:, 0], path[:, 1], "o-", color=color, markersize=2.5, linewidth=1.2)
+        loss = ill_conditioned_loss(path[-1], KAPPA)
+        ax.set_title(f"{title}\nloss after {steps} steps: {loss:.1e}", fontsize=9)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("$y$")
+    fig.suptitle(r"$f(x, y) = (x^2 + 25 y^2)/2$ from $(-9, 1.6)$, 40 steps each", fontsize=10)
+    return fig
+
+
+@figure
+def momentum_loss_curves():
+    steps, mu, L = 80, 1.0, KAPPA
+    lr_hb, beta_hb = heavy_ball_parameters(mu, L)
+    root_kappa = np.sqrt(L / mu)
+    runs = [
+        (r"gradient descent, $\eta = 2/(L+\mu)$", "C3", {"lr": 2 / (L + mu)}),
+        (r"momentum 0.9, $\eta = 1/L$", "C0", {"lr": 1 / L, "momentum": 0.9}),
+        (
+            f"heavy ball, tuned ($\\eta$ = {lr_hb:.3f}, momentum {beta_hb:.3f})",
+            "C1",
+            {"lr": lr_hb, "momentum": beta_hb},
+        ),
+        (
+            f"Nesterov, $\\eta = 1/L$, momentum {(root_kappa - 1) / (root_kappa + 1):.3f}",
+            "C2",
+            {"lr": 1 / L, "momentum": (root_kappa - 1) / (root_kappa + 1), "nesterov": True},
+        ),
+    ]
+    fig, ax = new_figure(width=6.6, height=4.2)
+    iterations = np.arange(steps + 1)
+    for label, color, hyperparameters in runs:
+        path = trajectory(SGD, _gradient, START, steps, **hyperparameters)
+        ax.semilogy(iterations, ill_conditioned_loss(path.T, KAPPA), color=color, label=label)
+    loss0 = ill_conditioned_loss(np.array(START), KAPPA)
+    gd_rate = (L / mu - 1) / (L / mu + 1)
+    hb_rate = (root_kappa - 1) / (root_kappa + 1)
+    gd_label = r"$((\kappa-1)/(\kappa+1))^{2t}$"
+    hb_label = r"$((\sqrt{\kappa}-1)/(\sqrt{\kappa}+1))^{2t}$"
+    ax.semilogy(iterations, loss0 * gd_rate ** (2 * iterations), ":", color="C3", label=gd_label)
+    ax.semilogy(iterations, loss0 * hb_rate ** (2 * iterations), ":", color="C1", label=hb_label)
+    ax.set(
+        ylim=(1e-14, 1e3),
+        xlabel="iteration $t$",
+        ylabel="loss $f(x_t, y_t)$",
+        title=r"Loss on $(x^2 + 25y^2)/2$, condition number $\kappa = 25$",
+    )
+    ax.legend(fontsize=7.5, loc="lower left")
+    return fig
+
+
+def _iterations_to(tolerance, hyperparameters, kappa, max_steps=20000):
+    """Steps until the loss falls below ``tolerance`` times its starting value."""
+    point = np.array([1.0, 1.0])
+    start_loss = ill_conditioned_loss(point, kappa)
+    optimizer = SGD([point], **hyperparameters)
+    for t in range(1, max_steps + 1):
+        optimizer.step([ill_conditioned_gradient(point, kappa)])
+        if ill_conditioned_loss(point, kappa) < tolerance * start_loss:
+            return t
+    return np.nan
+
+
+@figure
+def momentum_condition_number():
+    kappas = np.geomspace(2, 2000, 9)
+    gd, hb, nesterov = [], [], []
+    for kappa in kappas:
+        lr, beta = heavy_ball_parameters(1.0, kappa)
+        root_kappa = np.sqrt(kappa)
+        gd.append(_iterations_to(1e-8, {"lr": 2 / (1 + kappa)}, kappa))
+        hb.append(_iterations_to(1e-8, {"lr": lr, "momentum": beta}, kappa))
+        nesterov_beta = (root_kappa - 1) / (root_kappa + 1)
+        nesterov.append(_iterations_to(1e-8, {"lr": 1 / kappa, "momentum": nesterov_beta, "nesterov": True}, kappa))
+    fig, ax = new_figure(width=6.0, height=4.0)
+    ax.loglog(kappas, gd, "o-", color="C3", label="gradient descent (tuned)")
+    ax.loglog(kappas, hb, "s-", color="C1", label="heavy ball (tuned)")
+    ax.loglog(kappas, nesterov, "^-", color="C2", label=r"Nesterov ($\eta = 1/L$)")
+    ax.loglog(kappas, 5 * kappas, ":", color="gray", label=r"$\propto \kappa$")
+    ax.loglog(kappas, 5 * np.sqrt(kappas), "--", color="gray", label=r"$\propto \sqrt{\kappa}$")
+    ax.set(
+        xlabel=r"condition number $\kappa = L / \mu$",
+        ylabel="iterations to shrink the loss $10^8$-fold",
+        title="Momentum turns $\\kappa$ into $\\sqrt{\\kappa}$",
+    )
+    ax.legend(fontsize=8)
+    return fig

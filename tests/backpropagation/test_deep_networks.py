@@ -1,0 +1,134 @@
+"""Backpropagation in deep networks: the matrix-form backward pass of a deep ReLU
+network against torch.autograd and finite differences."""
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dlfoundations.backpropagation.deep_networks import (
+    backward_pass,
+    check_network,
+    forward_pass,
+    least_squares_loss,
+    network_gradients,
+    random_network,
+)
+from dlfoundations.foundations.derivatives import numerical_gradient
+
+
+def torch_loss_and_gradients(x, y, weights, biases):
+    """Loss and parameter gradients of the same network in torch (float64)."""
+    tw = [torch.tensor(w, requires_grad=True) for w in weights]
+    tb = [torch.tensor(b, requires_grad=True) for b in biases]
+    h = torch.tensor(x)
+    for k, (w, b) in enumerate(zip(tw, tb)):
+        h = torch.nn.functional.linear(h, w, b)
+        if k < len(tw) - 1:
+            h = torch.relu(h)
+    loss = torch.nn.functional.mse_loss(h, torch.tensor(y), reduction="sum") / x.shape[0]
+    loss.backward()
+    return loss.item(), [w.grad.numpy() for w in tw], [b.grad.numpy() for b in tb]
+
+
+@st.composite
+def networks_and_data(draw):
+    widths = draw(st.lists(st.integers(1, 9), min_size=2, max_size=7))
+    n = draw(st.integers(1, 12))
+    seed = draw(st.integers(0, 2**32 - 1))
+    weights, biases = random_network(widths, seed=seed)
+    rng = np.random.default_rng(seed + 1)
+    return weights, biases, rng.normal(size=(n, widths[0])), rng.normal(size=(n, widths[-1]))
+
+
+def relative_error(a, b):
+    return np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300)
+
+
+@settings(max_examples=60, deadline=None)
+@given(case=networks_and_data())
+def test_every_gradient_matches_torch_autograd(case):
+    weights, biases, x, y = case
+    loss, weight_gradients, bias_gradients = network_gradients(x, y, weights, biases)
+    torch_loss, torch_weight_gradients, torch_bias_gradients = torch_loss_and_gradients(x, y, weights, biases)
+    assert loss == pytest.approx(torch_loss, rel=1e-12)
+    for ours, theirs in zip(weight_gradients + bias_gradients, torch_weight_gradients + torch_bias_gradients):
+        assert ours.shape == theirs.shape
+        if np.any(theirs != 0):
+            assert relative_error(ours, theirs) < 1e-10
+        else:  # a dead layer: every gradient is exactly zero
+            np.testing.assert_array_equal(ours, 0.0)
+
+
+def test_forward_pass_matches_torch_sequential():
+    weights, biases = random_network([3, 6, 5, 2], seed=7)
+    x = np.random.default_rng(8).normal(size=(10, 3))
+    model = torch.nn.Sequential(
+        torch.nn.Linear(3, 6), torch.nn.ReLU(), torch.nn.Linear(6, 5), torch.nn.ReLU(), torch.nn.Linear(5, 2)
+    ).double()
+    with torch.no_grad():
+        for layer, w, b in zip(model[::2], weights, biases):
+            layer.weight.copy_(torch.tensor(w))
+            layer.bias.copy_(torch.tensor(b))
+        expected = model(torch.tensor(x)).numpy()
+    fs, hs = forward_pass(x, weights, biases)
+    np.testing.assert_allclose(fs[-1], expected, rtol=1e-12)
+    assert [f.shape for f in fs] == [(10, 6), (10, 5), (10, 2)]
+    assert [h.shape for h in hs] == [(10, 3), (10, 6), (10, 5)]
+
+
+def test_gradients_match_central_differences():
+    weights, biases = random_network([2, 5, 4, 1], seed=11)
+    rng = np.random.default_rng(12)
+    x, y = rng.normal(size=(6, 2)), rng.normal(size=(6, 1))
+    _, weight_gradients, bias_gradients = network_gradients(x, y, weights, biases)
+    sizes = [w.size for w in weights] + [b.size for b in biases]
+    shapes = [w.shape for w in weights] + [b.shape for b in biases]
+
+    def loss_of(vector):
+        arrays = [part.reshape(shape) for part, shape in zip(np.split(vector, np.cumsum(sizes)[:-1]), shapes)]
+        return least_squares_loss(forward_pass(x, arrays[:3], arrays[3:])[0][-1], y)
+
+    flat = np.concatenate([a.ravel() for a in weights + biases])
+    analytic = np.concatenate([g.ravel() for g in weight_gradients + bias_gradients])
+    np.testing.assert_allclose(analytic, numerical_gradient(loss_of, flat), rtol=1e-6, atol=1e-8)
+
+
+def test_a_missing_relu_derivative_would_be_caught():
+    """The check can fail: backpropagating through ReLU as if it were the identity gives other gradients."""
+    weights, biases = random_network([3, 8, 8, 1], seed=5)
+    rng = np.random.default_rng(6)
+    x, y = rng.normal(size=(16, 3)), rng.normal(size=(16, 1))
+    fs, hs = forward_pass(x, weights, biases)
+    linear_fs = [np.abs(f) + 1.0 for f in fs]  # every unit "active": the ReLU mask disappears
+    wrong, _ = backward_pass(y, weights, linear_fs, hs)
+    _, right, _ = torch_loss_and_gradients(x, y, weights, biases)
+    assert relative_error(wrong[0], right[0]) > 1e-3
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: check_network([], []), "weights"),
+        (lambda: check_network([np.ones((2, 3))], []), "biases"),
+        (lambda: check_network([np.ones((2, 3)), np.ones((1, 3))], [np.ones(2), np.ones(1)]), "weights\\[1\\]"),
+        (lambda: check_network([np.ones(3)], [np.ones(1)]), "weights\\[0\\]"),
+        (lambda: check_network([np.ones((2, 3))], [np.ones(3)]), "biases\\[0\\]"),
+        (lambda: forward_pass(np.ones((4, 2)), [np.ones((2, 3))], [np.ones(2)]), "x"),
+        (lambda: forward_pass(np.ones(3), [np.ones((2, 3))], [np.ones(2)]), "x"),
+        (lambda: network_gradients(np.ones((4, 3)), np.ones((4, 3)), [np.ones((2, 3))], [np.ones(2)]), "y"),
+        (lambda: least_squares_loss(np.ones((4, 2)), np.ones((4, 1))), "y"),
+        (lambda: random_network([3]), "widths"),
+        (lambda: random_network([3, 0, 1]), "widths"),
+        (lambda: random_network([3, 2.5, 1]), "widths"),
+    ],
+)
+def test_bad_input_raises_value_error_naming_the_argument(call, name):
+    with pytest.raises(ValueError, match=name):
+        call()
+
+
+def test_non_numeric_weights_raise_type_error():
+    with pytest.raises(TypeError, match="weights\\[0\\]"):
+        check_network([[["a", "b"]]], [[1.0]])
