@@ -5,10 +5,9 @@ or refuse a negative learning rate with a message that names the argument, are
 declared once, above the section the page embeds, with :func:`check_arguments`::
 
     @check_arguments(x=float_array, lr=positive)
-    # --8<-- [start:step]
+    # (here the section marker: the page shows what follows)
     def step(x, lr):
         return x - lr * gradient(x)
-    # --8<-- [end:step]
 
 A check is a function ``check(value, name)`` that returns the value converted (a
 float64 array, a float, an int) or raises ``TypeError`` or ``ValueError`` naming
