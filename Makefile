@@ -1,5 +1,5 @@
 # Deep Learning Foundations: every target sets up what it needs first.
-.PHONY: setup serve build test test-fast figures bench clean
+.PHONY: setup serve build test test-fast screenshots figures bench clean
 
 setup:     ## create .venv and install Python and front-end requirements
 	bash scripts/setup.sh
@@ -15,6 +15,9 @@ test:      ## the whole test suite, including a strict site build and browser te
 
 test-fast: ## the package's unit, oracle and property tests only (no site build, no browser)
 	bash scripts/test.sh -m "not site"
+
+screenshots: ## full-page screenshots of every page (desktop, mobile, dark) into screenshots/
+	DLF_SCREENSHOTS=on bash scripts/test.sh -m browser -k "desktop or mobile or dark"
 
 figures: setup  ## draw stale figures into .cache/figures
 	.venv/bin/python -m dlfoundations.figures

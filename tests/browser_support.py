@@ -511,7 +511,17 @@ def copy_site(site: Path, into: Path) -> Path:
     return target
 
 
-def screenshot_dir(root: Path) -> Path:
-    folder = Path(os.environ.get("DLF_SCREENSHOTS", root / "screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def save_screenshot(page, root: Path, *parts: str) -> None:
+    """A full-page screenshot to ``screenshots/<parts>.png``, when ``DLF_SCREENSHOTS`` asks.
+
+    ``DLF_SCREENSHOTS=on`` saves under ``screenshots/`` (ignored by git), any other
+    value names the folder. Off by default: screenshots are for people to look at
+    (``make screenshots``), no check reads them, and they cost a second a page.
+    """
+    setting = os.environ.get("DLF_SCREENSHOTS", "off")
+    if setting.lower() in ("", "off", "0", "false", "no"):
+        return
+    folder = Path(root) / "screenshots" if setting.lower() in ("on", "1", "true", "yes") else Path(setting)
+    path = folder.joinpath(*parts).with_suffix(".png")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=path, full_page=True)

@@ -2,7 +2,8 @@
 
 Pages are discovered when the tests run (from ``docs/``, cross-checked against the
 build), so a chapter added later is covered without touching this file. Screenshots of
-every page, desktop and mobile, go to ``screenshots/`` (ignored by git).
+every page, desktop and mobile, go to ``screenshots/`` (ignored by git) with
+``make screenshots`` (``DLF_SCREENSHOTS=on``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from browser_support import (
     measure_load,
     page_problems,
     page_urls,
-    screenshot_dir,
+    save_screenshot,
     settle,
     slug,
     wait_for_math,
@@ -120,7 +121,7 @@ def test_page_in_desktop_browser(chromium, site_server, warm_context, built_site
         cold = load_measured(tab.page, tab.base + url)
         problems = page_problems(tab.page, tab.probe, html_of(built_site, url))
         tab.probe.clear()  # reported; what follows is recorded afresh
-        tab.page.screenshot(path=screenshot_dir(ROOT) / "desktop" / f"{slug(url)}.png", full_page=True)
+        save_screenshot(tab.page, ROOT, "desktop", slug(url))
         for copied, code in copy_every_snippet(tab.page):
             if not copied.strip() or copied.rstrip("\n") != code.rstrip("\n"):
                 problems.append(f"copy button copied {copied[:80]!r}, the block shows {code[:80]!r}")
@@ -145,7 +146,7 @@ def test_page_on_mobile(mobile_tab, built_site, url):
     overflow = horizontal_overflow(tab.page)
     if overflow > 1:
         problems.append(f"wider than a {MOBILE['width']} px screen by {overflow} px")
-    tab.page.screenshot(path=screenshot_dir(ROOT) / "mobile" / f"{slug(url)}.png", full_page=True)
+    save_screenshot(tab.page, ROOT, "mobile", slug(url))
     assert not problems, describe(url, problems)
 
 
@@ -369,12 +370,12 @@ def test_dark_mode_toggle_switches_and_persists(chromium, site_server):
     toggle_scheme(page)
     page.wait_for_function("document.body.getAttribute('data-md-color-scheme') === 'slate'")
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") != light_background
-    page.screenshot(path=screenshot_dir(ROOT) / "dark" / "foundations__derivatives.png", full_page=True)
+    save_screenshot(page, ROOT, "dark", "foundations__derivatives")
 
     instant_navigate(page, base + "labs/part1_foundations/")
     wait_for_math(page)
     assert scheme(page) == "slate", "dark mode lost after instant navigation"
-    page.screenshot(path=screenshot_dir(ROOT) / "dark" / "labs__part1_foundations.png", full_page=True)
+    save_screenshot(page, ROOT, "dark", "labs__part1_foundations")
 
     load(page, base + "foundations/functions/")
     assert scheme(page) == "slate", "dark mode lost after a full page load"
