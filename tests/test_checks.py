@@ -63,6 +63,8 @@ def test_a_check_of_an_argument_that_does_not_exist_is_refused():
         (checks.matrix, [[[1.0, 2.0]]], [[1.0, 2.0]]),
         (checks.one_of("sum", "mean"), ["sum"], ["max", None]),
         (checks.optional(checks.count), [None, 2], [0]),
+        (checks.boolean, [True, False, np.bool_(True)], [1, 0, "yes", None]),
+        (checks.generator, [np.random.default_rng(0)], [0, None, np.random]),
     ],
 )
 def test_each_check_accepts_the_good_and_names_the_bad(check, good, bad):

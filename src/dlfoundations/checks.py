@@ -253,3 +253,21 @@ def same_length(first: str, second: str) -> Relation:
             raise ValueError(message)
 
     return check_lengths
+
+
+# --- added for Part III
+
+
+def boolean(value, name: str) -> bool:
+    """``True`` or ``False`` (a switch such as ``nesterov``), not 1 or "yes"."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+    return bool(value)
+
+
+def generator(value, name: str) -> np.random.Generator:
+    """A NumPy random generator, as made by ``np.random.default_rng(seed)``."""
+    if not isinstance(value, np.random.Generator):
+        kind = type(value).__name__
+        raise TypeError(f"{name} must be a np.random.Generator, got {kind}")
+    return value

@@ -178,3 +178,24 @@ def test_bad_arguments():
         optimizer.step([np.zeros(3)])
     with pytest.raises(ValueError, match=r"grads\[0\]"):
         optimizer.step([np.array([np.nan, 0.0])])
+
+
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda: moving_average(np.zeros(2), np.zeros(3), 0.9), "average"),
+        (lambda: moving_average(np.zeros(2), np.zeros(2), 1.0), "beta"),
+        (lambda: bias_correct(np.ones(2), 0.9, 0), "step"),
+        (lambda: bias_correct(np.ones(2), np.nan, 1), "beta"),
+        (lambda: adam_update(np.zeros(2), np.zeros(2), np.zeros(3), np.zeros(2), None, 1, lr=0.1), "m"),
+        (lambda: adam_update(np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(1), 1, lr=0.1), "v_max"),
+        (lambda: adam_update(np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2), None, 0, lr=0.1), "step"),
+        (lambda: adam_update(np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2), None, 1, lr=0.1, eps=-1.0), "eps"),
+        (lambda: Adam([np.zeros(2)], betas=(0.9, np.nan)), r"betas\[1\]"),
+        (lambda: Adam([np.zeros(2)], lr=np.inf), "lr"),
+        (lambda: Adam([np.zeros(2)]).step("grads"), "grads"),
+    ],
+)
+def test_every_bad_argument_is_named(call, name):
+    with pytest.raises((TypeError, ValueError), match=rf"(?<!\w){name}(?!\w)"):
+        call()

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 from dlfoundations.optimization.gradient_descent import (
     bracket_minimum,
-    check_learning_rate,
     golden_section_search,
     gradient_descent,
     gradient_descent_line_search,
@@ -246,9 +245,11 @@ def test_negative_learning_rate_is_invalid_like_torch(rate):
 
 def test_bad_input():
     with pytest.raises(ValueError, match="learning_rate"):
-        check_learning_rate(0.0)
+        gradient_descent(gradient, START, 0.0, 5)
     with pytest.raises(TypeError, match="learning_rate"):
-        check_learning_rate("0.1")
+        gradient_descent(gradient, START, "0.1", 5)
+    with pytest.raises(ValueError, match="learning_rate"):
+        gradient_descent(gradient, START, np.inf, 5)
     with pytest.raises(ValueError, match="start"):
         gradient_descent(gradient, np.zeros((2, 2)), 0.01, 5)
     with pytest.raises(ValueError, match="gradient"):
@@ -268,7 +269,7 @@ def test_bad_input():
     with pytest.raises(ValueError, match="x and y"):
         least_squares_loss(START, X, Y[:-1])
     with pytest.raises(ValueError, match="n_examples"):
-        regression_data(1)
+        regression_data(0)
 
 
 def test_line_search_bad_input():
@@ -293,3 +294,37 @@ def test_line_search_bad_input():
         bracket_minimum(lambda x: -x, 0.0, 1.0)
     with pytest.raises(ValueError, match="does not decrease"):
         bracket_minimum(f, 1.0, 0.5)  # starting at the minimum, f rises in both directions
+
+
+def test_checks_live_outside_the_shown_functions():
+    """Each public function is checked at the boundary; the page shows the pure one."""
+    path = gradient_descent.unchecked(gradient, START, 0.008, 3)
+    np.testing.assert_allclose(path, gradient_descent(gradient, START, 0.008, 3))
+
+
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda: gradient_descent(gradient, [np.nan, 1.0], 0.01, 5), "start"),
+        (lambda: gradient_descent(gradient, START, 0.01, 2.5), "n_steps"),
+        (lambda: gradient_descent(gradient, START, 0.01, True), "n_steps"),
+        (lambda: bracket_minimum(two_minima, start=np.inf), "start"),
+        (lambda: bracket_minimum(two_minima, step=np.nan), "step"),
+        (lambda: golden_section_search(two_minima, np.nan, 1.0, 2.0), "a"),
+        (lambda: golden_section_search(two_minima, 0.0, 1.0, np.inf), "c"),
+        (lambda: golden_section_search(two_minima, 0.0, 1.0, 2.0, tol=np.nan), "tol"),
+        (lambda: gradient_descent_line_search(None, gradient, START, 5), "loss"),
+        (lambda: gradient_descent_line_search(loss, gradient, START, -1), "n_steps"),
+        (lambda: two_minima("x"), "x"),
+        (lambda: two_minima_derivative([]), "x"),
+        (lambda: regression_data(seed=-1), "seed"),
+        (lambda: regression_data(2.5), "n_examples"),
+        (lambda: least_squares_loss([np.nan, 1.0], X, Y), "phi"),
+        (lambda: least_squares_gradient(START, X[:, None], Y), "x"),
+        (lambda: least_squares_solution(X, Y[:-1]), "x and y"),
+        (lambda: least_squares_solution(X, np.full_like(Y, np.nan)), "y"),
+    ],
+)
+def test_every_bad_argument_is_named(call, name):
+    with pytest.raises((TypeError, ValueError), match=rf"(?<!\w){name}(?!\w)"):
+        call()

@@ -214,3 +214,31 @@ def test_nesterov_is_sutskever_look_ahead_in_shifted_variables():
         v = mu * v - lr * ill_conditioned_gradient(theta + mu * v)
         theta = theta + v
         np.testing.assert_allclose(path[t], theta + mu * v, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda: SGD([np.array([np.nan, 1.0])], lr=0.1), r"params\[0\]"),
+        (lambda: SGD(None, lr=0.1), "params"),
+        (lambda: SGD(np.zeros(2), lr=0.1), "params"),
+        (lambda: SGD([np.zeros(2)], lr=np.nan), "lr"),
+        (lambda: SGD([np.zeros(2)], lr=0.1, dampening=np.inf), "dampening"),
+        (lambda: SGD([np.zeros(2)], lr=0.1).step(None), "grads"),
+        (lambda: sgd_update(np.zeros(2), np.zeros(3), None, lr=0.1), "param"),
+        (lambda: sgd_update(np.zeros(2), np.zeros(2), np.zeros(3), lr=0.1, momentum=0.9), "buffer"),
+        (lambda: sgd_update(np.zeros(2), np.zeros(2), None, lr=-0.1), "lr"),
+        (lambda: sgd_update(np.zeros(2), [np.nan, 0.0], None, lr=0.1), "grad"),
+        (lambda: sgd_update(np.zeros(2), np.zeros(2), None, lr=0.1, nesterov=True), "nesterov"),
+        (lambda: trajectory(SGD, ill_conditioned_gradient, [np.nan, 1.0], 5, lr=0.1), "start"),
+        (lambda: trajectory(SGD, "gradient", [1.0, 1.0], 5, lr=0.1), "gradient"),
+        (lambda: trajectory(None, ill_conditioned_gradient, [1.0, 1.0], 5), "optimizer_class"),
+        (lambda: ill_conditioned_loss([1.0, np.nan]), "point"),
+        (lambda: ill_conditioned_gradient([1.0, 2.0], kappa=np.inf), "kappa"),
+        (lambda: heavy_ball_parameters(np.nan, 1.0), "mu"),
+        (lambda: heavy_ball_parameters(1.0, np.inf), "L"),
+    ],
+)
+def test_every_bad_argument_is_named(call, name):
+    with pytest.raises((TypeError, ValueError), match=rf"(?<!\w){name}(?!\w)"):
+        call()

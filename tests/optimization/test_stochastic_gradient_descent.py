@@ -207,7 +207,7 @@ def test_schedule_bad_input():
         exponential_decay(0, 0.0, gamma=0.9)
     with pytest.raises(ValueError, match="epoch"):
         step_decay(-1, 0.1, step_size=5)
-    with pytest.raises(ValueError, match="epoch"):
+    with pytest.raises(TypeError, match="epoch"):
         cosine_annealing(1.5, 0.1, t_max=5)
     with pytest.raises(ValueError, match="step_size"):
         step_decay(0, 0.1, step_size=0)
@@ -217,3 +217,36 @@ def test_schedule_bad_input():
         cosine_annealing(0, 0.1, t_max=0)
     with pytest.raises(ValueError, match="min_lr"):
         cosine_annealing(0, 0.1, t_max=5, min_lr=-0.01)
+
+
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda: minibatches(10, 4, "rng"), "rng"),
+        (lambda: minibatches(10, 0, np.random.default_rng(0)), "batch_size"),
+        (lambda: minibatches(0, 4, np.random.default_rng(0)), "n_examples"),
+        (lambda: stochastic_gradient(least_squares_gradient, START, X, Y, [0, 99]), "batch"),
+        (lambda: stochastic_gradient(least_squares_gradient, START, X, Y, [0.5]), "batch"),
+        (lambda: stochastic_gradient(least_squares_gradient, START, X, Y[:-1], [0]), "x"),
+        (lambda: stochastic_gradient("g", START, X, Y, [0]), "gradient"),
+        (lambda: stochastic_gradient(least_squares_gradient, [np.nan, 0.0], X, Y, [0]), "phi"),
+        (lambda: minibatch_gradient_descent(gradient_of_batch, START, X, Y, 4, 1, 0.01, seed=-1), "seed"),
+        (lambda: minibatch_gradient_descent(gradient_of_batch, START, X, Y, 4, 1, np.inf), "learning_rate"),
+        (lambda: minibatch_gradient_descent(gradient_of_batch, START, X, Y, 4, 1, "fast"), "learning_rate"),
+        (lambda: minibatch_gradient_descent(wrong_shape, START, X, Y, 4, 1, 0.01), "gradient"),
+        (lambda: step_decay(0, 0.1, step_size=5, gamma=np.nan), "gamma"),
+        (lambda: exponential_decay(True, 0.1, gamma=0.9), "epoch"),
+        (lambda: cosine_annealing(0, np.inf, t_max=5), "initial_lr"),
+    ],
+)
+def test_every_bad_argument_is_named(call, name):
+    with pytest.raises((TypeError, ValueError), match=rf"(?<!\w){name}(?!\w)"):
+        call()
+
+
+def gradient_of_batch(phi, x, y):
+    return least_squares_gradient(phi, x, y)
+
+
+def wrong_shape(phi, x, y):
+    return np.zeros(3)

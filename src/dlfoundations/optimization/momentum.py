@@ -9,40 +9,96 @@ from collections.abc import Callable
 
 import numpy as np
 
-from dlfoundations._validation import as_float_array, check_non_negative, check_positive, check_real
-
 # --8<-- [end:imports]
+from dlfoundations.checks import (
+    boolean,
+    check_arguments,
+    finite,
+    float_array,
+    function,
+    non_negative,
+    non_negative_integer,
+    optional,
+    positive,
+    same_shape,
+)
 
 
-# --8<-- [start:parameters]
-def as_parameter_list(params) -> list[np.ndarray]:
-    """Check that ``params`` is a non-empty list of float64 numpy arrays, which the optimizer updates in place."""
-    params = list(params)
+# The argument checks of the optimizers (see dlfoundations.checks); Adam uses them too.
+def _parameter_list(value, name: str) -> list[np.ndarray]:
+    """A non-empty list of float64 arrays without NaN, which the optimizer updates."""
+    if isinstance(value, (str, bytes, np.ndarray)) or not hasattr(value, "__iter__"):
+        kind = type(value).__name__
+        raise TypeError(f"{name} must be a list of numpy arrays, got {kind}")
+    params = list(value)
     if not params:
-        raise ValueError("params must not be empty")
+        raise ValueError(f"{name} must not be empty")
     for i, param in enumerate(params):
         if not isinstance(param, np.ndarray) or param.dtype != np.float64:
-            raise TypeError(f"params[{i}] must be a float64 numpy array (it is updated in place)")
+            message = f"{name}[{i}] must be a float64 numpy array"
+            raise TypeError(f"{message} (it is updated in place)")
+        if np.isnan(param).any():
+            raise ValueError(f"{name}[{i}] must not contain NaN")
     return params
 
 
-def as_gradient_list(grads, params: list[np.ndarray]) -> list[np.ndarray]:
-    """Check that ``grads`` holds one gradient per parameter, each with its parameter's shape."""
-    grads = list(grads)
+def _gradient_list(value, name: str) -> list[np.ndarray]:
+    """A list of gradients, each a real array without NaN, as float64 arrays."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        kind = type(value).__name__
+        raise TypeError(f"{name} must be a list of gradient arrays, got {kind}")
+    return [float_array(grad, f"{name}[{i}]") for i, grad in enumerate(value)]
+
+
+def _one_gradient_per_parameter(arguments: dict) -> None:
+    """``grads`` holds one array per parameter of the optimizer, of its shape."""
+    params, grads = arguments["self"].params, arguments["grads"]
     if len(grads) != len(params):
-        raise ValueError(f"grads must hold one gradient per parameter: expected {len(params)}, got {len(grads)}")
-    checked = []
+        message = "grads must hold one gradient per parameter"
+        raise ValueError(f"{message}: expected {len(params)}, got {len(grads)}")
     for i, (grad, param) in enumerate(zip(grads, params)):
-        grad = as_float_array(grad, f"grads[{i}]", allow_empty=True)
         if grad.shape != param.shape:
-            raise ValueError(f"grads[{i}] must have the shape of params[{i}] {param.shape}, got {grad.shape}")
-        checked.append(grad)
-    return checked
+            message = f"grads[{i}] must have the shape of params[{i}] {param.shape}"
+            raise ValueError(f"{message}, got {grad.shape}")
 
 
-# --8<-- [end:parameters]
+def _nesterov_needs_momentum(arguments: dict) -> None:
+    """Nesterov momentum needs momentum > 0 and no dampening, as torch.optim.SGD."""
+    momentum, dampening = arguments["momentum"], arguments["dampening"]
+    if arguments["nesterov"] and (momentum <= 0 or dampening != 0):
+        raise ValueError("nesterov requires momentum > 0 and dampening = 0")
 
 
+def _buffer_like_param(arguments: dict) -> None:
+    """The momentum buffer, if there is one yet, has the parameter's shape."""
+    buffer, param = arguments["buffer"], arguments["param"]
+    if buffer is not None and buffer.shape != param.shape:
+        message = f"buffer must have the shape of param {param.shape}"
+        raise ValueError(f"{message}, got {buffer.shape}")
+
+
+def _point(value, name: str) -> np.ndarray:
+    """Two coordinates (x, y) along the first axis; each may be a grid of values."""
+    array = float_array(value, name)
+    if array.shape[:1] != (2,):
+        message = f"{name} must hold two coordinates (x, y) along its first axis"
+        raise ValueError(f"{message}, got shape {array.shape}")
+    return array
+
+
+@check_arguments(
+    same_shape("param", "grad"),
+    _buffer_like_param,
+    _nesterov_needs_momentum,
+    param=float_array,
+    grad=float_array,
+    buffer=optional(float_array),
+    lr=non_negative,
+    momentum=non_negative,
+    dampening=finite,
+    weight_decay=non_negative,
+    nesterov=boolean,
+)
 # --8<-- [start:sgd_update]
 def sgd_update(
     param: np.ndarray,
@@ -60,7 +116,8 @@ def sgd_update(
     ``buffer`` is the momentum buffer b_{t-1} (``None`` before the first step).
     Returns the new parameter and the new buffer.
     """
-    g = grad + weight_decay * param  # weight decay: the gradient of (weight_decay / 2) * ||param||^2
+    # weight decay adds the gradient of (weight_decay / 2) * ||param||^2
+    g = grad + weight_decay * param
     if momentum != 0:
         if buffer is None:
             buffer = g.copy()  # first step: b_1 = g_1, no dampening
@@ -90,21 +147,13 @@ class SGD:
         weight_decay: float = 0.0,
         nesterov: bool = False,
     ) -> None:
-        self.params = as_parameter_list(params)
-        self.lr = check_non_negative(lr, "lr")
-        self.momentum = check_non_negative(momentum, "momentum")
-        self.dampening = check_real(dampening, "dampening")
-        self.weight_decay = check_non_negative(weight_decay, "weight_decay")
-        if not isinstance(nesterov, bool):
-            raise TypeError(f"nesterov must be True or False, got {type(nesterov).__name__}")
-        if nesterov and (self.momentum <= 0 or self.dampening != 0):
-            raise ValueError("nesterov requires momentum > 0 and dampening = 0")
-        self.nesterov = nesterov
-        self.buffers: list[np.ndarray | None] = [None] * len(self.params)  # one momentum buffer per parameter
+        self.params = list(params)
+        self.lr, self.momentum, self.dampening = lr, momentum, dampening
+        self.weight_decay, self.nesterov = weight_decay, nesterov
+        self.buffers = [None] * len(self.params)  # one momentum buffer per parameter
 
     def step(self, grads: list[np.ndarray]) -> None:
-        """Update every parameter in place, given the gradients of the loss at the current parameters."""
-        grads = as_gradient_list(grads, self.params)
+        """Update every parameter in place, given the gradients of the loss there."""
         for i, (param, grad) in enumerate(zip(self.params, grads)):
             new_param, self.buffers[i] = sgd_update(
                 param,
@@ -122,44 +171,62 @@ class SGD:
 # --8<-- [end:sgd_class]
 
 
+# The checks of the optimizer's arguments, declared here, out of the class the page
+# shows: the same as a decorator on each method (see dlfoundations.checks).
+SGD.__init__ = check_arguments(
+    _nesterov_needs_momentum,
+    params=_parameter_list,
+    lr=non_negative,
+    momentum=non_negative,
+    dampening=finite,
+    weight_decay=non_negative,
+    nesterov=boolean,
+)(SGD.__init__)
+SGD.step = check_arguments(_one_gradient_per_parameter, grads=_gradient_list)(SGD.step)
+
+
+@check_arguments(point=_point, kappa=positive)
 # --8<-- [start:ill_conditioned]
-def _xy(point) -> np.ndarray:
-    point = as_float_array(point, "point")
-    if point.shape[:1] != (2,):
-        raise ValueError(f"point must hold two coordinates (x, y) along its first axis, got shape {point.shape}")
-    return point
-
-
 def ill_conditioned_loss(point, kappa: float = 25.0) -> np.ndarray:
-    """The elongated bowl f(x, y) = (x^2 + kappa * y^2) / 2; its condition number is kappa.
+    """The elongated bowl f(x, y) = (x^2 + kappa * y^2) / 2, of condition number kappa.
 
     ``point`` is ``(x, y)``; x and y may be arrays of the same shape (a grid).
     """
-    kappa = check_positive(kappa, "kappa")
-    x, y = _xy(point)
+    x, y = point
     return 0.5 * (x**2 + kappa * y**2)
-
-
-def ill_conditioned_gradient(point, kappa: float = 25.0) -> np.ndarray:
-    """The gradient of :func:`ill_conditioned_loss`: (x, kappa * y)."""
-    kappa = check_positive(kappa, "kappa")
-    x, y = _xy(point)
-    return np.array([x, kappa * y])
 
 
 # --8<-- [end:ill_conditioned]
 
 
-# --8<-- [start:trajectory]
-def trajectory(optimizer_class: type, gradient: Callable, start, steps: int, **hyperparameters) -> np.ndarray:
-    """The points an optimizer visits from ``start`` in ``steps`` steps; row t is the point after t steps.
+@check_arguments(point=_point, kappa=positive)
+# --8<-- [start:ill_conditioned_gradient]
+def ill_conditioned_gradient(point, kappa: float = 25.0) -> np.ndarray:
+    """The gradient of :func:`ill_conditioned_loss`: (x, kappa * y)."""
+    x, y = point
+    return np.array([x, kappa * y])
 
-    ``gradient(point)`` returns the gradient of the loss at ``point``; ``hyperparameters``
-    go to ``optimizer_class``, e.g. ``trajectory(SGD, grad, [1, 1], 50, lr=0.1, momentum=0.9)``.
+
+# --8<-- [end:ill_conditioned_gradient]
+
+
+@check_arguments(
+    optimizer_class=function,
+    gradient=function,
+    start=float_array,
+    steps=non_negative_integer,
+)
+# --8<-- [start:trajectory]
+def trajectory(
+    optimizer_class: type, gradient: Callable, start, steps: int, **hyperparameters
+) -> np.ndarray:
+    """The points an optimizer visits from ``start``; row t is the point after t steps.
+
+    ``gradient(point)`` returns the gradient of the loss at ``point``;
+    ``hyperparameters`` go to ``optimizer_class``, for example
+    ``trajectory(SGD, gradient, [1, 1], 50, lr=0.1, momentum=0.9)``.
     """
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
-    point = as_float_array(start, "start").copy()
+    point = np.array(start, dtype=float)  # a copy, which the optimizer updates in place
     optimizer = optimizer_class([point], **hyperparameters)
     path = [point.copy()]
     for _ in range(steps):
@@ -171,17 +238,22 @@ def trajectory(optimizer_class: type, gradient: Callable, start, steps: int, **h
 # --8<-- [end:trajectory]
 
 
+def _curvatures(arguments: dict) -> None:
+    """The smallest curvature ``mu`` is at most the largest, ``L``."""
+    mu, L = arguments["mu"], arguments["L"]
+    if mu > L:
+        raise ValueError(f"mu must not exceed L, got mu={mu} and L={L}")
+
+
+@check_arguments(_curvatures, mu=positive, L=positive)
 # --8<-- [start:tuned_momentum]
 def heavy_ball_parameters(mu: float, L: float) -> tuple[float, float]:
     """Polyak's tuned heavy-ball settings for a quadratic with curvatures in [mu, L].
 
-    Returns ``(lr, momentum)`` = (4 / (sqrt(L) + sqrt(mu))^2, ((sqrt(kappa) - 1) / (sqrt(kappa) + 1))^2),
-    with kappa = L / mu. The error then shrinks by (sqrt(kappa) - 1) / (sqrt(kappa) + 1) per step.
+    With kappa = L / mu, returns ``(lr, momentum)`` =
+    (4 / (sqrt(L) + sqrt(mu))^2, ((sqrt(kappa) - 1) / (sqrt(kappa) + 1))^2).
+    The error then shrinks by (sqrt(kappa) - 1) / (sqrt(kappa) + 1) per step.
     """
-    mu = check_positive(mu, "mu")
-    L = check_positive(L, "L")
-    if mu > L:
-        raise ValueError(f"mu must not exceed L, got mu={mu} and L={L}")
     root_kappa = np.sqrt(L / mu)
     lr = 4 / (np.sqrt(L) + np.sqrt(mu)) ** 2
     momentum = ((root_kappa - 1) / (root_kappa + 1)) ** 2

@@ -15,32 +15,63 @@ Other modules and chapters may import these; they are small, exact and seeded:
 # --8<-- [start:imports]
 import numpy as np
 
-from dlfoundations._validation import as_float_array, check_same_shape
-
 # --8<-- [end:imports]
+from dlfoundations.checks import (
+    check_arguments,
+    count,
+    finite_array,
+    float_array,
+    non_negative_integer,
+    same_shape,
+    vector,
+)
 
 
+# The argument checks of the test problems (see dlfoundations.checks).
+def _line_parameters(value, name: str) -> np.ndarray:
+    """(intercept, slope) along the first axis; each may be a grid of values."""
+    array = finite_array(value, name)
+    if array.shape[:1] != (2,):
+        message = f"{name} must hold (intercept, slope) along its first axis"
+        raise ValueError(f"{message}, got shape {array.shape}")
+    return array
+
+
+def _intercept_slope(value, name: str) -> np.ndarray:
+    """One pair (intercept, slope)."""
+    array = vector(value, name)
+    if array.shape != (2,):
+        raise ValueError(f"{name} must have shape (2,), got {array.shape}")
+    return array
+
+
+@check_arguments(x=float_array)
 # --8<-- [start:two_minima]
 def two_minima(x) -> np.ndarray:
     """A 1-D function with two local minima: f(x) = x^4 / 4 - x^2 + 0.3 x."""
-    x = as_float_array(x, "x")
     return x**4 / 4 - x**2 + 0.3 * x
-
-
-def two_minima_derivative(x) -> np.ndarray:
-    """f'(x) = x^3 - 2x + 0.3, zero at both minima and at the maximum between them."""
-    x = as_float_array(x, "x")
-    return x**3 - 2 * x + 0.3
 
 
 # --8<-- [end:two_minima]
 
 
+@check_arguments(x=float_array)
+# --8<-- [start:two_minima_derivative]
+def two_minima_derivative(x) -> np.ndarray:
+    """f'(x) = x^3 - 2x + 0.3, zero at both minima and at the maximum between them."""
+    return x**3 - 2 * x + 0.3
+
+
+# --8<-- [end:two_minima_derivative]
+
+
+@check_arguments(n_examples=count, seed=non_negative_integer)
 # --8<-- [start:regression_data]
-def regression_data(n_examples: int = 40, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """A seeded dataset for fitting a line: x uniform in [0, 2], y = 0.6 + 0.8 x + noise."""
-    if isinstance(n_examples, bool) or not isinstance(n_examples, (int, np.integer)) or n_examples < 2:
-        raise ValueError(f"n_examples must be an integer >= 2, got {n_examples!r}")
+def regression_data(n_examples: int = 40, seed: int = 0) -> tuple[np.ndarray, ...]:
+    """A seeded dataset for fitting a line: y = 0.6 + 0.8 x + noise, x in [0, 2].
+
+    Returns ``(x, y)``, two arrays of ``n_examples`` numbers.
+    """
     rng = np.random.default_rng(seed)
     x = rng.uniform(0.0, 2.0, size=n_examples)
     y = 0.6 + 0.8 * x + rng.normal(0.0, 0.3, size=n_examples)
@@ -50,51 +81,40 @@ def regression_data(n_examples: int = 40, seed: int = 0) -> tuple[np.ndarray, np
 # --8<-- [end:regression_data]
 
 
+@check_arguments(same_shape("x", "y"), phi=_line_parameters, x=vector, y=vector)
 # --8<-- [start:least_squares]
-def _check_data(x, y) -> tuple[np.ndarray, np.ndarray]:
-    x = as_float_array(x, "x")
-    y = as_float_array(y, "y")
-    if x.ndim != 1:
-        raise ValueError(f"x must be a 1-D array of inputs, got shape {x.shape}")
-    check_same_shape(x, y, "x", "y")
-    return x, y
-
-
-def _check_phi(phi) -> np.ndarray:
-    phi = as_float_array(phi, "phi")
-    if phi.shape[:1] != (2,):
-        raise ValueError(f"phi must hold (intercept, slope) along its first axis, got shape {phi.shape}")
-    return phi
-
-
 def least_squares_loss(phi, x, y) -> np.ndarray:
     """Sum of squared errors L(phi) = sum_i (phi0 + phi1 x_i - y_i)^2.
 
     ``phi`` is ``(phi0, phi1)``; each may be an array (a grid of parameters).
     """
-    phi = _check_phi(phi)
-    x, y = _check_data(x, y)
-    phi0, phi1 = phi[0][..., np.newaxis], phi[1][..., np.newaxis]  # broadcast over examples
+    phi = np.asarray(phi, dtype=float)
+    phi0, phi1 = phi[0][..., np.newaxis], phi[1][..., np.newaxis]  # over the examples
     residuals = phi0 + phi1 * x - y
     return np.sum(residuals**2, axis=-1)
 
 
+# --8<-- [end:least_squares]
+
+
+@check_arguments(same_shape("x", "y"), phi=_intercept_slope, x=vector, y=vector)
+# --8<-- [start:least_squares_gradient]
 def least_squares_gradient(phi, x, y) -> np.ndarray:
-    """Gradient of the summed loss: (dL/dphi0, dL/dphi1) = (sum_i 2 r_i, sum_i 2 r_i x_i)."""
-    phi = _check_phi(phi)
-    x, y = _check_data(x, y)
-    if phi.shape != (2,):
-        raise ValueError(f"phi must have shape (2,), got {phi.shape}")
+    """The gradient of the loss: (dL/dphi0, dL/dphi1) = (sum 2 r_i, sum 2 r_i x_i)."""
     residuals = phi[0] + phi[1] * x - y
     return np.array([np.sum(2 * residuals), np.sum(2 * residuals * x)])
 
 
+# --8<-- [end:least_squares_gradient]
+
+
+@check_arguments(same_shape("x", "y"), x=vector, y=vector)
+# --8<-- [start:least_squares_solution]
 def least_squares_solution(x, y) -> np.ndarray:
     """The minimiser (phi0, phi1) of the loss, by NumPy's least-squares solver."""
-    x, y = _check_data(x, y)
     design = np.column_stack([np.ones_like(x), x])
     solution, *_ = np.linalg.lstsq(design, y, rcond=None)
     return solution
 
 
-# --8<-- [end:least_squares]
+# --8<-- [end:least_squares_solution]

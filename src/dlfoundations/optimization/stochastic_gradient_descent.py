@@ -2,8 +2,9 @@
 
 A gradient function here takes the parameters (a 1-D array) and a batch of data:
 ``gradient(phi, x_batch, y_batch)`` is the gradient of the loss summed over that batch,
-an array of the parameters' shape. The argument checks are those of
-:mod:`dlfoundations.optimization.gradient_descent`.
+an array of the parameters' shape. The argument checks are declared above each
+function (see :mod:`dlfoundations.checks`); those of learning rates and gradient
+functions come from :mod:`dlfoundations.optimization.gradient_descent`.
 
 A schedule gives the learning rate of epoch ``epoch`` (0, 1, 2, ...), with the same
 formula as the matching ``torch.optim.lr_scheduler`` class.
@@ -15,31 +16,73 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dlfoundations._validation import (
-    as_float_array,
-    check_callable,
-    check_non_negative,
-    check_positive,
+# --8<-- [end:imports]
+from dlfoundations.checks import (
+    check_arguments,
+    count,
+    float_array,
+    generator,
+    non_negative,
+    non_negative_integer,
+    positive,
+    same_length,
+    vector,
 )
 from dlfoundations.optimization.gradient_descent import (
-    _check_count,
-    _check_start,
-    _checked_gradient,
-    check_learning_rate,
+    _gradient_function,
+    _learning_rate,
 )
 
-# --8<-- [end:imports]
+
+# The argument checks of this chapter (see dlfoundations.checks).
+def _example_indices(value, name: str) -> np.ndarray:
+    """A non-empty 1-D array of integer indices (a batch of examples)."""
+    array = np.asarray(value)
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.integer):
+        raise TypeError(f"{name} must hold integer example indices, not {array.dtype}")
+    if array.ndim != 1 or array.size == 0:
+        message = f"{name} must be a non-empty 1-D array of example indices"
+        raise ValueError(f"{message}, got shape {array.shape}")
+    return array
 
 
+def _batch_within_x(arguments: dict) -> None:
+    """Every index of ``batch`` picks an example of ``x``."""
+    batch, n_examples = arguments["batch"], len(arguments["x"])
+    if batch.min() < 0 or batch.max() >= n_examples:
+        message = f"batch must hold indices in [0, {n_examples}) (the examples of x)"
+        raise ValueError(f"{message}, got {batch.min()} to {batch.max()}")
+
+
+def _batch_size_within_x(arguments: dict) -> None:
+    """A batch holds at most every example of ``x``."""
+    batch_size, n_examples = arguments["batch_size"], len(arguments["x"])
+    if batch_size > n_examples:
+        message = f"batch_size must be at most the number of examples {n_examples}"
+        raise ValueError(f"{message} (the length of x), got {batch_size}")
+
+
+def _learning_rate_or_schedule(value, name: str):
+    """A learning rate, or a schedule whose every rate is checked when it is asked."""
+    if not callable(value):
+        return _learning_rate(value, name)
+
+    def checked_schedule(epoch: int) -> float:
+        return _learning_rate(value(epoch), f"{name}({epoch})")
+
+    return checked_schedule
+
+
+@check_arguments(n_examples=count, batch_size=count, rng=generator)
 # --8<-- [start:minibatches]
-def minibatches(n_examples: int, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
+def minibatches(
+    n_examples: int, batch_size: int, rng: np.random.Generator
+) -> list[np.ndarray]:
     """Split a random permutation of 0..n_examples-1 into batches of ``batch_size``.
 
     One epoch: every example appears in exactly one batch; the last batch is smaller
     when ``batch_size`` does not divide ``n_examples``.
     """
-    n_examples = _check_count(n_examples, "n_examples", minimum=1)
-    batch_size = _check_count(batch_size, "batch_size", minimum=1)
     order = rng.permutation(n_examples)
     return [order[i : i + batch_size] for i in range(0, n_examples, batch_size)]
 
@@ -47,6 +90,15 @@ def minibatches(n_examples: int, batch_size: int, rng: np.random.Generator) -> l
 # --8<-- [end:minibatches]
 
 
+@check_arguments(
+    same_length("x", "y"),
+    _batch_within_x,
+    gradient=_gradient_function,
+    phi=vector,
+    x=float_array,
+    y=float_array,
+    batch=_example_indices,
+)
 # --8<-- [start:stochastic_gradient]
 def stochastic_gradient(gradient: Callable, phi, x, y, batch) -> np.ndarray:
     """Estimate the gradient of the loss summed over all N examples from one batch B.
@@ -54,25 +106,37 @@ def stochastic_gradient(gradient: Callable, phi, x, y, batch) -> np.ndarray:
     The estimate (N / |B|) * sum_{i in B} grad loss_i is unbiased: averaged over the
     batches, it equals the full gradient.
     """
-    batch = np.asarray(batch)
-    if batch.ndim != 1 or batch.size == 0:
-        raise ValueError(f"batch must be a non-empty 1-D array of example indices, got shape {batch.shape}")
-    n_examples = len(x)
-    return n_examples / batch.size * _checked_gradient(gradient, phi, x[batch], y[batch])
+    return len(x) / len(batch) * gradient(phi, x[batch], y[batch])
 
 
 # --8<-- [end:stochastic_gradient]
 
 
-# --8<-- [start:minibatch_gradient_descent]
+# --8<-- [start:sgd_run]
 @dataclass
 class SGDRun:
-    """The parameters after every step, and how many examples had been processed by then."""
+    """The parameters after every step, and how many examples had been seen by then."""
 
     path: np.ndarray  # shape (n_steps + 1, n_parameters)
     examples_seen: np.ndarray  # shape (n_steps + 1,); examples_seen / N counts epochs
 
 
+# --8<-- [end:sgd_run]
+
+
+@check_arguments(
+    same_length("x", "y"),
+    _batch_size_within_x,
+    gradient=_gradient_function,
+    start=vector,
+    x=float_array,
+    y=float_array,
+    batch_size=count,
+    n_epochs=non_negative_integer,
+    learning_rate=_learning_rate_or_schedule,
+    seed=non_negative_integer,
+)
+# --8<-- [start:minibatch_gradient_descent]
 def minibatch_gradient_descent(
     gradient: Callable,
     start,
@@ -83,26 +147,17 @@ def minibatch_gradient_descent(
     learning_rate: float | Callable[[int], float],
     seed: int = 0,
 ) -> SGDRun:
-    """Mini-batch gradient descent: each epoch, one step per batch of a fresh permutation.
+    """Mini-batch gradient descent: each epoch, one step per batch of a new permutation.
 
     ``batch_size = len(x)`` is full-batch gradient descent, ``batch_size = 1`` is
-    stochastic gradient descent. ``learning_rate`` is a number or a schedule: a function
-    of the epoch (0, 1, 2, ...) that returns the learning rate for that epoch.
+    stochastic gradient descent. ``learning_rate`` is a number or a schedule: a
+    function of the epoch (0, 1, 2, ...) that returns the learning rate for that epoch.
     """
-    check_callable(gradient, "gradient")
-    phi = _check_start(start)
-    x, y = as_float_array(x, "x"), as_float_array(y, "y")
-    if len(x) != len(y):
-        raise ValueError(f"x and y must hold the same number of examples, got {len(x)} and {len(y)}")
-    batch_size = _check_count(batch_size, "batch_size", minimum=1)
-    if batch_size > len(x):
-        raise ValueError(f"batch_size must be at most the number of examples {len(x)}, got {batch_size}")
-    n_epochs = _check_count(n_epochs, "n_epochs")
+    phi = np.asarray(start, dtype=float)
     rng = np.random.default_rng(seed)
     path, examples_seen = [phi], [0]
     for epoch in range(n_epochs):
         rate = learning_rate(epoch) if callable(learning_rate) else learning_rate
-        rate = check_learning_rate(rate)
         for batch in minibatches(len(x), batch_size, rng):
             phi = phi - rate * stochastic_gradient(gradient, phi, x, y, batch)
             path.append(phi)
@@ -113,60 +168,57 @@ def minibatch_gradient_descent(
 # --8<-- [end:minibatch_gradient_descent]
 
 
-# --8<-- [start:checks]
-def _check_integer(value, name: str, minimum: int) -> int:
-    """Return ``value`` as an int if it is an integer >= ``minimum``, else raise naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-# --8<-- [end:checks]
-
-
+@check_arguments(
+    epoch=non_negative_integer,
+    initial_lr=_learning_rate,
+    step_size=count,
+    gamma=positive,
+)
 # --8<-- [start:step_decay]
-def step_decay(epoch: int, initial_lr: float, step_size: int, gamma: float = 0.1) -> float:
-    """Multiply the learning rate by ``gamma`` every ``step_size`` epochs (torch's StepLR).
+def step_decay(
+    epoch: int, initial_lr: float, step_size: int, gamma: float = 0.1
+) -> float:
+    """Multiply the learning rate by ``gamma`` every ``step_size`` epochs (StepLR).
 
     lr(epoch) = initial_lr * gamma ** floor(epoch / step_size)
     """
-    epoch = _check_integer(epoch, "epoch", 0)
-    initial_lr = check_learning_rate(initial_lr, "initial_lr")
-    step_size = _check_integer(step_size, "step_size", 1)
-    gamma = check_positive(gamma, "gamma")
     return initial_lr * gamma ** (epoch // step_size)
 
 
 # --8<-- [end:step_decay]
 
 
+@check_arguments(epoch=non_negative_integer, initial_lr=_learning_rate, gamma=positive)
 # --8<-- [start:exponential_decay]
 def exponential_decay(epoch: int, initial_lr: float, gamma: float) -> float:
     """Multiply the learning rate by ``gamma`` every epoch (torch's ExponentialLR).
 
     lr(epoch) = initial_lr * gamma ** epoch
     """
-    epoch = _check_integer(epoch, "epoch", 0)
-    initial_lr = check_learning_rate(initial_lr, "initial_lr")
-    gamma = check_positive(gamma, "gamma")
     return initial_lr * gamma**epoch
 
 
 # --8<-- [end:exponential_decay]
 
 
+@check_arguments(
+    epoch=non_negative_integer,
+    initial_lr=_learning_rate,
+    t_max=count,
+    min_lr=non_negative,
+)
 # --8<-- [start:cosine_annealing]
-def cosine_annealing(epoch: int, initial_lr: float, t_max: int, min_lr: float = 0.0) -> float:
-    """Follow half a cosine from ``initial_lr`` down to ``min_lr`` over ``t_max`` epochs
-    (torch's CosineAnnealingLR; past ``t_max`` the cosine climbs back up).
+def cosine_annealing(
+    epoch: int, initial_lr: float, t_max: int, min_lr: float = 0.0
+) -> float:
+    """Follow half a cosine from ``initial_lr`` down to ``min_lr`` in ``t_max`` epochs.
+
+    As torch's CosineAnnealingLR; past ``t_max`` the cosine climbs back up.
 
     lr(epoch) = min_lr + (initial_lr - min_lr) * (1 + cos(pi * epoch / t_max)) / 2
     """
-    epoch = _check_integer(epoch, "epoch", 0)
-    initial_lr = check_learning_rate(initial_lr, "initial_lr")
-    t_max = _check_integer(t_max, "t_max", 1)
-    min_lr = check_non_negative(min_lr, "min_lr")
-    return float(min_lr + (initial_lr - min_lr) * (1 + np.cos(np.pi * epoch / t_max)) / 2)
+    cosine = np.cos(np.pi * epoch / t_max)
+    return float(min_lr + (initial_lr - min_lr) * (1 + cosine) / 2)
 
 
 # --8<-- [end:cosine_annealing]
