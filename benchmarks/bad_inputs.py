@@ -129,6 +129,51 @@ SIZE_SHRINK_ABOVE = 10  # optional work sizes above this get a small value
 # (qualified-name suffix, parameter, bad kind) accepted by design. It starts empty:
 # add a case only after reading it in --details and deciding the value is legal.
 ALLOWED: set[tuple[str, str, str]] = set()
+# Part III (optimization): values that are legal by design.
+# Zero steps or epochs: the path is the start alone, as range(0) is empty.
+ALLOWED |= {
+    ("gradient_descent", "n_steps", "zero"),
+    ("gradient_descent_line_search", "n_steps", "zero"),
+    ("trajectory", "steps", "zero"),
+    ("minibatch_gradient_descent", "n_epochs", "zero"),
+}
+# Epoch 0 is the first epoch of a schedule.
+ALLOWED |= {(f, "epoch", "zero") for f in ("step_decay", "exponential_decay")}
+ALLOWED |= {("cosine_annealing", "epoch", "zero")}
+# Any number of parameters: the gradient function decides (it returns their shape).
+ALLOWED |= {
+    (f, "start", "wrong_length")
+    for f in (
+        "gradient_descent",
+        "gradient_descent_line_search",
+        "trajectory",
+        "minibatch_gradient_descent",
+    )
+}
+ALLOWED |= {("stochastic_gradient", "phi", "wrong_length")}
+ALLOWED |= {("SGDRun", "path", "wrong_length")}
+# A smaller batch is a batch; phi may be a grid of parameters (for contour plots).
+ALLOWED |= {("stochastic_gradient", "batch", "wrong_length")}
+ALLOWED |= {("least_squares_loss", "phi", "extra_dim")}
+# A diverged run is a result too: its path holds NaN.
+ALLOWED |= {("SGDRun", "path", "nan")}
+# A line search may start or bracket anywhere on the line, 0 and negatives included.
+ALLOWED |= {("bracket_minimum", "start", "negative"), ("line_search", "start", "negative")}
+ALLOWED |= {("golden_section_search", p, k) for p, k in (("a", "zero"), ("b", "zero"))}
+ALLOWED |= {("golden_section_search", "a", "negative")}
+ALLOWED |= {("LineSearchResult", p, k) for p in ("x", "value") for k in ("zero", "negative")}
+# torch.optim accepts these: lr = 0, eps = 0, betas of 0 (normalised gradient descent,
+# shown on the Adam page), any dampening, parameter arrays of any number and shape.
+ALLOWED |= {(f, "lr", "zero") for f in ("sgd_update", "SGD", "adam_update", "Adam")}
+ALLOWED |= {(f, "eps", "zero") for f in ("adam_update", "Adam")}
+ALLOWED |= {("adam_update", "beta1", "zero"), ("adam_update", "beta2", "zero")}
+ALLOWED |= {("moving_average", "beta", "zero"), ("bias_correct", "beta", "zero")}
+ALLOWED |= {(f, "dampening", "negative") for f in ("sgd_update", "SGD")}
+ALLOWED |= {
+    (f, "params", k)
+    for f in ("SGD", "Adam")
+    for k in ("transposed", "wrong_length", "extra_dim")
+}
 
 TYPE_KINDS = {"none", "string", "ragged", "true", "false", "float_for_int"}
 TYPE_KINDS |= {"float_labels", "float_entry", "bool_entry", "number"}
@@ -711,6 +756,7 @@ OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
     "toy_parameter_gradients": _toy("x forward backward"),
     "toy_gradients": _toy("x y params"),
     "toy_numerical_gradients": _toy("x y params"),
+    "SGDRun": lambda: {"path": np.zeros((3, 2)), "examples_seen": np.array([0, 4, 8])},
     "trajectory": lambda: {
         "optimizer_class": pkg("SGD"),
         "gradient": square_error_derivative,

@@ -12,6 +12,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from dlfoundations.optimization.gradient_descent import (
+    LineSearchResult,
     bracket_minimum,
     golden_section_search,
     gradient_descent,
@@ -323,6 +324,11 @@ def test_checks_live_outside_the_shown_functions():
         (lambda: least_squares_gradient(START, X[:, None], Y), "x"),
         (lambda: least_squares_solution(X, Y[:-1]), "x and y"),
         (lambda: least_squares_solution(X, np.full_like(Y, np.nan)), "y"),
+        (lambda: LineSearchResult(x=None, value=1.0, brackets=[(0, 1, 2)]), "x"),
+        (lambda: LineSearchResult(x=1.0, value=np.nan, brackets=[(0, 1, 2)]), "value"),
+        (lambda: LineSearchResult(x=1.0, value=1.0, brackets=[]), "brackets"),
+        (lambda: LineSearchResult(x=1.0, value=1.0, brackets="abc"), "brackets"),
+        (lambda: LineSearchResult(1.0, 1.0, [(0, np.nan, 2)]), r"brackets\[0\]"),
     ],
 )
 def test_every_bad_argument_is_named(call, name):

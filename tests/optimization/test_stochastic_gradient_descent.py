@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from dlfoundations.optimization.gradient_descent import gradient_descent
 from dlfoundations.optimization.problems import least_squares_gradient, regression_data
 from dlfoundations.optimization.stochastic_gradient_descent import (
+    SGDRun,
     cosine_annealing,
     exponential_decay,
     minibatch_gradient_descent,
@@ -237,6 +238,12 @@ def test_schedule_bad_input():
         (lambda: step_decay(0, 0.1, step_size=5, gamma=np.nan), "gamma"),
         (lambda: exponential_decay(True, 0.1, gamma=0.9), "epoch"),
         (lambda: cosine_annealing(0, np.inf, t_max=5), "initial_lr"),
+        (lambda: stochastic_gradient(least_squares_gradient, START, X, Y, [[0], [1, 2]]), "batch"),
+        (lambda: SGDRun(path=None, examples_seen=[0]), "path"),
+        (lambda: SGDRun(path=np.zeros((2, 3, 1)), examples_seen=[0, 1]), "path"),
+        (lambda: SGDRun(path=np.zeros((3, 2)), examples_seen=[0, 1]), "path"),
+        (lambda: SGDRun(path=np.zeros((2, 2)), examples_seen=[0.0, 1.5]), "examples_seen"),
+        (lambda: SGDRun(path=np.zeros((2, 2)), examples_seen=[0, -1]), "examples_seen"),
     ],
 )
 def test_every_bad_argument_is_named(call, name):

@@ -12,7 +12,7 @@ property, until it is narrower than a tolerance.
 
 # --8<-- [start:imports]
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -21,6 +21,7 @@ from dlfoundations.checks import (
     check_arguments,
     count,
     finite,
+    finite_array,
     function,
     non_negative_integer,
     positive,
@@ -59,6 +60,21 @@ def _non_zero(value, name: str) -> float:
     if value == 0:
         raise ValueError(f"{name} must be non-zero")
     return value
+
+
+def _brackets(value, name: str) -> list[tuple[float, float, float]]:
+    """A list of brackets, each three numbers (a, b, c)."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        kind = type(value).__name__
+        raise TypeError(f"{name} must be a list of brackets (a, b, c), got {kind}")
+    brackets = list(value)
+    if not brackets:
+        raise ValueError(f"{name} must hold the first bracket at least")
+    for i, bracket in enumerate(brackets):
+        if finite_array(bracket, f"{name}[{i}]").shape != (3,):
+            message = f"{name}[{i}] must be a bracket (a, b, c)"
+            raise ValueError(f"{message}, got {bracket!r}")
+    return brackets
 
 
 def _holds_a_minimum(arguments: dict) -> None:
@@ -157,10 +173,13 @@ class LineSearchResult:
 
     x: float
     value: float
-    brackets: list[tuple[float, float, float]] = field(default_factory=list)
+    brackets: list[tuple[float, float, float]]
 
 
 # --8<-- [end:line_search_result]
+LineSearchResult.__init__ = check_arguments(x=finite, value=finite, brackets=_brackets)(
+    LineSearchResult.__init__
+)
 
 
 @check_arguments(

@@ -37,12 +37,41 @@ from dlfoundations.optimization.gradient_descent import (
 # The argument checks of this chapter (see dlfoundations.checks).
 def _example_indices(value, name: str) -> np.ndarray:
     """A non-empty 1-D array of integer indices (a batch of examples)."""
-    array = np.asarray(value)
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError):  # ragged nested lists
+        raise ValueError(f"{name} must be a 1-D array of example indices") from None
     if array.dtype == bool or not np.issubdtype(array.dtype, np.integer):
         raise TypeError(f"{name} must hold integer example indices, not {array.dtype}")
     if array.ndim != 1 or array.size == 0:
         message = f"{name} must be a non-empty 1-D array of example indices"
         raise ValueError(f"{message}, got shape {array.shape}")
+    return array
+
+
+def _path(value, name: str) -> np.ndarray:
+    """The parameters after each step, one row per step (NaN if a run diverged)."""
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        message = f"{name} must be an array of numbers, one row per step"
+        raise TypeError(message) from None
+    if array.ndim != 2 or array.shape[0] == 0:
+        message = f"{name} must be a 2-D array (steps + 1, n_parameters)"
+        raise ValueError(f"{message}, got shape {array.shape}")
+    return array
+
+
+def _examples_seen(value, name: str) -> np.ndarray:
+    """How many examples had been processed after each step: counts from 0."""
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError):  # ragged nested lists
+        raise ValueError(f"{name} must be a 1-D array of counts") from None
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.integer):
+        raise TypeError(f"{name} must hold integer counts, not {array.dtype}")
+    if array.ndim != 1 or array.size == 0 or (array < 0).any():
+        raise ValueError(f"{name} must be a non-empty 1-D array of counts >= 0")
     return array
 
 
@@ -122,6 +151,9 @@ class SGDRun:
 
 
 # --8<-- [end:sgd_run]
+SGDRun.__init__ = check_arguments(
+    same_length("path", "examples_seen"), path=_path, examples_seen=_examples_seen
+)(SGDRun.__init__)
 
 
 @check_arguments(
