@@ -132,10 +132,10 @@ ALLOWED: set[tuple[str, str, str]] = set()
 # Part III (optimization): values that are legal by design.
 # Zero steps or epochs: the path is the start alone, as range(0) is empty.
 ALLOWED |= {
-    ("gradient_descent", "n_steps", "zero"),
-    ("gradient_descent_line_search", "n_steps", "zero"),
+    ("gradient_descent", "steps", "zero"),
+    ("gradient_descent_line_search", "steps", "zero"),
     ("trajectory", "steps", "zero"),
-    ("minibatch_gradient_descent", "n_epochs", "zero"),
+    ("minibatch_gradient_descent", "epochs", "zero"),
 }
 # Epoch 0 is the first epoch of a schedule.
 ALLOWED |= {(f, "epoch", "zero") for f in ("step_decay", "exponential_decay")}

@@ -86,8 +86,8 @@ print(f"gradient descent is stable for learning rates below 2/L = {2 / L:.4f}")
 
 # %%
 steps = 100
-fixed = gradient_descent(gradient, start, learning_rate=1 / L, n_steps=steps)
-searched = gradient_descent_line_search(loss, gradient, start, n_steps=steps)
+fixed = gradient_descent(gradient, start, lr=1 / L, steps=steps)
+searched = gradient_descent_line_search(loss, gradient, start, steps=steps)
 print(f"fixed step,  {len(fixed) - 1:3d} steps: loss - best = {gap(fixed[-1]):.2e}")
 print(f"line search, {len(searched) - 1:3d} steps: loss - best = {gap(searched[-1]):.2e}")
 
@@ -105,8 +105,8 @@ run = minibatch_gradient_descent(
     x,
     y,
     batch_size=4,
-    n_epochs=20,
-    learning_rate=lambda epoch: cosine_annealing(epoch, initial_lr=0.01, t_max=20),
+    epochs=20,
+    lr=lambda epoch: cosine_annealing(epoch, initial_lr=0.01, t_max=20),
     seed=0,
 )
 print(f"mini-batch SGD after {len(run.path) - 1} steps: loss - best = {gap(run.path[-1]):.2e}")

@@ -80,7 +80,7 @@ def test_solution_is_the_lstsq_minimiser():
 
 
 def test_fixed_step_matches_torch_sgd_step_for_step():
-    path = gradient_descent(gradient, START, learning_rate=0.005, n_steps=50)
+    path = gradient_descent(gradient, START, lr=0.005, steps=50)
     phi = torch.tensor(START, requires_grad=True)
     optimizer = torch.optim.SGD([phi], lr=0.005)
     expected = [phi.detach().clone().numpy()]
@@ -93,16 +93,16 @@ def test_fixed_step_matches_torch_sgd_step_for_step():
 
 
 def test_fixed_step_converges_to_least_squares():
-    path = gradient_descent(gradient, START, learning_rate=0.008, n_steps=1000)
+    path = gradient_descent(gradient, START, lr=0.008, steps=1000)
     assert path.shape == (1001, 2)
     np.testing.assert_allclose(path[-1], OPTIMUM, atol=1e-8)
 
 
 def test_learning_rate_above_two_over_largest_eigenvalue_diverges():
-    """On a quadratic, fixed-step descent converges iff learning_rate < 2 / largest Hessian eigenvalue."""
+    """On a quadratic, fixed-step descent converges iff lr < 2 / largest Hessian eigenvalue."""
     limit = 2 / np.linalg.eigvalsh(HESSIAN).max()
-    stable = gradient_descent(gradient, START, learning_rate=0.95 * limit, n_steps=500)
-    unstable = gradient_descent(gradient, START, learning_rate=1.05 * limit, n_steps=500)
+    stable = gradient_descent(gradient, START, lr=0.95 * limit, steps=500)
+    unstable = gradient_descent(gradient, START, lr=1.05 * limit, steps=500)
     np.testing.assert_allclose(stable[-1], OPTIMUM, atol=1e-6)
     assert loss(unstable[-1]) > 1e6 * loss(START)
 
@@ -111,7 +111,7 @@ def test_learning_rate_above_two_over_largest_eigenvalue_diverges():
 
 
 def test_line_search_descent_converges_to_least_squares():
-    path = gradient_descent_line_search(loss, gradient, START, n_steps=200)
+    path = gradient_descent_line_search(loss, gradient, START, steps=200)
     np.testing.assert_allclose(path[-1], OPTIMUM, atol=1e-6)
     assert len(path) < 100  # far fewer steps than the fixed step needs
     assert np.all(np.diff(loss(path.T)) <= 1e-12)  # the loss never goes up
@@ -123,7 +123,7 @@ def test_line_search_step_is_the_exact_minimiser_along_the_gradient():
     Near a minimum the loss is flat to second order, so comparing loss values pins the
     step down only to about sqrt(machine epsilon): we ask for a relative 1e-6.
     """
-    path = gradient_descent_line_search(loss, gradient, START, n_steps=5)
+    path = gradient_descent_line_search(loss, gradient, START, steps=5)
     for before, after in zip(path, path[1:]):
         g = gradient(before)
         t_exact = g @ g / (g @ HESSIAN @ g)
@@ -133,7 +133,7 @@ def test_line_search_step_is_the_exact_minimiser_along_the_gradient():
 
 
 def test_exact_line_search_makes_successive_gradients_orthogonal():
-    path = gradient_descent_line_search(loss, gradient, START, n_steps=6)
+    path = gradient_descent_line_search(loss, gradient, START, steps=6)
     for a, b in zip(path, path[1:-1]):
         g_a, g_b = gradient(a), gradient(b)
         assert abs(g_a @ g_b) < 1e-5 * np.linalg.norm(g_a) * np.linalg.norm(g_b)
@@ -240,16 +240,16 @@ def test_each_step_shrinks_a_golden_bracket_by_the_golden_ratio(f, start, step):
 def test_negative_learning_rate_is_invalid_like_torch(rate):
     with pytest.raises(ValueError, match="Invalid learning rate"):
         torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=rate)
-    with pytest.raises(ValueError, match="Invalid learning rate.*learning_rate"):
+    with pytest.raises(ValueError, match="Invalid learning rate.*lr"):
         gradient_descent(gradient, START, rate, 5)
 
 
 def test_bad_input():
-    with pytest.raises(ValueError, match="learning_rate"):
+    with pytest.raises(ValueError, match="lr"):
         gradient_descent(gradient, START, 0.0, 5)
-    with pytest.raises(TypeError, match="learning_rate"):
+    with pytest.raises(TypeError, match="lr"):
         gradient_descent(gradient, START, "0.1", 5)
-    with pytest.raises(ValueError, match="learning_rate"):
+    with pytest.raises(ValueError, match="lr"):
         gradient_descent(gradient, START, np.inf, 5)
     with pytest.raises(ValueError, match="start"):
         gradient_descent(gradient, np.zeros((2, 2)), 0.01, 5)
@@ -257,7 +257,7 @@ def test_bad_input():
         gradient_descent(lambda phi: np.zeros(3), START, 0.01, 5)
     with pytest.raises(TypeError, match="gradient"):
         gradient_descent(None, START, 0.01, 5)
-    with pytest.raises(ValueError, match="n_steps"):
+    with pytest.raises(ValueError, match="steps"):
         gradient_descent(gradient, START, 0.01, -1)
     with pytest.raises(ValueError, match="gradient_tol"):
         gradient_descent_line_search(loss, gradient, START, 5, gradient_tol=0.0)
@@ -307,15 +307,15 @@ def test_checks_live_outside_the_shown_functions():
     "call, name",
     [
         (lambda: gradient_descent(gradient, [np.nan, 1.0], 0.01, 5), "start"),
-        (lambda: gradient_descent(gradient, START, 0.01, 2.5), "n_steps"),
-        (lambda: gradient_descent(gradient, START, 0.01, True), "n_steps"),
+        (lambda: gradient_descent(gradient, START, 0.01, 2.5), "steps"),
+        (lambda: gradient_descent(gradient, START, 0.01, True), "steps"),
         (lambda: bracket_minimum(two_minima, start=np.inf), "start"),
         (lambda: bracket_minimum(two_minima, step=np.nan), "step"),
         (lambda: golden_section_search(two_minima, np.nan, 1.0, 2.0), "a"),
         (lambda: golden_section_search(two_minima, 0.0, 1.0, np.inf), "c"),
         (lambda: golden_section_search(two_minima, 0.0, 1.0, 2.0, tol=np.nan), "tol"),
         (lambda: gradient_descent_line_search(None, gradient, START, 5), "loss"),
-        (lambda: gradient_descent_line_search(loss, gradient, START, -1), "n_steps"),
+        (lambda: gradient_descent_line_search(loss, gradient, START, -1), "steps"),
         (lambda: two_minima("x"), "x"),
         (lambda: two_minima_derivative([]), "x"),
         (lambda: regression_data(seed=-1), "seed"),

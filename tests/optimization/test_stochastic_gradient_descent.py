@@ -68,7 +68,7 @@ def test_each_epoch_visits_every_example_once():
         seen.append(x_batch.copy())
         return least_squares_gradient(phi, x_batch, y_batch)
 
-    run = minibatch_gradient_descent(recording_gradient, START, X, Y, batch_size=7, n_epochs=3, learning_rate=0.001)
+    run = minibatch_gradient_descent(recording_gradient, START, X, Y, batch_size=7, epochs=3, lr=0.001)
     batches_per_epoch = -(-len(X) // 7)
     assert len(seen) == 3 * batches_per_epoch == len(run.path) - 1
     for epoch in range(3):
@@ -79,16 +79,16 @@ def test_each_epoch_visits_every_example_once():
 
 
 def test_full_batch_is_plain_gradient_descent():
-    run = minibatch_gradient_descent(least_squares_gradient, START, X, Y, batch_size=len(X), n_epochs=40,
-                                     learning_rate=0.008)
+    run = minibatch_gradient_descent(least_squares_gradient, START, X, Y, batch_size=len(X), epochs=40,
+                                     lr=0.008)
     np.testing.assert_allclose(run.path, gradient_descent(gradient, START, 0.008, 40), rtol=1e-10, atol=1e-12)
 
 
 def test_minibatch_matches_torch_sgd_with_steplr():
     """Same batches, same schedule: our loop and torch.optim.SGD + StepLR take the same steps."""
     schedule = lambda epoch: step_decay(epoch, 0.004, step_size=3, gamma=0.5)  # noqa: E731
-    run = minibatch_gradient_descent(least_squares_gradient, START, X, Y, batch_size=8, n_epochs=10,
-                                     learning_rate=schedule, seed=5)
+    run = minibatch_gradient_descent(least_squares_gradient, START, X, Y, batch_size=8, epochs=10,
+                                     lr=schedule, seed=5)
     phi = torch.tensor(START, requires_grad=True)
     optimizer = torch.optim.SGD([phi], lr=0.004)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=3, gamma=0.5)
@@ -106,11 +106,11 @@ def test_minibatch_matches_torch_sgd_with_steplr():
 
 def test_minibatch_with_decaying_schedule_reaches_least_squares():
     schedule = lambda epoch: step_decay(epoch, 0.004, step_size=20, gamma=0.5)  # noqa: E731
-    run = minibatch_gradient_descent(least_squares_gradient, START, X, Y, batch_size=8, n_epochs=200,
-                                     learning_rate=schedule, seed=0)
+    run = minibatch_gradient_descent(least_squares_gradient, START, X, Y, batch_size=8, epochs=200,
+                                     lr=schedule, seed=0)
     np.testing.assert_allclose(run.path[-1], OPTIMUM, atol=1e-3)
-    constant = minibatch_gradient_descent(least_squares_gradient, START, X, Y, batch_size=8, n_epochs=200,
-                                          learning_rate=0.004, seed=0)
+    constant = minibatch_gradient_descent(least_squares_gradient, START, X, Y, batch_size=8, epochs=200,
+                                          lr=0.004, seed=0)
     # without the decay, the noise keeps it further away
     assert np.linalg.norm(constant.path[-1] - OPTIMUM) > 10 * np.linalg.norm(run.path[-1] - OPTIMUM)
 
@@ -128,12 +128,12 @@ def test_seeded_runs_are_reproducible():
 N_EPOCHS = 120
 
 
-def torch_rates(make_scheduler, initial_lr: float, n_epochs: int = N_EPOCHS) -> list[float]:
+def torch_rates(make_scheduler, initial_lr: float, epochs: int = N_EPOCHS) -> list[float]:
     """The learning rate torch uses in each epoch, stepping its scheduler once per epoch."""
     optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=initial_lr)
     scheduler = make_scheduler(optimizer)
     rates = []
-    for _ in range(n_epochs):
+    for _ in range(epochs):
         rates.append(optimizer.param_groups[0]["lr"])
         optimizer.step()
         scheduler.step()
@@ -193,7 +193,7 @@ def test_bad_input():
         minibatch_gradient_descent(least_squares_gradient, START, X, Y, 0, 1, 0.01)
     with pytest.raises(ValueError, match="batch_size"):
         minibatch_gradient_descent(least_squares_gradient, START, X, Y, len(X) + 1, 1, 0.01)
-    with pytest.raises(ValueError, match="n_epochs"):
+    with pytest.raises(ValueError, match="epochs"):
         minibatch_gradient_descent(least_squares_gradient, START, X, Y, 4, -2, 0.01)
     with pytest.raises(ValueError, match="x and y"):
         minibatch_gradient_descent(least_squares_gradient, START, X, Y[:-1], 4, 1, 0.01)
@@ -232,8 +232,8 @@ def test_schedule_bad_input():
         (lambda: stochastic_gradient("g", START, X, Y, [0]), "gradient"),
         (lambda: stochastic_gradient(least_squares_gradient, [np.nan, 0.0], X, Y, [0]), "phi"),
         (lambda: minibatch_gradient_descent(gradient_of_batch, START, X, Y, 4, 1, 0.01, seed=-1), "seed"),
-        (lambda: minibatch_gradient_descent(gradient_of_batch, START, X, Y, 4, 1, np.inf), "learning_rate"),
-        (lambda: minibatch_gradient_descent(gradient_of_batch, START, X, Y, 4, 1, "fast"), "learning_rate"),
+        (lambda: minibatch_gradient_descent(gradient_of_batch, START, X, Y, 4, 1, np.inf), "lr"),
+        (lambda: minibatch_gradient_descent(gradient_of_batch, START, X, Y, 4, 1, "fast"), "lr"),
         (lambda: minibatch_gradient_descent(wrong_shape, START, X, Y, 4, 1, 0.01), "gradient"),
         (lambda: step_decay(0, 0.1, step_size=5, gamma=np.nan), "gamma"),
         (lambda: exponential_decay(True, 0.1, gamma=0.9), "epoch"),

@@ -31,7 +31,7 @@ from dlfoundations.checks import (
 
 # The argument checks of this chapter (see dlfoundations.checks); the stochastic
 # gradient descent chapter uses them too.
-def _learning_rate(value, name: str = "learning_rate") -> float:
+def _learning_rate(value, name: str = "lr") -> float:
     """A finite learning rate > 0, refused with torch.optim's words otherwise."""
     value = finite(value, name)
     if not value > 0:
@@ -90,21 +90,21 @@ def _holds_a_minimum(arguments: dict) -> None:
 @check_arguments(
     gradient=_gradient_function,
     start=vector,
-    learning_rate=_learning_rate,
-    n_steps=non_negative_integer,
+    lr=_learning_rate,
+    steps=non_negative_integer,
 )
 # --8<-- [start:gradient_descent]
 def gradient_descent(
-    gradient: Callable, start, learning_rate: float, n_steps: int
+    gradient: Callable, start, lr: float, steps: int
 ) -> np.ndarray:
-    """Take ``n_steps`` steps phi <- phi - learning_rate * gradient(phi) from ``start``.
+    """Take ``steps`` steps phi <- phi - lr * gradient(phi) from ``start``.
 
-    Returns the path: an array of shape (n_steps + 1, n_parameters), from ``start``.
+    Returns the path: an array of shape (steps + 1, n_parameters), from ``start``.
     """
     phi = np.asarray(start, dtype=float)
     path = [phi]
-    for _ in range(n_steps):
-        phi = phi - learning_rate * gradient(phi)
+    for _ in range(steps):
+        phi = phi - lr * gradient(phi)
         path.append(phi)
     return np.array(path)
 
@@ -249,7 +249,7 @@ def line_search(
     loss=function,
     gradient=_gradient_function,
     start=vector,
-    n_steps=non_negative_integer,
+    steps=non_negative_integer,
     tol=positive,
     gradient_tol=positive,
 )
@@ -258,7 +258,7 @@ def gradient_descent_line_search(
     loss: Callable,
     gradient: Callable,
     start,
-    n_steps: int,
+    steps: int,
     tol: float = 1e-10,
     gradient_tol: float = 1e-6,
 ) -> np.ndarray:
@@ -270,7 +270,7 @@ def gradient_descent_line_search(
     """
     phi = np.asarray(start, dtype=float)
     path = [phi]
-    for _ in range(n_steps):
+    for _ in range(steps):
         g = gradient(phi)
         if np.linalg.norm(g) <= gradient_tol:
             break

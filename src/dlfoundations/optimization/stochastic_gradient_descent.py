@@ -146,8 +146,8 @@ def stochastic_gradient(gradient: Callable, phi, x, y, batch) -> np.ndarray:
 class SGDRun:
     """The parameters after every step, and how many examples had been seen by then."""
 
-    path: np.ndarray  # shape (n_steps + 1, n_parameters)
-    examples_seen: np.ndarray  # shape (n_steps + 1,); examples_seen / N counts epochs
+    path: np.ndarray  # shape (steps + 1, n_parameters)
+    examples_seen: np.ndarray  # shape (steps + 1,); examples_seen / N counts epochs
 
 
 # --8<-- [end:sgd_run]
@@ -164,8 +164,8 @@ SGDRun.__init__ = check_arguments(
     x=float_array,
     y=float_array,
     batch_size=count,
-    n_epochs=non_negative_integer,
-    learning_rate=_learning_rate_or_schedule,
+    epochs=non_negative_integer,
+    lr=_learning_rate_or_schedule,
     seed=non_negative_integer,
 )
 # --8<-- [start:minibatch_gradient_descent]
@@ -175,21 +175,21 @@ def minibatch_gradient_descent(
     x,
     y,
     batch_size: int,
-    n_epochs: int,
-    learning_rate: float | Callable[[int], float],
+    epochs: int,
+    lr: float | Callable[[int], float],
     seed: int = 0,
 ) -> SGDRun:
     """Mini-batch gradient descent: each epoch, one step per batch of a new permutation.
 
     ``batch_size = len(x)`` is full-batch gradient descent, ``batch_size = 1`` is
-    stochastic gradient descent. ``learning_rate`` is a number or a schedule: a
+    stochastic gradient descent. ``lr`` is a number or a schedule: a
     function of the epoch (0, 1, 2, ...) that returns the learning rate for that epoch.
     """
     phi = np.asarray(start, dtype=float)
     rng = np.random.default_rng(seed)
     path, examples_seen = [phi], [0]
-    for epoch in range(n_epochs):
-        rate = learning_rate(epoch) if callable(learning_rate) else learning_rate
+    for epoch in range(epochs):
+        rate = lr(epoch) if callable(lr) else lr
         for batch in minibatches(len(x), batch_size, rng):
             phi = phi - rate * stochastic_gradient(gradient, phi, x, y, batch)
             path.append(phi)

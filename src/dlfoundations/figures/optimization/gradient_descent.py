@@ -69,7 +69,7 @@ def line_search_bracket():
 
 @figure
 def fixed_step_descent():
-    path = gradient_descent(_gradient, START, learning_rate=0.008, n_steps=30)
+    path = gradient_descent(_gradient, START, lr=0.008, steps=30)
     fig, (left, right) = new_figure(ncols=2, width=10.0, height=4.4)
     loss_contour(left)
     left.plot(path[:, 0], path[:, 1], "o-", color="C3", markersize=3, linewidth=1.2, label="gradient descent")
@@ -87,8 +87,8 @@ def fixed_step_descent():
 
 @figure
 def line_search_descent():
-    searched = gradient_descent_line_search(_loss, _gradient, START, n_steps=60)
-    fixed = gradient_descent(_gradient, START, learning_rate=0.008, n_steps=60)
+    searched = gradient_descent_line_search(_loss, _gradient, START, steps=60)
+    fixed = gradient_descent(_gradient, START, lr=0.008, steps=60)
     best = _loss(least_squares_solution(X, Y))
     fig, (left, right) = new_figure(ncols=2, width=10.0, height=4.4)
     loss_contour(left)
@@ -108,7 +108,7 @@ def learning_rates():
     rates = (("too small", 0.001, "C2"), ("about right", 0.008, "C0"), ("too large", 0.0112, "C3"))
     fig, axes = new_figure(ncols=2, nrows=2, width=9.0, height=8.4)
     for ax, (label, rate, color) in zip(axes.flat, rates):
-        path = gradient_descent(_gradient, START, learning_rate=rate, n_steps=20)
+        path = gradient_descent(_gradient, START, lr=rate, steps=20)
         loss_contour(ax)
         ax.plot(path[:, 0], path[:, 1], "o-", color=color, markersize=3, linewidth=1.2)
         ax.set(title=f"{label}: $\\alpha = {rate}$, 20 steps")

@@ -41,8 +41,8 @@ RUNS = (
 )
 
 
-def _run(batch_size, learning_rate, n_epochs=N_EPOCHS, seed=0):
-    return minibatch_gradient_descent(least_squares_gradient, START, X, Y, batch_size, n_epochs, learning_rate, seed)
+def _run(batch_size, lr, epochs=N_EPOCHS, seed=0):
+    return minibatch_gradient_descent(least_squares_gradient, START, X, Y, batch_size, epochs, lr, seed)
 
 
 def _excess_loss(path):
