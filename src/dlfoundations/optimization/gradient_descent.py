@@ -84,7 +84,8 @@ def _holds_a_minimum(arguments: dict) -> None:
         message = "the bracket (a, b, c) must satisfy a < b < c"
         raise ValueError(f"{message}, got a={a}, b={b}, c={c}")
     if f(b) > f(a) or f(b) > f(c):
-        raise ValueError("f(b) must not exceed f(a) and f(c): the bracket (a, b, c)")
+        message = "f(b) must not exceed f(a) and f(c)"
+        raise ValueError(f"{message}: the bracket (a, b, c) must trap a minimum")
 
 
 @check_arguments(
@@ -94,9 +95,7 @@ def _holds_a_minimum(arguments: dict) -> None:
     steps=non_negative_integer,
 )
 # --8<-- [start:gradient_descent]
-def gradient_descent(
-    gradient: Callable, start, lr: float, steps: int
-) -> np.ndarray:
+def gradient_descent(gradient: Callable, start, lr: float, steps: int) -> np.ndarray:
     """Take ``steps`` steps phi <- phi - lr * gradient(phi) from ``start``.
 
     Returns the path: an array of shape (steps + 1, n_parameters), from ``start``.
