@@ -302,5 +302,5 @@ def test_bad_types_and_sizes():
         split_indices(10.0)
     with pytest.raises(ValueError, match="x and y"):
         train_val_test_split(np.zeros((5, 2)), np.zeros(4))
-    with pytest.raises(ValueError, match="x and y must not be empty"):
+    with pytest.raises(ValueError, match="x must not be empty"):
         train_val_test_split(np.zeros((0, 2)), np.zeros(0))
