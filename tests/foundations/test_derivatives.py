@@ -118,7 +118,7 @@ def test_non_positive_step_is_rejected(bad_h):
             method(np.sin, 1.0, bad_h)
     with pytest.raises(ValueError, match="h must be positive"):
         numerical_gradient(bowl, [0.0, 0.0], bad_h)
-    with pytest.raises(ValueError, match="steps"):
+    with pytest.raises(ValueError, match="step_sizes must all be positive"):
         finite_difference_errors(np.sin, np.cos, 1.0, [1e-3, bad_h])
 
 

@@ -69,13 +69,13 @@ def _boolean(value, name: str) -> bool:
 
 
 def _class_per_sample(value, name: str) -> np.ndarray:
-    """One class label per sample (any sortable values but NaN)."""
-    array = _dataset(value, name)
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D array of labels, got shape {array.shape}")
-    if array.dtype.kind == "f" and np.isnan(array).any():
-        raise ValueError(f"{name} must not contain NaN")
-    return array
+    """One class index 0, 1, 2, ... per sample (whole floats allowed), as int64."""
+    labels = float_array(value, name)
+    if labels.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D array of labels, got shape {labels.shape}")
+    if np.any(labels < 0) or np.any(labels != np.round(labels)):
+        raise ValueError(f"{name} must hold class indices 0, 1, 2, ... (integers >= 0)")
+    return labels.astype(np.int64)
 
 
 def _leaves_training_set(arguments: dict) -> None:

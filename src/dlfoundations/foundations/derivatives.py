@@ -106,18 +106,18 @@ def tanh_derivative(x) -> np.ndarray:
 # --8<-- [end:sigmoid_tanh_derivatives]
 
 
-@check_arguments(f=function, df=function, x=finite, steps=_positive_steps)
+@check_arguments(f=function, df=function, x=finite, step_sizes=_positive_steps)
 # --8<-- [start:finite_difference_errors]
 def finite_difference_errors(
-    f: Callable, df: Callable, x: float, steps
+    f: Callable, df: Callable, x: float, step_sizes
 ) -> tuple[np.ndarray, np.ndarray]:
     """Absolute errors of the forward and central differences of f at x, per step h.
 
     ``df`` is the exact derivative. Returns ``(forward_errors, central_errors)``.
     """
     exact = df(x)
-    forward = np.array([abs(forward_difference(f, x, h) - exact) for h in steps])
-    central = np.array([abs(central_difference(f, x, h) - exact) for h in steps])
+    forward = np.array([abs(forward_difference(f, x, h) - exact) for h in step_sizes])
+    central = np.array([abs(central_difference(f, x, h) - exact) for h in step_sizes])
     return forward, central
 
 
@@ -140,7 +140,7 @@ def chain_rule(f_prime: Callable, g: Callable, g_prime: Callable) -> Callable:
 
 @check_arguments(f=function, point=finite_array, h=positive)
 # --8<-- [start:gradient]
-def numerical_gradient(f: Callable, point, h: float = 1e-5) -> np.ndarray:
+def numerical_gradient(f: Callable, point: np.ndarray, h: float = 1e-5) -> np.ndarray:
     """Gradient of a scalar function of a vector by central differences.
 
     One coordinate at a time: the i-th partial derivative is
