@@ -66,7 +66,7 @@ def test_a_single_example_is_a_row():
 @pytest.mark.parametrize("epochs", [1, 2, 5])
 def test_perceptron_matches_sklearn_step_for_step(lr, epochs):
     # with a random start no example ever lies exactly on the boundary, so both rules make the same updates
-    x, y = separable_data(n=60, margin=0.02, seed=1)
+    x, y = separable_data(n_samples=60, margin=0.02, seed=1)
     rng = np.random.default_rng(7)
     w0, b0 = rng.normal(size=2), float(rng.normal())
     run = train_perceptron(x, y, lr=lr, max_epochs=epochs, weights=w0, bias=b0)
@@ -94,7 +94,7 @@ def novikoff_bound(x, y, margin_direction, margin_offset):
 @pytest.mark.parametrize("margin", [0.2, 0.05, 0.01])
 @pytest.mark.parametrize("center", [(0.0, 0.0), (1.0, 1.0), (2.0, -1.0)])
 def test_perceptron_converges_on_separable_data_within_the_bound(seed, margin, center):
-    x, y = separable_data(n=100, margin=margin, seed=seed, center=center)
+    x, y = separable_data(n_samples=100, margin=margin, seed=seed, center=center)
     run = train_perceptron(x, y, max_epochs=100_000)
     assert run.converged
     assert run.errors[-1] == 0
@@ -199,8 +199,8 @@ def test_bad_inputs_raise_errors_naming_the_argument():
         separable_data(margin=-0.1)
     with pytest.raises(ValueError, match="margin must be less than 1"):
         separable_data(margin=2.0)
-    with pytest.raises(ValueError, match="n must be at least 1"):
-        separable_data(n=0)
+    with pytest.raises(ValueError, match="n_samples must be at least 1"):
+        separable_data(n_samples=0)
     with pytest.raises(ValueError, match="y must hold one label per example"):
         two_layer_gradients(init_two_layer(2, 3), x, y[:2])
     with pytest.raises(ValueError, match="one label per example of x"):

@@ -233,20 +233,24 @@ def train_perceptron(
 # --8<-- [end:perceptron]
 
 
-@check_arguments(n=count, margin=_margin_below_one, seed=non_negative_integer, center=_point)
+@check_arguments(
+    n_samples=count, margin=_margin_below_one, seed=non_negative_integer, center=_point
+)
 # --8<-- [start:separable_data]
-def separable_data(n: int = 40, margin: float = 0.15, seed: int = 2, center=(1.0, 1.0)):
-    """n random points in the square center +- 1, labelled 1 above the line
+def separable_data(
+    n_samples: int = 40, margin: float = 0.15, seed: int = 2, center=(1.0, 1.0)
+):
+    """n_samples random points in the square center +- 1, labelled 1 above the line
     x2 - c2 = 0.5 (x1 - c1) + 0.1.
 
     Points closer to the line than ``margin`` are redrawn, so the classes are
-    separated by a gap. Returns ``(x, y)``: an (n, 2) array of points and their
-    n labels.
+    separated by a gap. Returns ``(x, y)``: an (n_samples, 2) array of points and
+    their labels.
     """
     rng = np.random.default_rng(seed)
     c1, c2 = center
     points = []
-    while len(points) < n:
+    while len(points) < n_samples:
         u = rng.uniform(-1, 1, size=2)  # a point relative to the center
         height = u[1] - 0.5 * u[0] - 0.1  # above (> 0) or below (< 0) the line
         if abs(height) / np.sqrt(1 + 0.5**2) >= margin:  # distance to the line
