@@ -176,6 +176,60 @@ ALLOWED |= {
     for k in ("transposed", "wrong_length", "extra_dim")
 }
 
+# --- Parts I-II (foundations, building_blocks): legal values, each with its reason
+ALLOWED |= {
+    # a slope of 0 is plain ReLU
+    ("functions.leaky_relu", "negative_slope", "zero"),
+    ("derivatives.leaky_relu_derivative", "negative_slope", "zero"),
+    # the derivative at x = 0 or x < 0 is as good a question as any other
+    ("finite_difference_errors", "x", "zero"),
+    ("finite_difference_errors", "x", "negative"),
+    ("numerical_gradient", "point", "zero"),
+    ("numerical_gradient", "point", "negative"),
+    # axis 0 is an axis
+    ("activations.softmax", "axis", "zero"),
+    ("softmax_vjp", "axis", "zero"),
+    ("losses.logsumexp", "axis", "zero"),
+    # NaN propagates on purpose, as in torch.logsumexp (tested against it)
+    ("losses.logsumexp", "z", "nan"),
+    # any (examples, units) matrix is a layer's pre-activations
+    ("dead_unit_fraction", "pre_activations", "transposed"),
+    ("dead_unit_fraction", "pre_activations", "wrong_length"),
+    # no validation set, or no test set, is a legal split
+    ("split_indices", "val_fraction", "zero"),
+    ("split_indices", "test_fraction", "zero"),
+    ("train_val_test_split", "val_fraction", "zero"),
+    ("train_val_test_split", "test_fraction", "zero"),
+    # the split moves rows; what the rows hold (NaN too) is the data's business
+    ("train_val_test_split", "x", "nan"),
+    ("train_val_test_split", "y", "nan"),
+    # a shallow network takes any number of inputs x; c is any real offset
+    ("relu_contributions", "x", "wrong_length"),
+    ("shallow_relu_network", "x", "wrong_length"),
+    ("shallow_relu_network", "c", "negative"),
+    ("count_linear_regions", "x", "wrong_length"),
+    # biases of 0 are the usual start
+    ("init_mlp", "bias_std", "zero"),
+    # threshold 0 predicts 1 everywhere: the end point (1, 1) of the ROC curve
+    ("predict_at_threshold", "threshold", "zero"),
+    # x is one example (1-D) or a batch (2-D); a bias is any finite number
+    ("weighted_sum", "x", "extra_dim"),
+    ("weighted_sum", "bias", "zero"),
+    ("weighted_sum", "bias", "negative"),
+    ("neuron", "x", "extra_dim"),
+    ("neuron", "bias", "zero"),
+    ("neuron", "bias", "negative"),
+    ("PerceptronRun", "bias", "zero"),
+    ("PerceptronRun", "bias", "negative"),
+    ("train_perceptron", "bias", "negative"),
+    # fewer features, with weights None (or weights to match), is another problem
+    ("train_perceptron", "x", "wrong_length"),
+    ("train_perceptron", "weights", "wrong_length"),
+    ("train_two_layer", "x", "wrong_length"),
+    # seed 0 is a seed
+    ("separable_data", "seed", "zero"),
+}
+
 TYPE_KINDS = {"none", "string", "ragged", "true", "false", "float_for_int"}
 TYPE_KINDS |= {"float_labels", "float_entry", "bool_entry", "number"}
 
@@ -739,13 +793,12 @@ OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
         "f": np.sin,
         "df": np.cos,
         "x": 0.5,
-        "steps": np.array([1e-1, 1e-2, 1e-3]),
+        "step_sizes": np.array([1e-1, 1e-2, 1e-3]),
     },
     "auc": lambda: {"fpr": np.array([0.0, 0.5, 1.0]), "tpr": np.array([0.0, 0.7, 1.0])},
     "count_linear_regions": _one_input_network,
     "problems.least_squares_loss": _line_fit,
     "problems.least_squares_gradient": _line_fit,
-    "check_binary_labels": lambda: {"y": np.array([0, 1, 1]), "n": 3},
     "train_perceptron": _binary_task(max_epochs=2),
     "train_two_layer": _binary_task(epochs=2),
     "two_layer_forward": _two_layer,

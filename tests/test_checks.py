@@ -82,3 +82,26 @@ def test_float_array_keeps_every_value_but_nan(values):
     assert converted.dtype == np.float64
     np.testing.assert_array_equal(converted, values)
     np.testing.assert_array_equal(np.signbit(converted), np.signbit(values))
+
+
+# --- added for Parts I-II
+
+
+@pytest.mark.parametrize(
+    ("check", "good", "bad"),
+    [
+        (checks.sequence_of(checks.count), [[1, 2], (3,)], [[], [1, 0], 3, "ab", None]),
+        (checks.probability_array, [[0.0, 0.5, 1.0], 1], [[-0.1], [1.5], [np.nan], []]),
+    ],
+)
+def test_the_checks_of_parts_one_and_two_name_the_bad(check, good, bad):
+    for value in good:
+        check(value, "argument")
+    for value in bad:
+        with pytest.raises((TypeError, ValueError), match="argument"):
+            check(value, "argument")
+
+
+def test_sequence_of_names_the_bad_item():
+    with pytest.raises(ValueError, match=r"weights\[1\]"):
+        checks.sequence_of(checks.count)([1, 0], "weights")

@@ -271,3 +271,29 @@ def generator(value, name: str) -> np.random.Generator:
         kind = type(value).__name__
         raise TypeError(f"{name} must be a np.random.Generator, got {kind}")
     return value
+
+
+# --- added for Parts I-II -------------------------------------------------------------
+
+
+def sequence_of(check: Check) -> Check:
+    """A non-empty list or tuple whose items pass ``check`` (named ``name[i]``)."""
+
+    def check_items(value, name: str) -> list:
+        if not isinstance(value, (list, tuple)):
+            kind = type(value).__name__
+            raise TypeError(f"{name} must be a list or a tuple, got {kind}")
+        if not value:
+            raise ValueError(f"{name} must not be empty")
+        return [check(item, f"{name}[{i}]") for i, item in enumerate(value)]
+
+    return check_items
+
+
+def probability_array(value, name: str) -> np.ndarray:
+    """A non-empty array of real numbers in [0, 1] (probabilities, 0/1 targets)."""
+    array = float_array(value, name)
+    outside = (array < 0) | (array > 1)
+    if outside.any():
+        raise ValueError(f"{name} must lie in [0, 1], got {array[outside].flat[0]}")
+    return array

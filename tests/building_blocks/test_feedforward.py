@@ -284,6 +284,8 @@ def test_train_val_test_split_keeps_inputs_and_targets_paired():
         ({"val_fraction": 0.5, "test_fraction": 0.5}, "val_fraction \\+ test_fraction"),
         ({"stratify": np.zeros(3)}, "stratify"),
         ({"stratify": np.array([0.0, np.nan] * 5)}, "stratify"),
+        ({"stratify": np.array([0.5, 1.5] * 5)}, "stratify must hold class indices"),
+        ({"stratify": np.array([0, -1] * 5)}, "stratify must hold class indices"),
     ],
 )
 def test_bad_arguments_raise_value_error_naming_them(kwargs, match):
@@ -302,5 +304,5 @@ def test_bad_types_and_sizes():
         split_indices(10.0)
     with pytest.raises(ValueError, match="x and y"):
         train_val_test_split(np.zeros((5, 2)), np.zeros(4))
-    with pytest.raises(ValueError, match="x and y must not be empty"):
+    with pytest.raises(ValueError, match="x must not be empty"):
         train_val_test_split(np.zeros((0, 2)), np.zeros(0))

@@ -239,7 +239,7 @@ def test_regression_losses_reject_bad_input(loss):
         loss([1.0, 2.0], [1.0, np.nan])
     with pytest.raises(ValueError, match="prediction must be finite"):
         loss([np.inf], [1.0])
-    with pytest.raises(TypeError, match="prediction must be numeric"):
+    with pytest.raises(TypeError, match="prediction must be a number or an array of numbers"):
         loss(["a"], [1.0])
 
 
@@ -278,13 +278,13 @@ def test_cross_entropy_rejects_bad_input(loss):
     z = np.zeros((3, 4))
     with pytest.raises(ValueError, match="labels must be class indices in \\[0, 4\\)"):
         loss(z, [0, 1, 4])
-    with pytest.raises(ValueError, match="labels must be class indices"):
+    with pytest.raises(ValueError, match="labels must be non-negative class indices"):
         loss(z, [0, -1, 2])
     with pytest.raises(ValueError, match="labels must have shape \\(3,\\)"):
         loss(z, [0, 1])
-    with pytest.raises(TypeError, match="labels must be integer class indices"):
+    with pytest.raises(TypeError, match="labels must hold integer class indices"):
         loss(z, [0.0, 1.0, 2.0])
-    with pytest.raises(TypeError, match="labels must be integer class indices"):
+    with pytest.raises(TypeError, match="labels must hold integer class indices"):
         loss(z, [0, np.nan, 1])
     with pytest.raises(ValueError, match="logits must be 2-D"):
         loss(np.zeros(4), [1])
@@ -294,6 +294,10 @@ def test_cross_entropy_rejects_bad_input(loss):
         loss(np.full((3, 4), -np.inf), [0, 1, 2])
     with pytest.raises(ValueError, match="logits must not be empty"):
         loss(np.zeros((0, 4)), np.array([], dtype=int))
+    with pytest.raises(ValueError, match="labels must be a rectangular array"):
+        loss(z, [[0, 1], [2]])
+    with pytest.raises(ValueError, match="for the columns of logits"):
+        loss(np.zeros((3, 2)), [0, 1, 2])  # logits one class short of the labels
 
 
 def test_likelihood_scales_must_be_positive():

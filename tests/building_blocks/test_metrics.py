@@ -145,7 +145,7 @@ def test_predict_at_threshold():
         (lambda: accuracy([0, np.nan], [0, 1]), ValueError, "y_true must not contain NaN"),
         (lambda: accuracy([0, 1], [0, -1]), ValueError, "y_pred must hold class indices"),
         (lambda: accuracy([0, 1.5], [0, 1]), ValueError, "y_true must hold class indices"),
-        (lambda: accuracy(["a", "b"], [0, 1]), TypeError, "y_true must be numeric"),
+        (lambda: accuracy(["a", "b"], [0, 1]), TypeError, "y_true must be a number or an array of numbers"),
         (lambda: confusion_matrix([0, 3], [0, 1], n_classes=3), ValueError, "y_true holds label 3"),
         (lambda: confusion_matrix([0, 1], [0, 1], n_classes=0), ValueError, "n_classes"),
         (lambda: precision_recall_f1([0, 2], [0, 1], average="binary"), ValueError, "y_true holds label 2"),

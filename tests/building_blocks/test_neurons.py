@@ -14,6 +14,7 @@ from sklearn.linear_model import Perceptron
 from dlfoundations.building_blocks.neurons import (
     XOR_INPUTS,
     XOR_LABELS,
+    PerceptronRun,
     init_two_layer,
     neuron,
     separable_data,
@@ -61,15 +62,15 @@ def test_a_single_example_is_a_row():
     assert weighted_sum([1.0, 2.0], [3.0, 4.0], 0.5).tolist() == [11.5]
 
 
-@pytest.mark.parametrize("learning_rate", [1.0, 0.1])
+@pytest.mark.parametrize("lr", [1.0, 0.1])
 @pytest.mark.parametrize("epochs", [1, 2, 5])
-def test_perceptron_matches_sklearn_step_for_step(learning_rate, epochs):
+def test_perceptron_matches_sklearn_step_for_step(lr, epochs):
     # with a random start no example ever lies exactly on the boundary, so both rules make the same updates
-    x, y = separable_data(n=60, margin=0.02, seed=1)
+    x, y = separable_data(n_samples=60, margin=0.02, seed=1)
     rng = np.random.default_rng(7)
     w0, b0 = rng.normal(size=2), float(rng.normal())
-    run = train_perceptron(x, y, learning_rate=learning_rate, max_epochs=epochs, weights=w0, bias=b0)
-    reference = Perceptron(eta0=learning_rate, shuffle=False, tol=None, max_iter=epochs, penalty=None)
+    run = train_perceptron(x, y, lr=lr, max_epochs=epochs, weights=w0, bias=b0)
+    reference = Perceptron(eta0=lr, shuffle=False, tol=None, max_iter=epochs, penalty=None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # sklearn warns that max_iter was reached
         reference.fit(x, y, coef_init=w0[None, :].copy(), intercept_init=np.array([b0]))
@@ -93,7 +94,7 @@ def novikoff_bound(x, y, margin_direction, margin_offset):
 @pytest.mark.parametrize("margin", [0.2, 0.05, 0.01])
 @pytest.mark.parametrize("center", [(0.0, 0.0), (1.0, 1.0), (2.0, -1.0)])
 def test_perceptron_converges_on_separable_data_within_the_bound(seed, margin, center):
-    x, y = separable_data(n=100, margin=margin, seed=seed, center=center)
+    x, y = separable_data(n_samples=100, margin=margin, seed=seed, center=center)
     run = train_perceptron(x, y, max_epochs=100_000)
     assert run.converged
     assert run.errors[-1] == 0
@@ -116,9 +117,9 @@ def test_history_records_each_epoch():
     assert not np.array_equal(first_w, final_w)  # the boundary moved between epochs
 
 
-@pytest.mark.parametrize("learning_rate", [1.0, 0.3])
-def test_perceptron_never_solves_xor(learning_rate):
-    run = train_perceptron(XOR_INPUTS, XOR_LABELS, learning_rate=learning_rate, max_epochs=2000)
+@pytest.mark.parametrize("lr", [1.0, 0.3])
+def test_perceptron_never_solves_xor(lr):
+    run = train_perceptron(XOR_INPUTS, XOR_LABELS, lr=lr, max_epochs=2000)
     assert len(run.errors) == 2000
     assert not run.converged
     assert min(run.errors) > 0
@@ -182,13 +183,13 @@ def test_bad_inputs_raise_errors_naming_the_argument():
         weighted_sum(x, [1.0, 2.0, 3.0], 0.0)
     with pytest.raises(ValueError, match="bias must be a single number"):
         weighted_sum(x, [1.0, 2.0], [0.0, 1.0])
-    with pytest.raises(ValueError, match="learning_rate"):
-        train_perceptron(x, y, learning_rate=0)
+    with pytest.raises(ValueError, match="lr"):
+        train_perceptron(x, y, lr=0)
     with pytest.raises(ValueError, match="max_epochs"):
         train_perceptron(x, y, max_epochs=0)
     with pytest.raises(TypeError, match="activation"):
         neuron(x, [1.0, 1.0], 0.0, activation="relu")
-    with pytest.raises(TypeError, match="x must be numeric"):
+    with pytest.raises(TypeError, match="x must be a number or an array of numbers"):
         weighted_sum("ab", [1.0], 0.0)
     with pytest.raises(ValueError, match="n_hidden"):
         train_two_layer(x, y, n_hidden=0)
@@ -198,7 +199,15 @@ def test_bad_inputs_raise_errors_naming_the_argument():
         separable_data(margin=-0.1)
     with pytest.raises(ValueError, match="margin must be less than 1"):
         separable_data(margin=2.0)
-    with pytest.raises(ValueError, match="n must be a positive integer"):
-        separable_data(n=0)
+    with pytest.raises(ValueError, match="n_samples must be at least 1"):
+        separable_data(n_samples=0)
     with pytest.raises(ValueError, match="y must hold one label per example"):
         two_layer_gradients(init_two_layer(2, 3), x, y[:2])
+    with pytest.raises(ValueError, match="one label per example of x"):
+        train_perceptron(x.T, y)  # features and examples swapped
+    with pytest.raises(ValueError, match="bias must be finite"):
+        weighted_sum(x, [1.0, 2.0], np.inf)
+    with pytest.raises(ValueError, match="bias must be finite"):
+        PerceptronRun(weights=np.zeros(2), bias=np.inf)
+    with pytest.raises(ValueError, match="weights must be 1-D"):
+        PerceptronRun(weights=np.zeros((2, 2)), bias=0.0)

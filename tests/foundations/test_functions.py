@@ -92,7 +92,7 @@ def test_compose_applies_left_to_right():
 
 @pytest.mark.parametrize("function", [square, relu, leaky_relu, sigmoid, tanh])
 def test_non_numeric_input_names_the_argument(function):
-    with pytest.raises(TypeError, match="x must be numeric"):
+    with pytest.raises(TypeError, match="x must be a number or an array of numbers"):
         function("abc")
     with pytest.raises(ValueError, match="x must not contain NaN"):
         function([1.0, np.nan])

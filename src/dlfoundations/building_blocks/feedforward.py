@@ -7,6 +7,10 @@ multilayer perceptron (MLP), and the linear regions that depth and width create.
 A dataset is split once, before any training, into a training set (to fit the
 parameters), a validation set (to choose hyperparameters) and a test set (to report
 the final result). Every sample lands in exactly one of the three.
+
+The argument checks are declared above each function (``@check_arguments``), so
+that a wrong shape fails with a message naming the argument instead of a
+broadcasting error deep inside NumPy. The page shows the function below them.
 """
 
 # --8<-- [start:imports]
@@ -14,77 +18,175 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from dlfoundations._validation import as_float_array, check_callable, check_non_negative, check_real
 from dlfoundations.foundations.functions import relu
 
 # --8<-- [end:imports]
+from dlfoundations.checks import (
+    check_arguments,
+    count,
+    finite,
+    float_array,
+    fraction,
+    function,
+    layer_sizes,
+    matrix,
+    non_negative,
+    non_negative_integer,
+    optional,
+    same_length,
+    same_shape,
+    sequence_of,
+    vector,
+)
 
 
-# --8<-- [start:empirical_risk]
+def _samples(value, name: str) -> np.ndarray:
+    """A float array with one row (or entry) per sample."""
+    array = float_array(value, name)
+    if array.ndim == 0:
+        raise ValueError(f"{name} must hold one row per sample, got a single number")
+    return array
+
+
+def _dataset(value, name: str) -> np.ndarray:
+    """Any non-empty array with one row per sample (numbers, strings...)."""
+    try:
+        array = np.asarray(value)
+    except ValueError as error:  # ragged nested lists
+        raise ValueError(f"{name} must be a rectangular array: {error}") from None
+    if array.ndim == 0:
+        raise ValueError(f"{name} must hold samples along a first axis, got one value")
+    if array.shape[0] == 0:
+        raise ValueError(f"{name} must not be empty")
+    return array
+
+
+def _boolean(value, name: str) -> bool:
+    """True or False."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+    return bool(value)
+
+
+def _class_per_sample(value, name: str) -> np.ndarray:
+    """One class index 0, 1, 2, ... per sample (whole floats allowed), as int64."""
+    labels = float_array(value, name)
+    if labels.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D array of labels, got shape {labels.shape}")
+    if np.any(labels < 0) or np.any(labels != np.round(labels)):
+        raise ValueError(f"{name} must hold class indices 0, 1, 2, ... (integers >= 0)")
+    return labels.astype(np.int64)
+
+
+def _leaves_training_set(arguments: dict) -> None:
+    """Relation: val_fraction + test_fraction < 1."""
+    total = arguments["val_fraction"] + arguments["test_fraction"]
+    if total >= 1.0:
+        message = "must be below 1 to leave a training set"
+        raise ValueError(f"val_fraction + test_fraction {message}, got {total}")
+
+
+def _stratify_per_sample(arguments: dict) -> None:
+    """Relation: ``stratify`` (when given) holds n_samples labels."""
+    stratify, n_samples = arguments["stratify"], arguments["n_samples"]
+    if stratify is not None and stratify.shape != (n_samples,):
+        message = f"must be a 1-D array of {n_samples} labels"
+        raise ValueError(f"stratify {message}, got shape {stratify.shape}")
+
+
+def _one_per_hidden_unit(arguments: dict) -> None:
+    """Relation: w, b and v (those present) have one entry per hidden unit."""
+    shapes = [arguments[name].shape for name in ("w", "b", "v") if name in arguments]
+    if len(set(shapes)) != 1:
+        names = "w, b and v" if "v" in arguments else "w and b"
+        message = "must be 1-D with one entry per hidden unit"
+        raise ValueError(f"{names} {message}, got {', '.join(map(str, shapes))}")
+
+
+def _layers_chain(arguments: dict) -> None:
+    """Relation: matching weights (out, in) and biases (out,), each layer taking the
+    previous one's outputs, and inputs x as wide as the first layer's input."""
+    weights, biases = arguments["weights"], arguments["biases"]
+    if len(weights) != len(biases):
+        message = "must be non-empty lists of the same length"
+        raise ValueError(f"weights and biases {message}, got {len(weights)} and {len(biases)}")
+    for k, (w, b) in enumerate(zip(weights, biases)):
+        if b.shape != (w.shape[0],):
+            message = f"must be (out, in) and biases[{k}] (out,)"
+            raise ValueError(f"weights[{k}] {message}, got {w.shape} and {b.shape}")
+        if k > 0 and w.shape[1] != weights[k - 1].shape[0]:
+            outputs = weights[k - 1].shape[0]
+            message = f"takes {w.shape[1]} inputs but layer {k - 1} has {outputs} outputs"
+            raise ValueError(f"weights[{k}] {message}")
+    x = arguments.get("x")
+    if x is not None and x.ndim == 2 and x.shape[1] != weights[0].shape[1]:
+        message = f"must have shape (n_samples, {weights[0].shape[1]})"
+        raise ValueError(f"x {message}, got {x.shape}")
+
+
+def _increasing_grid(value, name: str) -> np.ndarray:
+    """A 1-D array of strictly increasing inputs."""
+    x = float_array(value, name)
+    if x.ndim != 1 or np.any(np.diff(x) <= 0):
+        raise ValueError(f"{name} must be a 1-D array of strictly increasing inputs")
+    return x
+
+
+def _one_d(check):
+    """``check``, then: the array is 1-D (the shallow network's inputs and units)."""
+
+    def check_one_d(value, name: str) -> np.ndarray:
+        array = check(value, name)
+        if array.ndim != 1:
+            message = "must be a 1-D array" + (" of inputs" if name == "x" else "")
+            raise ValueError(f"{name} {message}, got shape {array.shape}")
+        return array
+
+    return check_one_d
+
+
+LAYERS = {"weights": sequence_of(matrix), "biases": sequence_of(vector)}
+SHALLOW = {"x": _one_d(float_array), "w": _one_d(float_array), "b": _one_d(float_array)}
+
+
+@check_arguments(
+    same_shape("predictions", "targets"), predictions=_samples, targets=_samples
+)
+# --8<-- [start:squared_error]
 def squared_error(predictions, targets) -> np.ndarray:
-    """Per-sample loss (y_hat - y)^2, summed over output dimensions: one value per sample."""
-    predictions = as_float_array(predictions, "predictions")
-    targets = as_float_array(targets, "targets")
-    if predictions.shape != targets.shape:
-        raise ValueError(
-            f"predictions and targets must have the same shape, got {predictions.shape} and {targets.shape}"
-        )
+    """Per-sample loss (y_hat - y)^2, summed over output dimensions: one per sample."""
     errors = (predictions - targets) ** 2
     return errors.reshape(errors.shape[0], -1).sum(axis=1)
 
 
+# --8<-- [end:squared_error]
+
+
+@check_arguments(
+    same_length("x", "y"), model=function, loss=function, x=_samples, y=_samples
+)
+# --8<-- [start:empirical_risk]
 def empirical_risk(model: Callable, loss: Callable, x, y) -> float:
     """The average loss over a dataset: R(theta) = (1/N) sum_i loss(model(x_i), y_i)."""
-    check_callable(model, "model")
-    check_callable(loss, "loss")
-    y = as_float_array(y, "y")
     losses = np.asarray(loss(model(x), y), dtype=np.float64)
     if losses.shape != (y.shape[0],):
-        raise ValueError(f"loss must return one value per sample, shape ({y.shape[0]},), got {losses.shape}")
+        per_sample = f"one value per sample, shape ({y.shape[0]},)"
+        raise ValueError(f"loss must return {per_sample}, got {losses.shape}")
     return float(losses.mean())
 
 
 # --8<-- [end:empirical_risk]
 
 
-# --8<-- [start:split_checks]
-def _check_fraction(value, name: str) -> float:
-    """A fraction of the dataset, in [0, 1)."""
-    value = check_real(value, name)
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"{name} must be in [0, 1), got {value}")
-    return value
-
-
-def _check_seed(seed) -> int:
-    """An integer seed for numpy's random generator."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
-    return int(seed)
-
-
-def _check_n_samples(n_samples) -> int:
-    """A positive number of samples."""
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)):
-        raise TypeError(f"n_samples must be an integer, got {type(n_samples).__name__}")
-    if n_samples < 1:
-        raise ValueError(f"n_samples must be at least 1, got {n_samples}")
-    return int(n_samples)
-
-
-def _check_stratify(stratify, n_samples: int) -> np.ndarray:
-    """One class label per sample."""
-    stratify = np.asarray(stratify)
-    if stratify.ndim != 1 or stratify.shape[0] != n_samples:
-        raise ValueError(f"stratify must be a 1-D array of {n_samples} labels, got shape {stratify.shape}")
-    if stratify.dtype.kind == "f" and np.isnan(stratify).any():
-        raise ValueError("stratify must not contain NaN")
-    return stratify
-
-
-# --8<-- [end:split_checks]
-
-
+@check_arguments(
+    _leaves_training_set,
+    _stratify_per_sample,
+    n_samples=count,
+    val_fraction=fraction,
+    test_fraction=fraction,
+    seed=non_negative_integer,
+    stratify=optional(_class_per_sample),
+)
 # --8<-- [start:split_indices]
 def split_indices(
     n_samples: int,
@@ -94,25 +196,19 @@ def split_indices(
     seed: int = 0,
     stratify=None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Shuffle ``range(n_samples)`` and cut it into disjoint train, validation and test indices.
+    """Shuffle ``range(n_samples)``; cut it into disjoint train, validation and test
+    indices.
 
-    With ``stratify`` (one label per sample) each class is shuffled and cut on its own,
-    so every split keeps the class proportions: a class of n_c samples puts
-    round(n_c * test_fraction) samples in the test set, within one sample of the exact share.
+    With ``stratify`` (one label per sample) each class is shuffled and cut on its
+    own, so every split keeps the class proportions: a class of n_c samples puts
+    round(n_c * test_fraction) samples in the test set, within one sample of the
+    exact share.
     """
-    n_samples = _check_n_samples(n_samples)
-    val_fraction = _check_fraction(val_fraction, "val_fraction")
-    test_fraction = _check_fraction(test_fraction, "test_fraction")
-    if val_fraction + test_fraction >= 1.0:
-        raise ValueError(
-            f"val_fraction + test_fraction must be below 1 to leave a training set, got {val_fraction + test_fraction}"
-        )
-    rng = np.random.default_rng(_check_seed(seed))
+    rng = np.random.default_rng(seed)
     if stratify is None:
         groups = [np.arange(n_samples)]  # one group: the whole dataset
     else:
-        labels = _check_stratify(stratify, n_samples)
-        groups = [np.flatnonzero(labels == label) for label in np.unique(labels)]
+        groups = [np.flatnonzero(stratify == label) for label in np.unique(stratify)]
 
     train, val, test = [], [], []
     for group in groups:
@@ -128,21 +224,34 @@ def split_indices(
 # --8<-- [end:split_indices]
 
 
+@check_arguments(
+    same_length("x", "y"),
+    _leaves_training_set,
+    x=_dataset,
+    y=_dataset,
+    val_fraction=fraction,
+    test_fraction=fraction,
+    seed=non_negative_integer,
+    stratify=_boolean,
+)
 # --8<-- [start:train_val_test_split]
 def train_val_test_split(
-    x, y, val_fraction: float = 0.15, test_fraction: float = 0.15, *, seed: int = 0, stratify: bool = False
+    x,
+    y,
+    val_fraction: float = 0.15,
+    test_fraction: float = 0.15,
+    *,
+    seed: int = 0,
+    stratify: bool = False,
 ) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
-    """Split inputs ``x`` and targets ``y`` into ``(x, y)`` pairs for training, validation and test.
+    """Split inputs ``x`` and targets ``y`` into ``(x, y)`` pairs for training,
+    validation and test.
 
     ``stratify=True`` keeps the class proportions of ``y`` in every split.
     """
-    x, y = np.asarray(x), np.asarray(y)
-    if x.ndim == 0 or y.ndim == 0 or x.shape[0] != y.shape[0]:
-        raise ValueError(f"x and y must hold the same number of samples, got shapes {x.shape} and {y.shape}")
-    if x.shape[0] == 0:
-        raise ValueError("x and y must not be empty")
+    labels = y if stratify else None
     splits = split_indices(
-        x.shape[0], val_fraction, test_fraction, seed=seed, stratify=y if stratify else None
+        len(x), val_fraction, test_fraction, seed=seed, stratify=labels
     )
     return tuple((x[indices], y[indices]) for indices in splits)
 
@@ -150,87 +259,54 @@ def train_val_test_split(
 # --8<-- [end:train_val_test_split]
 
 
-# --8<-- [start:checks]
-def _check_shallow(x, w, b, v) -> tuple[np.ndarray, ...]:
-    """Inputs x: 1-D; w, b, v: one entry per hidden unit."""
-    x = as_float_array(x, "x")
-    if x.ndim != 1:
-        raise ValueError(f"x must be a 1-D array of inputs, got shape {x.shape}")
-    w, b, v = (as_float_array(p, n) for p, n in ((w, "w"), (b, "b"), (v, "v")))
-    if w.ndim != 1 or w.shape != b.shape or w.shape != v.shape:
-        raise ValueError(f"w, b and v must be 1-D with one entry per hidden unit, got {w.shape}, {b.shape}, {v.shape}")
-    return x, w, b, v
-
-
-def _check_layers(weights: Sequence, biases: Sequence) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Matching lists of weights (out, in) and biases (out,), each layer taking the previous one's outputs."""
-    if len(weights) == 0 or len(weights) != len(biases):
-        raise ValueError(
-            f"weights and biases must be non-empty lists of the same length, got {len(weights)} and {len(biases)}"
-        )
-    weights = [as_float_array(w, f"weights[{k}]") for k, w in enumerate(weights)]
-    biases = [as_float_array(b, f"biases[{k}]") for k, b in enumerate(biases)]
-    for k, (w, b) in enumerate(zip(weights, biases)):
-        if w.ndim != 2 or b.shape != (w.shape[0],):
-            raise ValueError(f"weights[{k}] must be (out, in) and biases[{k}] (out,), got {w.shape} and {b.shape}")
-        if k > 0 and w.shape[1] != weights[k - 1].shape[0]:
-            raise ValueError(
-                f"weights[{k}] takes {w.shape[1]} inputs but layer {k - 1} has {weights[k - 1].shape[0]} outputs"
-            )
-    return weights, biases
-
-
-def _check_inputs(x, weights: list[np.ndarray]) -> np.ndarray:
-    """A batch of inputs, one row per sample, as wide as the first layer's input."""
-    x = as_float_array(x, "x")
-    if x.ndim != 2 or x.shape[1] != weights[0].shape[1]:
-        raise ValueError(f"x must have shape (n_samples, {weights[0].shape[1]}), got {x.shape}")
-    return x
-
-
-# --8<-- [end:checks]
-
-
-# --8<-- [start:shallow_network]
+@check_arguments(_one_per_hidden_unit, **SHALLOW, v=_one_d(float_array))
+# --8<-- [start:relu_contributions]
 def relu_contributions(x, w, b, v) -> np.ndarray:
-    """Each hidden unit's term v_i * relu(w_i x + b_i), one column per unit: shape (len(x), units)."""
-    x, w, b, v = _check_shallow(x, w, b, v)
+    """Each hidden unit's term v_i * relu(w_i x + b_i), one column per unit:
+    shape (len(x), units)."""
     pre_activations = np.outer(x, w) + b  # (n, units): w_i x + b_i
     return relu(pre_activations) * v
 
 
+# --8<-- [end:relu_contributions]
+
+
+@check_arguments(_one_per_hidden_unit, **SHALLOW, v=_one_d(float_array), c=finite)
+# --8<-- [start:shallow_relu_network]
 def shallow_relu_network(x, w, b, v, c: float = 0.0) -> np.ndarray:
-    """One input, one hidden ReLU layer, one output: f(x) = c + sum_i v_i relu(w_i x + b_i)."""
-    c = check_real(c, "c")
+    """One input, one hidden ReLU layer, one output:
+    f(x) = c + sum_i v_i relu(w_i x + b_i)."""
     return c + relu_contributions(x, w, b, v).sum(axis=1)
 
 
+# --8<-- [end:shallow_relu_network]
+
+
+@check_arguments(_one_per_hidden_unit, w=_one_d(float_array), b=_one_d(float_array))
+# --8<-- [start:kink_locations]
 def kink_locations(w, b) -> np.ndarray:
-    """Sorted inputs where a unit switches on or off: w_i x + b_i = 0, so x = -b_i / w_i.
+    """Sorted inputs where a unit switches on or off: w_i x + b_i = 0, x = -b_i / w_i.
 
     A unit with w_i = 0 is constant and has no kink.
     """
-    w, b = as_float_array(w, "w"), as_float_array(b, "b")
-    if w.ndim != 1 or w.shape != b.shape:
-        raise ValueError(f"w and b must be 1-D arrays of the same length, got {w.shape} and {b.shape}")
     has_kink = w != 0
     return np.sort(-b[has_kink] / w[has_kink])
 
 
-# --8<-- [end:shallow_network]
+# --8<-- [end:kink_locations]
 
 
+@check_arguments(layer_sizes=layer_sizes, seed=non_negative_integer, bias_std=non_negative)
 # --8<-- [start:init_mlp]
-def init_mlp(layer_sizes: Sequence[int], seed: int = 0, bias_std: float = 0.1) -> tuple[list, list]:
-    """Random weights and biases for an MLP with the given layer sizes, e.g. [2, 16, 16, 1].
+def init_mlp(
+    layer_sizes: Sequence[int], seed: int = 0, bias_std: float = 0.1
+) -> tuple[list, list]:
+    """Random weights and biases for an MLP with the given layer sizes, e.g. [2, 16, 1].
 
     Layer k maps layer_sizes[k] inputs to layer_sizes[k + 1] outputs with W_k of shape
-    (out, in), drawn from N(0, 2 / in) (He initialisation), and biases from N(0, bias_std^2).
+    (out, in), drawn from N(0, 2 / in) (He initialisation), and biases from
+    N(0, bias_std^2).
     """
-    is_size = [not isinstance(n, bool) and isinstance(n, (int, np.integer)) and n >= 1 for n in layer_sizes]
-    if len(layer_sizes) < 2 or not all(is_size):
-        raise ValueError(f"layer_sizes must hold at least two positive integers, got {list(layer_sizes)}")
-    bias_std = check_non_negative(bias_std, "bias_std")
     rng = np.random.default_rng(seed)
     weights, biases = [], []
     for fan_in, fan_out in zip(layer_sizes[:-1], layer_sizes[1:]):
@@ -239,14 +315,21 @@ def init_mlp(layer_sizes: Sequence[int], seed: int = 0, bias_std: float = 0.1) -
     return weights, biases
 
 
-def count_parameters(layer_sizes: Sequence[int]) -> int:
-    """Weights plus biases: sum over layers of in * out + out."""
-    return int(sum(n_in * n_out + n_out for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:])))
-
-
 # --8<-- [end:init_mlp]
 
 
+@check_arguments(layer_sizes=layer_sizes)
+# --8<-- [start:count_parameters]
+def count_parameters(layer_sizes: Sequence[int]) -> int:
+    """Weights plus biases: sum over layers of in * out + out."""
+    layers = zip(layer_sizes[:-1], layer_sizes[1:])
+    return int(sum(n_in * n_out + n_out for n_in, n_out in layers))
+
+
+# --8<-- [end:count_parameters]
+
+
+@check_arguments(_layers_chain, x=matrix, **LAYERS)
 # --8<-- [start:mlp_forward]
 def mlp_forward(x, weights: Sequence, biases: Sequence) -> np.ndarray:
     """Forward pass of an MLP on a batch x of shape (n_samples, n_inputs).
@@ -254,8 +337,7 @@ def mlp_forward(x, weights: Sequence, biases: Sequence) -> np.ndarray:
     Hidden layers: h_k = relu(h_{k-1} W_k^T + b_k), starting from h_0 = x.
     The last layer is affine, without activation: y = h_{L-1} W_L^T + b_L.
     """
-    weights, biases = _check_layers(weights, biases)
-    h = _check_inputs(x, weights)
+    h = x
     for w, b in zip(weights[:-1], biases[:-1]):
         h = relu(h @ w.T + b)
     return h @ weights[-1].T + biases[-1]
@@ -264,43 +346,50 @@ def mlp_forward(x, weights: Sequence, biases: Sequence) -> np.ndarray:
 # --8<-- [end:mlp_forward]
 
 
-# --8<-- [start:linear_regions]
+@check_arguments(_layers_chain, x=matrix, **LAYERS)
+# --8<-- [start:activation_patterns]
 def activation_patterns(x, weights: Sequence, biases: Sequence) -> np.ndarray:
-    """Which hidden units are on (pre-activation > 0) for each input: bool array (n_samples, hidden units)."""
-    weights, biases = _check_layers(weights, biases)
-    h = _check_inputs(x, weights)
-    patterns = []
+    """Which hidden units are on (pre-activation > 0) for each input:
+    a bool array (n_samples, hidden units)."""
+    h, patterns = x, [np.zeros((x.shape[0], 0), dtype=bool)]
     for w, b in zip(weights[:-1], biases[:-1]):
         pre_activation = h @ w.T + b
         patterns.append(pre_activation > 0)
         h = relu(pre_activation)
-    return np.concatenate(patterns, axis=1) if patterns else np.zeros((h.shape[0], 0), dtype=bool)
+    return np.concatenate(patterns, axis=1)
 
 
+# --8<-- [end:activation_patterns]
+
+
+@check_arguments(x=_increasing_grid, **LAYERS)
+# --8<-- [start:count_linear_regions]
 def count_linear_regions(x, weights: Sequence, biases: Sequence) -> int:
     """Linear pieces of a one-input network along sorted inputs x (1-D).
 
-    Inside a region the set of active units is fixed, so the network is one affine map;
-    we count 1 + the number of neighbouring inputs whose activation patterns differ.
-    The grid must be fine enough to put an input in every region, and should avoid
-    landing exactly on a kink (such an input would count as a region of its own).
+    Inside a region the set of active units is fixed, so the network is one affine
+    map; we count 1 + the number of neighbouring inputs whose activation patterns
+    differ. The grid must be fine enough to put an input in every region, and should
+    avoid landing exactly on a kink (such an input would count as a region of its
+    own).
     """
-    x = as_float_array(x, "x")
-    if x.ndim != 1 or np.any(np.diff(x) <= 0):
-        raise ValueError("x must be a 1-D array of strictly increasing inputs")
     patterns = activation_patterns(x[:, None], weights, biases)
     changes = np.any(patterns[1:] != patterns[:-1], axis=1)
     return 1 + int(changes.sum())
 
 
+# --8<-- [end:count_linear_regions]
+
+
+@check_arguments(depth=count)
+# --8<-- [start:sawtooth_network]
 def sawtooth_network(depth: int) -> tuple[list, list]:
     """A deep, narrow ReLU network with 2^depth linear pieces on [0, 1].
 
-    Each hidden layer (two units) computes the tent map t(u) = 2 relu(u) - 4 relu(u - 1/2),
-    which folds [0, 1] onto itself; composing it depth times doubles the pieces each time.
+    Each hidden layer (two units) computes the tent map
+    t(u) = 2 relu(u) - 4 relu(u - 1/2), which folds [0, 1] onto itself; composing it
+    depth times doubles the pieces each time.
     """
-    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 1:
-        raise ValueError(f"depth must be a positive integer, got {depth!r}")
     fold = np.array([[2.0, -4.0]])  # t(u) from the two units relu(u), relu(u - 1/2)
     split = np.array([[1.0], [1.0]])  # u -> (u, u)
     shift = np.array([0.0, -0.5])
@@ -313,4 +402,4 @@ def sawtooth_network(depth: int) -> tuple[list, list]:
     return weights, biases
 
 
-# --8<-- [end:linear_regions]
+# --8<-- [end:sawtooth_network]

@@ -3,6 +3,10 @@
 Every loss is the mean over the examples, and each ``*_gradient`` returns the
 derivative of that mean with respect to the loss's first argument, in its shape.
 The ``*_negative_log_likelihood`` functions show where each loss comes from.
+
+The argument checks are declared above each function (``@check_arguments``): both
+arrays non-empty, finite and of one shape, probabilities and binary targets in
+[0, 1], labels integer class indices of the logits. The page shows the function.
 """
 
 # --8<-- [start:imports]
@@ -10,134 +14,191 @@ import math
 
 import numpy as np
 
-from dlfoundations._validation import as_float_array, check_positive, check_same_shape
 from dlfoundations.building_blocks.activations import sigmoid, softmax
 
 # --8<-- [end:imports]
+from dlfoundations.checks import (
+    check_arguments,
+    finite_array,
+    matrix,
+    positive,
+    probability_array,
+    same_shape,
+)
+from dlfoundations.checks import labels as class_indices
 
 
-# --8<-- [start:checks]
-def check_pair(prediction, target, names: tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:
-    """Both arguments as finite float arrays of the same shape; errors name the argument."""
-    arrays = []
-    for value, name in zip((prediction, target), names):
-        array = as_float_array(value, name)
-        if not np.isfinite(array).all():
-            raise ValueError(f"{name} must be finite, got infinity")
-        arrays.append(array)
-    check_same_shape(*arrays, *names)
-    return arrays[0], arrays[1]
+def _finite_probabilities(value, name: str) -> np.ndarray:
+    """Finite numbers in [0, 1]."""
+    return probability_array(finite_array(value, name), name)
 
 
-def check_unit_interval(values: np.ndarray, name: str) -> None:
-    """Raise ValueError naming ``name`` unless every value lies in [0, 1]."""
-    if np.any(values < 0) or np.any(values > 1):
-        bad = values[(values < 0) | (values > 1)].flat[0]
-        raise ValueError(f"{name} must lie in [0, 1], got {bad}")
+def _real_array(value, name: str) -> np.ndarray:
+    """A non-empty real array; NaN and infinities pass (they propagate, as in PyTorch)."""
+    try:
+        array = np.asarray(value)
+    except ValueError as error:  # ragged nested lists
+        raise ValueError(f"{name} must be a rectangular array: {error}") from None
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
+        kind = type(value).__name__
+        raise TypeError(f"{name} must be a number or an array of numbers, got {kind}")
+    if np.iscomplexobj(array):
+        raise TypeError(f"{name} must be real-valued, got complex numbers")
+    if array.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    return array.astype(np.float64)
 
 
-# --8<-- [end:checks]
+def _class_indices(value, name: str) -> np.ndarray:
+    """A non-empty 1-D array of integer class indices >= 0."""
+    try:
+        np.asarray(value)
+    except ValueError as error:  # ragged nested lists
+        raise ValueError(f"{name} must be a rectangular array: {error}") from None
+    return class_indices(value, name)
 
 
+def _labels_of(logits: str, labels: str):
+    """Relation: one class index per row of ``logits``, each below its width."""
+
+    def check_labels(arguments: dict) -> None:
+        z, y = arguments[logits], arguments[labels]
+        if y.shape != (z.shape[0],):
+            message = f"must have shape ({z.shape[0]},), one per row of {logits}"
+            raise ValueError(f"{labels} {message}, got {y.shape}")
+        if y.max() >= z.shape[1]:
+            span = f"[0, {z.shape[1]}) for the columns of {logits}"
+            message = f"must be class indices in {span}, got {y.min()} to {y.max()}"
+            raise ValueError(f"{labels} {message}")
+
+    return check_labels
+
+
+def _axis_of(array: str, axis: str):
+    """Relation: ``axis`` is an integer naming an axis of ``array``."""
+
+    def check_axis(arguments: dict) -> None:
+        ndim, value = np.ndim(arguments[array]), arguments[axis]
+        if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, np.integer)
+        ):
+            raise TypeError(f"{axis} must be an integer, got {type(value).__name__}")
+        if not -ndim <= value < max(ndim, 1):
+            raise ValueError(f"{axis} must be in [{-ndim}, {ndim}), got {value}")
+
+    return check_axis
+
+
+PAIR = {"prediction": finite_array, "target": finite_array}
+SAME = same_shape("prediction", "target")
+
+
+@check_arguments(SAME, **PAIR)
 # --8<-- [start:mse]
 def mse(prediction, target) -> float:
     """Mean squared error: (1/n) sum_i (prediction_i - target_i)^2."""
-    prediction, target = check_pair(prediction, target, ("prediction", "target"))
     return float(np.mean((prediction - target) ** 2))
-
-
-def mse_gradient(prediction, target) -> np.ndarray:
-    """d MSE / d prediction_i = 2 (prediction_i - target_i) / n."""
-    prediction, target = check_pair(prediction, target, ("prediction", "target"))
-    return 2.0 * (prediction - target) / prediction.size
 
 
 # --8<-- [end:mse]
 
 
+@check_arguments(SAME, **PAIR)
+# --8<-- [start:mse_gradient]
+def mse_gradient(prediction, target) -> np.ndarray:
+    """d MSE / d prediction_i = 2 (prediction_i - target_i) / n."""
+    return 2.0 * (prediction - target) / prediction.size
+
+
+# --8<-- [end:mse_gradient]
+
+
+@check_arguments(SAME, **PAIR)
 # --8<-- [start:mae]
 def mae(prediction, target) -> float:
     """Mean absolute error: (1/n) sum_i |prediction_i - target_i|."""
-    prediction, target = check_pair(prediction, target, ("prediction", "target"))
     return float(np.mean(np.abs(prediction - target)))
-
-
-def mae_gradient(prediction, target) -> np.ndarray:
-    """d MAE / d prediction_i = sign(prediction_i - target_i) / n (0 where they are equal)."""
-    prediction, target = check_pair(prediction, target, ("prediction", "target"))
-    return np.sign(prediction - target) / prediction.size
 
 
 # --8<-- [end:mae]
 
 
-# --8<-- [start:bce]
-LOG_FLOOR = -100.0  # log(p) is clipped here, as PyTorch does, so p = 0 costs 100, not infinity
+@check_arguments(SAME, **PAIR)
+# --8<-- [start:mae_gradient]
+def mae_gradient(prediction, target) -> np.ndarray:
+    """d MAE / d prediction_i = sign(prediction_i - target_i) / n (0 where equal)."""
+    return np.sign(prediction - target) / prediction.size
 
 
-def clipped_log(p: np.ndarray) -> np.ndarray:
+# --8<-- [end:mae_gradient]
+
+
+# --8<-- [start:clipped_log]
+LOG_FLOOR = -100.0  # log(p) is clipped here, as PyTorch does: p = 0 costs 100, not inf
+
+
+def _clipped_log(p: np.ndarray) -> np.ndarray:
     """max(log(p), -100), computed without ever taking log(0)."""
     return np.log(np.maximum(p, math.exp(LOG_FLOOR)))
 
 
+# --8<-- [end:clipped_log]
+
+BINARY = {"probabilities": _finite_probabilities, "targets": _finite_probabilities}
+
+
+@check_arguments(same_shape("probabilities", "targets"), **BINARY)
+# --8<-- [start:bce]
 def binary_cross_entropy(probabilities, targets) -> float:
-    """-(1/n) sum_i [y_i log p_i + (1 - y_i) log(1 - p_i)], from probabilities p in [0, 1]."""
-    p, y = check_pair(probabilities, targets, ("probabilities", "targets"))
-    check_unit_interval(p, "probabilities")
-    check_unit_interval(y, "targets")
-    return float(-np.mean(y * clipped_log(p) + (1 - y) * clipped_log(1 - p)))
-
-
-def binary_cross_entropy_gradient(probabilities, targets) -> np.ndarray:
-    """d BCE / d p_i = (p_i - y_i) / (p_i (1 - p_i)) / n; the denominator is kept >= 1e-12."""
-    p, y = check_pair(probabilities, targets, ("probabilities", "targets"))
-    check_unit_interval(p, "probabilities")
-    check_unit_interval(y, "targets")
-    return (p - y) / np.maximum(p * (1 - p), 1e-12) / p.size
+    """-(1/n) sum_i [y_i log p_i + (1 - y_i) log(1 - p_i)], from p in [0, 1]."""
+    p, y = probabilities, targets
+    return float(-np.mean(y * _clipped_log(p) + (1 - y) * _clipped_log(1 - p)))
 
 
 # --8<-- [end:bce]
 
 
+@check_arguments(same_shape("probabilities", "targets"), **BINARY)
+# --8<-- [start:bce_gradient]
+def binary_cross_entropy_gradient(probabilities, targets) -> np.ndarray:
+    """d BCE / d p_i = (p_i - y_i) / (p_i (1 - p_i)) / n, the denominator >= 1e-12."""
+    p, y = probabilities, targets
+    return (p - y) / np.maximum(p * (1 - p), 1e-12) / p.size
+
+
+# --8<-- [end:bce_gradient]
+
+LOGITS = {"logits": finite_array, "targets": _finite_probabilities}
+
+
+@check_arguments(same_shape("logits", "targets"), **LOGITS)
 # --8<-- [start:bce_logits]
 def binary_cross_entropy_with_logits(logits, targets) -> float:
-    """BCE of p = sigmoid(z), computed from z directly: mean of max(z, 0) - z y + log(1 + e^(-|z|)).
+    """BCE of p = sigmoid(z), computed from z directly:
+    the mean of max(z, 0) - z y + log(1 + e^(-|z|)).
 
-    No exponent is ever positive, so no logit is too large: z = 1000 gives a finite loss.
+    No exponent is ever positive, so no logit is too large: z = 1000 gives a finite
+    loss.
     """
-    z, y = check_pair(logits, targets, ("logits", "targets"))
-    check_unit_interval(y, "targets")
+    z, y = logits, targets
     return float(np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))))
-
-
-def binary_cross_entropy_with_logits_gradient(logits, targets) -> np.ndarray:
-    """d BCE / d z_i = (sigmoid(z_i) - y_i) / n: prediction minus target."""
-    z, y = check_pair(logits, targets, ("logits", "targets"))
-    check_unit_interval(y, "targets")
-    return (sigmoid(z) - y) / z.size
 
 
 # --8<-- [end:bce_logits]
 
 
-# --8<-- [start:cross_entropy]
-def check_logits_and_labels(logits, labels) -> tuple[np.ndarray, np.ndarray]:
-    """Logits as an (n, k) float array and labels as n integer class indices in [0, k)."""
-    z = as_float_array(logits, "logits")
-    if z.ndim != 2:
-        raise ValueError(f"logits must be 2-D (examples, classes), got shape {z.shape}")
-    if not np.isfinite(z).all():
-        raise ValueError("logits must be finite, got infinity")
-    labels = np.asarray(labels)
-    if labels.dtype == bool or not np.issubdtype(labels.dtype, np.integer):
-        raise TypeError(f"labels must be integer class indices, got dtype {labels.dtype}")
-    if labels.shape != (z.shape[0],):
-        raise ValueError(f"labels must have shape ({z.shape[0]},), one per row of logits, got {labels.shape}")
-    if np.any(labels < 0) or np.any(labels >= z.shape[1]):
-        raise ValueError(f"labels must be class indices in [0, {z.shape[1]}), got {labels.min()} to {labels.max()}")
-    return z, labels
+@check_arguments(same_shape("logits", "targets"), **LOGITS)
+# --8<-- [start:bce_logits_gradient]
+def binary_cross_entropy_with_logits_gradient(logits, targets) -> np.ndarray:
+    """d BCE / d z_i = (sigmoid(z_i) - y_i) / n: prediction minus target."""
+    return (sigmoid(logits) - targets) / logits.size
 
 
+# --8<-- [end:bce_logits_gradient]
+
+
+@check_arguments(_axis_of("z", "axis"), z=_real_array)
+# --8<-- [start:logsumexp]
 def logsumexp(z: np.ndarray, axis: int = -1) -> np.ndarray:
     """log sum_j e^(z_j) = m + log sum_j e^(z_j - m) with m = max_j z_j: no overflow.
 
@@ -153,37 +214,51 @@ def logsumexp(z: np.ndarray, axis: int = -1) -> np.ndarray:
         return np.squeeze(m, axis=axis) + np.log(np.sum(np.exp(z - m), axis=axis))
 
 
+# --8<-- [end:logsumexp]
+
+
+@check_arguments(_labels_of("logits", "labels"), logits=matrix, labels=_class_indices)
+# --8<-- [start:cross_entropy]
 def cross_entropy(logits, labels) -> float:
-    """Categorical cross-entropy from logits: (1/n) sum_i [logsumexp(z_i) - z_i[y_i]]."""
-    z, labels = check_logits_and_labels(logits, labels)
-    n = z.shape[0]
-    return float(np.mean(logsumexp(z, axis=1) - z[np.arange(n), labels]))
-
-
-def cross_entropy_gradient(logits, labels) -> np.ndarray:
-    """d CE / d z_ij = (softmax(z_i)_j - [j == y_i]) / n: predicted minus one-hot target."""
-    z, labels = check_logits_and_labels(logits, labels)
-    n, k = z.shape
-    one_hot = np.eye(k)[labels]
-    return (softmax(z, axis=1) - one_hot) / n
+    """Categorical cross-entropy of logits: (1/n) sum_i [logsumexp(z_i) - z_i[y_i]]."""
+    n = logits.shape[0]
+    return float(np.mean(logsumexp(logits, axis=1) - logits[np.arange(n), labels]))
 
 
 # --8<-- [end:cross_entropy]
 
 
-# --8<-- [start:likelihoods]
+@check_arguments(_labels_of("logits", "labels"), logits=matrix, labels=_class_indices)
+# --8<-- [start:cross_entropy_gradient]
+def cross_entropy_gradient(logits, labels) -> np.ndarray:
+    """d CE / d z_ij = (softmax(z_i)_j - [j == y_i]) / n: predicted minus one-hot."""
+    n, k = logits.shape
+    one_hot = np.eye(k)[labels]
+    return (softmax(logits, axis=1) - one_hot) / n
+
+
+# --8<-- [end:cross_entropy_gradient]
+
+
+@check_arguments(SAME, **PAIR, sigma=positive)
+# --8<-- [start:gaussian_nll]
 def gaussian_negative_log_likelihood(prediction, target, sigma: float = 1.0) -> float:
-    """Mean of -log N(y | mu, sigma^2) = log(sigma sqrt(2 pi)) + (y - mu)^2 / (2 sigma^2)."""
-    mu, y = check_pair(prediction, target, ("prediction", "target"))
-    sigma = check_positive(sigma, "sigma")
-    return float(np.mean(math.log(sigma * math.sqrt(2 * math.pi)) + (y - mu) ** 2 / (2 * sigma**2)))
+    """Mean of -log N(y | mu, sigma^2):
+    log(sigma sqrt(2 pi)) + (y - mu)^2 / (2 sigma^2)."""
+    mu, y = prediction, target
+    log_normaliser = math.log(sigma * math.sqrt(2 * math.pi))
+    return float(np.mean(log_normaliser + (y - mu) ** 2 / (2 * sigma**2)))
 
 
+# --8<-- [end:gaussian_nll]
+
+
+@check_arguments(SAME, **PAIR, scale=positive)
+# --8<-- [start:laplace_nll]
 def laplace_negative_log_likelihood(prediction, target, scale: float = 1.0) -> float:
     """Mean of -log Laplace(y | mu, b) = log(2 b) + |y - mu| / b."""
-    mu, y = check_pair(prediction, target, ("prediction", "target"))
-    scale = check_positive(scale, "scale")
+    mu, y = prediction, target
     return float(np.mean(math.log(2 * scale) + np.abs(y - mu) / scale))
 
 
-# --8<-- [end:likelihoods]
+# --8<-- [end:laplace_nll]
