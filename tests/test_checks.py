@@ -80,3 +80,44 @@ def test_float_array_keeps_every_value_but_nan(values):
     assert converted.dtype == np.float64
     np.testing.assert_array_equal(converted, values)
     np.testing.assert_array_equal(np.signbit(converted), np.signbit(values))
+
+
+# --- added for Part IV
+
+
+@pytest.mark.parametrize(
+    ("check", "good", "bad"),
+    [
+        (checks.boolean, [True, False, np.bool_(True)], [1, 0.0, None, "True"]),
+        (checks.list_of(checks.count), [[1, 2], (3,), np.array([4])], [[], [1, 0], 3, "12", None]),
+        (checks.list_of(checks.matrix), [[np.ones((2, 3))]], [[np.ones(3)], [], np.float64(1.0)]),
+        (checks.instance_of(int, str), [3, "a"], [1.5, None]),
+    ],
+)
+def test_each_part_iv_check_accepts_the_good_and_names_the_bad(check, good, bad):
+    for value in good:
+        check(value, "argument")
+    for value in bad:
+        with pytest.raises((TypeError, ValueError), match="argument"):
+            check(value, "argument")
+
+
+def test_list_of_names_the_bad_item():
+    with pytest.raises(ValueError, match=r"sizes\[1\]"):
+        checks.list_of(checks.count)([2, 0], "sizes")
+    assert checks.list_of(checks.count)((2, np.int64(3)), "sizes") == [2, 3]
+
+
+def test_check_constructor_checks_init_and_keeps_the_class():
+    @checks.check_constructor(width=checks.count)
+    class Layer:
+        def __init__(self, width, name="layer"):
+            self.width, self.name = width, name
+
+    assert isinstance(Layer(np.int64(3)), Layer)
+    assert type(Layer(3).width) is int
+    assert Layer.__init__.unchecked is not Layer.__init__
+    with pytest.raises(ValueError, match="width"):
+        Layer(0)
+    with pytest.raises(TypeError, match="width"):
+        Layer(width=2.5)

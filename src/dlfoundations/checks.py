@@ -253,3 +253,55 @@ def same_length(first: str, second: str) -> Relation:
             raise ValueError(message)
 
     return check_lengths
+
+
+# --- added for Part IV
+
+
+def boolean(value, name: str) -> bool:
+    """``True`` or ``False`` (a NumPy bool too), as a bool."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+    return bool(value)
+
+
+def list_of(check: Check) -> Check:
+    """A non-empty list, tuple or array whose items pass ``check``, as a list; the
+    item ``k`` is named ``name[k]`` in errors."""
+
+    def check_items(value, name: str) -> list:
+        scalar = isinstance(value, np.ndarray) and value.ndim == 0
+        if not isinstance(value, (list, tuple, np.ndarray)) or scalar:
+            kind = type(value).__name__
+            raise TypeError(f"{name} must be a list, got {kind}")
+        if len(value) == 0:
+            raise ValueError(f"{name} must not be empty")
+        return [check(item, f"{name}[{k}]") for k, item in enumerate(value)]
+
+    return check_items
+
+
+def check_constructor(*relations: Relation, **checks: Check):
+    """Class decorator: :func:`check_arguments` for the class's ``__init__``.
+
+    Placed above the section marker, it leaves the class the page shows as it is
+    (``check_arguments`` on the class itself would turn it into a function).
+    """
+
+    def decorate(cls):
+        cls.__init__ = check_arguments(*relations, **checks)(cls.__init__)
+        return cls
+
+    return decorate
+
+
+def instance_of(*classes: type) -> Check:
+    """An instance of one of ``classes`` (a model, an optimizer), returned as it is."""
+    names = " or ".join(cls.__name__ for cls in classes)
+
+    def check_instance(value, name: str):
+        if not isinstance(value, classes):
+            raise TypeError(f"{name} must be a {names}, got {type(value).__name__}")
+        return value
+
+    return check_instance
