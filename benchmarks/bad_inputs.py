@@ -704,7 +704,6 @@ OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
     "train_two_layer": _binary_task(epochs=2),
     "two_layer_forward": _two_layer,
     "two_layer_gradients": _two_layer,
-    "as_toy_parameters": _toy("params"),
     "toy_forward": _toy("x params"),
     "toy_loss": _toy("x y params"),
     "toy_backward": _toy("y params forward"),

@@ -119,3 +119,27 @@ def test_bad_arguments_raise_errors_naming_them():
         fit(model, x, y, epochs=1.5, batch_size=2, lr=0.1)
     with pytest.raises(ValueError, match="lr"):
         fit(model, x, y, epochs=1, batch_size=2, lr=0.0)
+
+
+def test_bad_values_the_probe_found_are_refused():
+    with pytest.raises(ValueError, match="n_inputs"):
+        TorchMLP(0, [2])
+    with pytest.raises(TypeError, match="layer_sizes"):
+        TorchMLP(2, [2.5])
+    model = TorchMLP(2, [3, 2]).double()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    x, y = torch.zeros(4, 2, dtype=torch.float64), torch.tensor([0, 1, 0, 1])
+    with pytest.raises(ValueError, match="x"):
+        torch_step(model, optimizer, torch.full((4, 2), float("nan"), dtype=torch.float64), y)
+    with pytest.raises(ValueError, match="y"):
+        torch_step(model, optimizer, x, torch.tensor([0, 1, 0, 2]))
+    with pytest.raises(TypeError, match="optimizer"):
+        torch_step(model, None, x, y)
+    with pytest.raises(ValueError, match="device"):
+        fit(model, x.numpy(), y.numpy(), epochs=1, batch_size=2, lr=0.1, device="abc")
+    with pytest.raises(ValueError, match="x and y"):
+        accuracy(model, x.numpy(), y.numpy()[:3])
+    with pytest.raises(ValueError, match="steps"):
+        side_by_side(steps=0)
+    with pytest.raises(ValueError, match="y"):
+        scratch_step(MLP(2, [2]), x.numpy(), np.array([0, 1, 0, 5]), 0.1)

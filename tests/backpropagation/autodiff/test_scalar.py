@@ -374,3 +374,29 @@ def test_draw_graph_draws_one_box_per_value_and_one_circle_per_operation():
     assert any("grad 24" in t for t in texts)
     with pytest.raises(TypeError, match="root"):
         draw_graph(3.0, ax)
+
+
+def test_bad_values_the_probe_found_are_refused():
+    from dlfoundations.backpropagation.autodiff.scalar import Neuron
+
+    with pytest.raises(TypeError, match="parents"):
+        Value(1.0, parents=(1.0,), local_grads=(1.0,))
+    with pytest.raises(ValueError, match="local_grads"):
+        Value(1.0, parents=(Value(2.0),), local_grads=())
+    with pytest.raises(TypeError, match="op"):
+        Value(1.0, op=3)
+    with pytest.raises(TypeError, match="linear"):
+        Neuron(2, linear="yes")
+    with pytest.raises(ValueError, match="x"):
+        MLP(2, [1])([1.0])
+    with pytest.raises(TypeError, match="ax"):
+        draw_graph(Value(1.0), "ax")
+    with pytest.raises(ValueError, match="spacing"):
+        draw_graph(Value(1.0), Figure().subplots(), spacing=0.0)
+
+
+def test_division_by_zero_names_the_divisor():
+    with pytest.raises(ValueError, match="other"):
+        Value(1.0) / 0.0
+    with pytest.raises(ValueError, match="other"):
+        Value(1.0) / Value(0.0)

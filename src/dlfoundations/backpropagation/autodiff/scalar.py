@@ -9,13 +9,25 @@ topological order and applies the chain rule once per edge.
 # --8<-- [start:imports]
 import math
 import random
-from numbers import Integral, Real
 
 # --8<-- [end:imports]
+from numbers import Real
+
+from dlfoundations.checks import (
+    boolean,
+    check_arguments,
+    check_constructor,
+    count,
+    instance_of,
+    list_of,
+    non_negative_integer,
+    optional,
+)
 
 
 def _as_number(x, name: str) -> float:
-    """Return ``x`` as a float, or raise ``TypeError`` naming the argument."""
+    """Return ``x`` as a float, or raise ``TypeError`` naming the argument; NaN and
+    infinities pass (a node may hold them, as a torch tensor may)."""
     if type(x) is float:  # the common case, checked first because it is fast
         return x
     if isinstance(x, bool) or not isinstance(x, Real):
@@ -23,6 +35,38 @@ def _as_number(x, name: str) -> float:
     return float(x)
 
 
+def _text(value, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, got {type(value).__name__}")
+    return value
+
+
+def _tuple(value, name: str) -> tuple:
+    if type(value) is not tuple:
+        raise TypeError(f"{name} must be a tuple, got {type(value).__name__}")
+    return value
+
+
+def _one_local_grad_per_parent(arguments: dict) -> None:
+    """Each parent is a Value with one local derivative, a number."""
+    parents, local_grads = arguments["parents"], arguments["local_grads"]
+    if len(parents) != len(local_grads):
+        message = "parents and local_grads must have the same length"
+        raise ValueError(f"{message}, got {len(parents)} and {len(local_grads)}")
+    for k, (parent, grad) in enumerate(zip(parents, local_grads)):
+        if not isinstance(parent, Value):
+            raise TypeError(f"parents[{k}] must be a Value, got {type(parent).__name__}")
+        _as_number(grad, f"local_grads[{k}]")
+
+
+@check_constructor(
+    _one_local_grad_per_parent,
+    data=_as_number,
+    parents=_tuple,
+    local_grads=_tuple,
+    op=_text,
+    label=_text,
+)
 # --8<-- [start:value]
 class Value:
     """A scalar node of a computation graph.
@@ -35,8 +79,8 @@ class Value:
 
     __slots__ = ("data", "grad", "parents", "local_grads", "op", "label")
 
-    def __init__(self, data: float, parents: tuple = (), local_grads: tuple = (), op: str = "", label: str = ""):
-        self.data = _as_number(data, "data")
+    def __init__(self, data, parents=(), local_grads=(), op="", label=""):
+        self.data = float(data)
         self.grad = 0.0
         self.parents = parents
         self.local_grads = local_grads
@@ -81,11 +125,12 @@ class Value:
         if a < 0 and not n.is_integer():
             raise ValueError(f"a negative base ({a}) needs an integer exponent, got {n}")
         if a == 0 and n < 1 and n != 0:
-            raise ValueError(f"0 ** {n} has no finite derivative; the base must be nonzero for exponent < 1")
+            message = f"0 ** {n} has no finite derivative"
+            raise ValueError(f"{message}; the base must be nonzero for exponent < 1")
         local = n * a ** (n - 1) if n != 0 else 0.0
         return Value(a**n, (self,), (local,), f"**{n:g}")
 
-    # Python calls these when the left operand is a plain number: 2 + a, 2 * a, 2 - a, 2 / a.
+    # Python calls these when the left operand is a plain number: 2 + a, 2 * a, ...
     def __radd__(self, other) -> "Value":
         return self + other
 
@@ -118,14 +163,17 @@ class Value:
         return Value(t, (self,), (1.0 - t**2,), "tanh")
 
     def relu(self) -> "Value":
-        """max(a, 0); its derivative is 1 for a > 0 and 0 otherwise (0 at the kink, as in PyTorch)."""
-        return Value(max(self.data, 0.0), (self,), (1.0 if self.data > 0 else 0.0,), "relu")
+        """max(a, 0); its derivative is 1 for a > 0 and 0 otherwise (0 at the kink,
+        as in PyTorch)."""
+        local = 1.0 if self.data > 0 else 0.0
+        return Value(max(self.data, 0.0), (self,), (local,), "relu")
 
     # --8<-- [end:functions]
 
     # --8<-- [start:backward]
     def backward(self) -> None:
-        """Fill in ``grad`` of every node this value depends on, by reverse-mode accumulation.
+        """Fill in ``grad`` of every node this value depends on, by reverse-mode
+        accumulation.
 
         The gradients are *overwritten*, not added to: the graph's grads are reset
         to 0 first, so calling ``backward()`` twice gives the same gradients.
@@ -136,7 +184,7 @@ class Value:
         self.grad = 1.0  # d(self)/d(self)
         for node in reversed(order):  # every node is finished before its parents
             for parent, local_grad in zip(node.parents, node.local_grads):
-                parent.grad += local_grad * node.grad  # the chain rule, one edge at a time
+                parent.grad += local_grad * node.grad  # the chain rule, edge by edge
 
     # --8<-- [end:backward]
 
@@ -152,7 +200,8 @@ def _as_value(x) -> Value:
 
 # --8<-- [start:topological_order]
 def topological_order(root: Value) -> list[Value]:
-    """Every node ``root`` depends on (itself included), each listed after all of its parents.
+    """Every node ``root`` depends on (itself included), each listed after all of
+    its parents.
 
     A depth-first search with an explicit stack instead of recursion, so a graph a
     million nodes deep does not hit Python's recursion limit. A node is appended
@@ -175,22 +224,14 @@ def topological_order(root: Value) -> list[Value]:
 # --8<-- [end:topological_order]
 
 
-def check_layer_sizes(n_inputs, layer_sizes) -> None:
-    """Raise unless ``n_inputs`` and every entry of ``layer_sizes`` are positive integers."""
-    if isinstance(n_inputs, bool) or not isinstance(n_inputs, Integral) or n_inputs < 1:
-        raise ValueError(f"n_inputs must be a positive integer, got {n_inputs!r}")
-    if not isinstance(layer_sizes, (list, tuple)) or len(layer_sizes) == 0:
-        raise ValueError(f"layer_sizes must be a non-empty list of positive integers, got {layer_sizes!r}")
-    for size in layer_sizes:
-        if isinstance(size, bool) or not isinstance(size, Integral) or size < 1:
-            raise ValueError(f"layer_sizes must hold positive integers, got {layer_sizes!r}")
-
-
-# --8<-- [start:mlp]
+@check_constructor(
+    n_inputs=count, linear=boolean, rng=optional(instance_of(random.Random))
+)
+# --8<-- [start:neuron]
 class Neuron:
     """One neuron: relu(w . x + b), or just w . x + b if ``linear``."""
 
-    def __init__(self, n_inputs: int, linear: bool = False, rng: random.Random | None = None):
+    def __init__(self, n_inputs: int, linear: bool = False, rng=None):
         rng = rng or random.Random(0)
         bound = 1.0 / math.sqrt(n_inputs)  # PyTorch's default range for nn.Linear
         self.w = [Value(rng.uniform(-bound, bound)) for _ in range(n_inputs)]
@@ -205,15 +246,22 @@ class Neuron:
         return self.w + [self.b]
 
 
+# --8<-- [end:neuron]
+
+
+@check_constructor(
+    n_inputs=count, layer_sizes=list_of(count), seed=non_negative_integer
+)
+# --8<-- [start:mlp]
 class MLP:
     """A multilayer perceptron of Neurons: ReLU on every layer but the last."""
 
     def __init__(self, n_inputs: int, layer_sizes: list[int], seed: int = 0):
-        check_layer_sizes(n_inputs, layer_sizes)
         rng = random.Random(seed)
         sizes = [n_inputs] + list(layer_sizes)
+        last = len(layer_sizes) - 1
         self.layers = [
-            [Neuron(sizes[i], linear=(i == len(layer_sizes) - 1), rng=rng) for _ in range(sizes[i + 1])]
+            [Neuron(sizes[i], linear=(i == last), rng=rng) for _ in range(sizes[i + 1])]
             for i in range(len(layer_sizes))
         ]
 
@@ -223,7 +271,42 @@ class MLP:
         return x
 
     def parameters(self) -> list[Value]:
-        return [p for layer in self.layers for neuron in layer for p in neuron.parameters()]
+        return [p for layer in self.layers for n in layer for p in n.parameters()]
 
 
 # --8<-- [end:mlp]
+
+
+def _inputs(value, name: str) -> list:
+    """A list of numbers or Values."""
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"{name} must be a list of numbers, got {type(value).__name__}")
+    return [v if isinstance(v, Value) else _as_number(v, f"{name}[{i}]") for i, v in enumerate(value)]
+
+
+def _as_wide_as(width):
+    def check(arguments: dict) -> None:
+        n = width(arguments["self"])
+        if len(arguments["x"]) != n:
+            raise ValueError(f"x must hold {n} inputs, got {len(arguments['x'])}")
+
+    return check
+
+
+Neuron.__call__ = check_arguments(
+    _as_wide_as(lambda neuron: len(neuron.w)), x=_inputs
+)(Neuron.__call__)
+MLP.__call__ = check_arguments(
+    _as_wide_as(lambda mlp: len(mlp.layers[0][0].w)), x=_inputs
+)(MLP.__call__)
+
+
+def _nonzero_divisor(arguments: dict) -> None:
+    """The divisor of a / b is not 0 (Python floats raise ZeroDivisionError)."""
+    other = arguments["other"]
+    divisor = other.data if isinstance(other, Value) else other
+    if isinstance(divisor, Real) and divisor == 0:
+        raise ValueError("other must be nonzero: a / 0 has no value or derivative")
+
+
+Value.__truediv__ = check_arguments(_nonzero_divisor)(Value.__truediv__)
