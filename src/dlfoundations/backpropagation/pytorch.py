@@ -16,12 +16,12 @@ from torch.utils.data import DataLoader, TensorDataset
 from dlfoundations.backpropagation.autodiff.tensor import MLP, cross_entropy, sgd_step
 
 # --8<-- [end:imports]
+from dlfoundations.backpropagation.autodiff.tensor import _class_indices
 from dlfoundations.checks import (
     check_arguments,
     check_constructor,
     count,
     instance_of,
-    labels,
     list_of,
     matrix,
     non_negative_integer,
@@ -119,6 +119,17 @@ class TorchMLP(nn.Module):
 # --8<-- [end:module]
 
 
+def _features_for(arguments: dict) -> None:
+    """x is a batch (N, n_inputs) for the model."""
+    x, n_inputs = arguments["x"], arguments["self"].layers[0].in_features
+    if x.ndim != 2 or x.shape[1] != n_inputs:
+        message = f"x must have shape (batch, {n_inputs})"
+        raise ValueError(f"{message}, got {tuple(x.shape)}")
+
+
+TorchMLP.forward = check_arguments(_features_for, x=_tensor)(TorchMLP.forward)
+
+
 @check_arguments(scratch=instance_of(MLP))
 # --8<-- [start:copy_weights]
 def torch_mlp_like(scratch: MLP) -> TorchMLP:
@@ -144,7 +155,7 @@ def torch_mlp_like(scratch: MLP) -> TorchMLP:
     _fits_model,
     model=instance_of(MLP),
     x=matrix,
-    y=labels,
+    y=_class_indices,
     lr=positive,
 )
 # --8<-- [start:scratch_step]
@@ -228,7 +239,7 @@ def max_parameter_difference(scratch: MLP, model: TorchMLP) -> float:
     same_length("x", "y"),
     model=instance_of(nn.Module),
     x=matrix,
-    y=labels,
+    y=_class_indices,
     epochs=count,
     batch_size=count,
     lr=positive,
@@ -273,7 +284,9 @@ def fit(
 # --8<-- [end:training_loop]
 
 
-@check_arguments(same_length("x", "y"), model=instance_of(nn.Module), x=matrix, y=labels)
+@check_arguments(
+    same_length("x", "y"), model=instance_of(nn.Module), x=matrix, y=_class_indices
+)
 # --8<-- [start:accuracy]
 @torch.no_grad()  # no graph is needed to evaluate: saves memory and time
 def accuracy(model: nn.Module, x, y) -> float:

@@ -35,6 +35,10 @@ class ToyParameters(NamedTuple):
 
 # --8<-- [end:parameters]
 
+ToyParameters.__new__ = staticmethod(
+    check_arguments(**dict.fromkeys(ToyParameters._fields, finite))(ToyParameters.__new__)
+)
+
 
 def _toy_parameters(value, name: str) -> ToyParameters:
     """Any sequence of 8 finite numbers, as :class:`ToyParameters`."""

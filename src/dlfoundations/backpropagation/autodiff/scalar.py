@@ -22,6 +22,7 @@ from dlfoundations.checks import (
     list_of,
     non_negative_integer,
     optional,
+    real,
 )
 
 
@@ -41,32 +42,7 @@ def _text(value, name: str) -> str:
     return value
 
 
-def _tuple(value, name: str) -> tuple:
-    if type(value) is not tuple:
-        raise TypeError(f"{name} must be a tuple, got {type(value).__name__}")
-    return value
-
-
-def _one_local_grad_per_parent(arguments: dict) -> None:
-    """Each parent is a Value with one local derivative, a number."""
-    parents, local_grads = arguments["parents"], arguments["local_grads"]
-    if len(parents) != len(local_grads):
-        message = "parents and local_grads must have the same length"
-        raise ValueError(f"{message}, got {len(parents)} and {len(local_grads)}")
-    for k, (parent, grad) in enumerate(zip(parents, local_grads)):
-        if not isinstance(parent, Value):
-            raise TypeError(f"parents[{k}] must be a Value, got {type(parent).__name__}")
-        _as_number(grad, f"local_grads[{k}]")
-
-
-@check_constructor(
-    _one_local_grad_per_parent,
-    data=_as_number,
-    parents=_tuple,
-    local_grads=_tuple,
-    op=_text,
-    label=_text,
-)
+@check_constructor(data=_as_number, label=_text)
 # --8<-- [start:value]
 class Value:
     """A scalar node of a computation graph.
@@ -79,13 +55,19 @@ class Value:
 
     __slots__ = ("data", "grad", "parents", "local_grads", "op", "label")
 
-    def __init__(self, data, parents=(), local_grads=(), op="", label=""):
+    def __init__(self, data: float, label: str = ""):
         self.data = float(data)
         self.grad = 0.0
-        self.parents = parents
-        self.local_grads = local_grads
-        self.op = op
+        self.parents, self.local_grads, self.op = (), (), ""  # a leaf: an input
         self.label = label
+
+    @classmethod
+    def _from_op(cls, data: float, parents: tuple, local_grads: tuple, op: str):
+        """The result of an operation on ``parents`` (internal: no checks)."""
+        out = cls.__new__(cls)
+        out.data, out.grad, out.label = data, 0.0, ""
+        out.parents, out.local_grads, out.op = parents, local_grads, op
+        return out
 
     def __repr__(self) -> str:
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g})"
@@ -96,27 +78,28 @@ class Value:
     def __add__(self, other) -> "Value":
         """a + b; the local derivatives are 1 and 1."""
         other = _as_value(other)
-        return Value(self.data + other.data, (self, other), (1.0, 1.0), "+")
+        return Value._from_op(self.data + other.data, (self, other), (1.0, 1.0), "+")
 
     def __mul__(self, other) -> "Value":
         """a * b; d(ab)/da = b and d(ab)/db = a."""
         other = _as_value(other)
-        return Value(self.data * other.data, (self, other), (other.data, self.data), "*")
+        a, b = self.data, other.data
+        return Value._from_op(a * b, (self, other), (b, a), "*")
 
     def __sub__(self, other) -> "Value":
         """a - b; the local derivatives are 1 and -1."""
         other = _as_value(other)
-        return Value(self.data - other.data, (self, other), (1.0, -1.0), "-")
+        return Value._from_op(self.data - other.data, (self, other), (1.0, -1.0), "-")
 
     def __truediv__(self, other) -> "Value":
         """a / b; d(a/b)/da = 1/b and d(a/b)/db = -a/b^2."""
         other = _as_value(other)
         a, b = self.data, other.data
-        return Value(a / b, (self, other), (1.0 / b, -a / b**2), "/")
+        return Value._from_op(a / b, (self, other), (1.0 / b, -a / b**2), "/")
 
     def __neg__(self) -> "Value":
         """-a; the local derivative is -1."""
-        return Value(-self.data, (self,), (-1.0,), "neg")
+        return Value._from_op(-self.data, (self,), (-1.0,), "neg")
 
     def __pow__(self, exponent: float) -> "Value":
         """a ** n for a constant number n; d(a^n)/da = n a^(n-1)."""
@@ -128,7 +111,7 @@ class Value:
             message = f"0 ** {n} has no finite derivative"
             raise ValueError(f"{message}; the base must be nonzero for exponent < 1")
         local = n * a ** (n - 1) if n != 0 else 0.0
-        return Value(a**n, (self,), (local,), f"**{n:g}")
+        return Value._from_op(a**n, (self,), (local,), f"**{n:g}")
 
     # Python calls these when the left operand is a plain number: 2 + a, 2 * a, ...
     def __radd__(self, other) -> "Value":
@@ -149,24 +132,24 @@ class Value:
     def exp(self) -> "Value":
         """e^a; its derivative is e^a itself."""
         out = math.exp(self.data)
-        return Value(out, (self,), (out,), "exp")
+        return Value._from_op(out, (self,), (out,), "exp")
 
     def log(self) -> "Value":
         """ln a for a > 0; its derivative is 1/a."""
         if self.data <= 0:
             raise ValueError(f"log needs a positive input, got {self.data}")
-        return Value(math.log(self.data), (self,), (1.0 / self.data,), "log")
+        return Value._from_op(math.log(self.data), (self,), (1.0 / self.data,), "log")
 
     def tanh(self) -> "Value":
         """tanh a; its derivative is 1 - tanh^2 a."""
         t = math.tanh(self.data)
-        return Value(t, (self,), (1.0 - t**2,), "tanh")
+        return Value._from_op(t, (self,), (1.0 - t**2,), "tanh")
 
     def relu(self) -> "Value":
         """max(a, 0); its derivative is 1 for a > 0 and 0 otherwise (0 at the kink,
         as in PyTorch)."""
         local = 1.0 if self.data > 0 else 0.0
-        return Value(max(self.data, 0.0), (self,), (local,), "relu")
+        return Value._from_op(max(self.data, 0.0), (self,), (local,), "relu")
 
     # --8<-- [end:functions]
 
@@ -195,9 +178,18 @@ def _as_value(x) -> Value:
         return x
     if isinstance(x, bool) or not isinstance(x, Real):
         raise TypeError(f"other must be a real number or a Value, got {type(x).__name__}")
-    return Value(x)
+    return Value._from_op(float(x), (), (), "")  # a constant leaf
 
 
+def _node(value, name: str):
+    """A node of a computation graph: a Value or a Tensor (it has parents)."""
+    if not hasattr(value, "parents"):
+        kind = type(value).__name__
+        raise TypeError(f"{name} must be a Value or a Tensor, got {kind}")
+    return value
+
+
+@check_arguments(root=_node)
 # --8<-- [start:topological_order]
 def topological_order(root: Value) -> list[Value]:
     """Every node ``root`` depends on (itself included), each listed after all of
@@ -281,7 +273,7 @@ def _inputs(value, name: str) -> list:
     """A list of numbers or Values."""
     if not isinstance(value, (list, tuple)):
         raise TypeError(f"{name} must be a list of numbers, got {type(value).__name__}")
-    return [v if isinstance(v, Value) else _as_number(v, f"{name}[{i}]") for i, v in enumerate(value)]
+    return [v if isinstance(v, Value) else real(v, f"{name}[{i}]") for i, v in enumerate(value)]
 
 
 def _as_wide_as(width):

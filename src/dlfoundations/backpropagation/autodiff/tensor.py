@@ -23,6 +23,7 @@ from dlfoundations.checks import (
     count,
     float_array,
     instance_of,
+    integer,
     labels,
     list_of,
     non_negative,
@@ -106,8 +107,8 @@ class Tensor:
         self.op = ""
 
     @classmethod
-    def from_op(cls, data: np.ndarray, parents: tuple, vjps: tuple, op: str):
-        """The result of an operation (``data`` is already a float64 array)."""
+    def _from_op(cls, data: np.ndarray, parents: tuple, vjps: tuple, op: str):
+        """The result of an operation (internal: ``data`` is a float64 array)."""
         out = cls.__new__(cls)
         out.data, out.grad, out.op = data, None, op
         out.parents, out.vjps = parents, vjps
@@ -131,7 +132,7 @@ class Tensor:
     # --8<-- [start:elementwise]
     def __add__(self, other) -> "Tensor":
         other = as_tensor(other)
-        return Tensor.from_op(
+        return Tensor._from_op(
             self.data + other.data,
             (self, other),
             (
@@ -143,7 +144,7 @@ class Tensor:
 
     def __sub__(self, other) -> "Tensor":
         other = as_tensor(other)
-        return Tensor.from_op(
+        return Tensor._from_op(
             self.data - other.data,
             (self, other),
             (
@@ -156,7 +157,7 @@ class Tensor:
     def __mul__(self, other) -> "Tensor":
         other = as_tensor(other)
         a, b = self.data, other.data
-        return Tensor.from_op(
+        return Tensor._from_op(
             a * b,
             (self, other),
             (
@@ -169,7 +170,7 @@ class Tensor:
     def __truediv__(self, other) -> "Tensor":
         other = as_tensor(other)
         a, b = self.data, other.data
-        return Tensor.from_op(
+        return Tensor._from_op(
             a / b,
             (self, other),
             (
@@ -180,7 +181,7 @@ class Tensor:
         )
 
     def __neg__(self) -> "Tensor":
-        return Tensor.from_op(-self.data, (self,), (lambda g: -g,), "neg")
+        return Tensor._from_op(-self.data, (self,), (lambda g: -g,), "neg")
 
     def __pow__(self, exponent: float) -> "Tensor":
         """Elementwise x ** n for a constant number n; the VJP is g * n x^(n-1).
@@ -191,8 +192,8 @@ class Tensor:
         n = _as_exponent(exponent)
         a = self.data
         if n == 0:
-            return Tensor.from_op(a**n, (self,), (lambda g: np.zeros_like(a),), "**0")
-        return Tensor.from_op(
+            return Tensor._from_op(a**n, (self,), (lambda g: np.zeros_like(a),), "**0")
+        return Tensor._from_op(
             a**n, (self,), (lambda g: g * n * a ** (n - 1),), f"**{n:g}"
         )
 
@@ -219,34 +220,34 @@ class Tensor:
             message = "matmul needs shapes (m, k) and (k, n)"
             raise ValueError(f"{message}, got {a.shape} and other {b.shape}")
         vjps = (lambda g: g @ b.T, lambda g: a.T @ g)
-        return Tensor.from_op(a @ b, (self, other), vjps, "@")
+        return Tensor._from_op(a @ b, (self, other), vjps, "@")
 
     @property
     def T(self) -> "Tensor":
         """The transpose; its VJP transposes the gradient back."""
-        return Tensor.from_op(self.data.T, (self,), (lambda g: g.T,), "T")
+        return Tensor._from_op(self.data.T, (self,), (lambda g: g.T,), "T")
 
     # --8<-- [end:matmul]
 
     # --8<-- [start:reductions]
-    def sum(self, axis: int | None = None, keepdims: bool = False) -> "Tensor":
+    def sum(self, axis: int | tuple | None = None, keepdims: bool = False) -> "Tensor":
         """Sum over ``axis`` (all axes if None); every input gets the gradient of its
         sum."""
         shape = self.shape
-        return Tensor.from_op(
+        return Tensor._from_op(
             self.data.sum(axis=axis, keepdims=keepdims),
             (self,),
             (lambda g: _expand(g, axis, keepdims, shape),),
             "sum",
         )
 
-    def mean(self, axis: int | None = None, keepdims: bool = False) -> "Tensor":
+    def mean(self, axis: int | tuple | None = None, keepdims: bool = False) -> "Tensor":
         """Mean over ``axis``; like sum, but each input's share is divided by the
         count."""
         out = self.data.mean(axis=axis, keepdims=keepdims)
         count = self.data.size // max(out.size, 1)
         shape = self.shape
-        return Tensor.from_op(
+        return Tensor._from_op(
             out,
             (self,),
             (lambda g: _expand(g / count, axis, keepdims, shape),),
@@ -258,21 +259,23 @@ class Tensor:
     # --8<-- [start:nonlinear]
     def relu(self) -> "Tensor":
         a = self.data
-        return Tensor.from_op(np.maximum(a, 0.0), (self,), (lambda g: g * (a > 0),), "relu")
+        return Tensor._from_op(
+            np.maximum(a, 0.0), (self,), (lambda g: g * (a > 0),), "relu"
+        )
 
     def exp(self) -> "Tensor":
         out = np.exp(self.data)
-        return Tensor.from_op(out, (self,), (lambda g: g * out,), "exp")
+        return Tensor._from_op(out, (self,), (lambda g: g * out,), "exp")
 
     def log(self) -> "Tensor":
         a = self.data
         if np.any(a <= 0):
             raise ValueError("log needs positive inputs, got a value <= 0")
-        return Tensor.from_op(np.log(a), (self,), (lambda g: g / a,), "log")
+        return Tensor._from_op(np.log(a), (self,), (lambda g: g / a,), "log")
 
     def tanh(self) -> "Tensor":
         out = np.tanh(self.data)
-        return Tensor.from_op(out, (self,), (lambda g: g * (1.0 - out**2),), "tanh")
+        return Tensor._from_op(out, (self,), (lambda g: g * (1.0 - out**2),), "tanh")
 
     def log_softmax(self, axis: int = -1) -> "Tensor":
         """log softmax(z) = z - max z - log sum exp(z - max z), the stable form;
@@ -280,7 +283,7 @@ class Tensor:
         shifted = self.data - self.data.max(axis=axis, keepdims=True)
         out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
         softmax = np.exp(out)
-        return Tensor.from_op(
+        return Tensor._from_op(
             out,
             (self,),
             (lambda g: g - softmax * g.sum(axis=axis, keepdims=True),),
@@ -334,7 +337,7 @@ def as_tensor(other) -> Tensor:
     operand of an operation)."""
     if isinstance(other, Tensor):
         return other
-    return Tensor.from_op(float_array(other, "other"), (), (), "")
+    return Tensor._from_op(float_array(other, "other"), (), (), "")
 
 
 def _operand(value, name: str):
@@ -351,6 +354,27 @@ def _broadcasts(arguments: dict) -> None:
         message = f"other of shape {other} does not broadcast with shape {shape}"
         raise ValueError(message) from None
 
+
+def _axes(value, name: str):
+    """None (every axis), an axis or a tuple of axes, as integers."""
+    if value is None:
+        return None
+    if isinstance(value, tuple):
+        return tuple(integer(a, f"{name}[{i}]") for i, a in enumerate(value))
+    return integer(value, name)
+
+
+def _axis(arguments: dict) -> None:
+    """axis names axes of the tensor (negative ones count from the end)."""
+    axis, ndim = arguments["axis"], arguments["self"].data.ndim
+    for a in (() if axis is None else axis if isinstance(axis, tuple) else (axis,)):
+        if not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"axis must be in [{-ndim}, {ndim}), got {axis}")
+
+
+_reduce = check_arguments(_axis, axis=_axes, keepdims=boolean)
+Tensor.sum, Tensor.mean = _reduce(Tensor.sum), _reduce(Tensor.mean)
+Tensor.log_softmax = check_arguments(_axis, axis=integer)(Tensor.log_softmax)
 
 for _name in ("add", "sub", "mul", "truediv", "radd", "rsub", "rmul", "rtruediv"):
     _method = getattr(Tensor, f"__{_name}__")
@@ -440,7 +464,24 @@ def _batch_for(arguments: dict) -> None:
         raise ValueError(f"x must have shape (batch, {width}), got {shape}")
 
 
+def _input_for(arguments: dict) -> None:
+    """x is a batch (N, n_in) for the layer."""
+    n_in, shape = arguments["self"].weight.shape[0], np.shape(arguments["x"])
+    if len(shape) != 2 or shape[1] != n_in:
+        raise ValueError(f"x must have shape (batch, {n_in}), got {shape}")
+
+
 MLP.__call__ = check_arguments(_batch_for, x=_operand)(MLP.__call__)
+Linear.__call__ = check_arguments(_input_for, x=_operand)(Linear.__call__)
+
+
+def _class_indices(value, name: str) -> np.ndarray:
+    """A 1-D array of class indices (integers >= 0); a ragged list is refused too."""
+    try:
+        np.asarray(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a rectangular array of class indices") from None
+    return labels(value, name)
 
 
 def _with_gradient(value, name: str) -> Tensor:
@@ -501,7 +542,7 @@ def hinge_loss(scores: Tensor, labels) -> Tensor:
 # --8<-- [end:hinge_loss]
 
 
-@check_arguments(_targets_for, logits=instance_of(Tensor), targets=labels)
+@check_arguments(_targets_for, logits=instance_of(Tensor), targets=_class_indices)
 # --8<-- [start:cross_entropy]
 def cross_entropy(logits: Tensor, targets) -> Tensor:
     """Mean of -log softmax(logits)[target] over the batch; ``targets`` are class
