@@ -133,6 +133,31 @@ ALLOWED: set[tuple[str, str, str]] = set()
 TYPE_KINDS = {"none", "string", "ragged", "true", "false", "float_for_int"}
 TYPE_KINDS |= {"float_labels", "float_entry", "bool_entry", "number"}
 
+# Part IV (backpropagation), legal values read in --details:
+# - the toy model's input x, target y and eight parameters are any finite numbers;
+_TOY = {"toy_forward": "x", "toy_loss": "x y", "toy_backward": "y"}
+_TOY |= {"toy_parameter_gradients": "x", "toy_gradients": "x y"}
+_TOY |= {"toy_numerical_gradients": "x y", "ToyParameters": "beta0 beta1 beta2 beta3"}
+_TOY["ToyParameters"] += " omega0 omega1 omega2 omega3"
+ALLOWED |= {
+    (f"toy_model.{name}", param, kind)
+    for name, params in _TOY.items()
+    for param in params.split()
+    for kind in ("zero", "negative")
+}
+# - a Value holds any float, NaN and infinities included (they flow through the
+#   operations as in torch, and the tests compare them); a label is any text;
+ALLOWED |= {("scalar.Value", "data", k) for k in ("zero", "negative", "nan", "inf")}
+ALLOWED.add(("scalar.Value", "label", "unknown_str"))
+# - unbroadcast sums a gradient of any values, NaN included, and of any size (0 too);
+ALLOWED |= {("tensor.unbroadcast", "grad", "empty"), ("tensor.unbroadcast", "grad", "nan")}
+# - axis 0 and -1 are axes, as in NumPy;
+ALLOWED |= {(f"Tensor.{m}", "axis", k) for m in ("sum", "mean") for k in ("zero", "negative")}
+ALLOWED.add(("Tensor.log_softmax", "axis", "zero"))
+# - moons without noise, with seed 0, and training without L2 (alpha = 0) are legal.
+ALLOWED |= {("tensor.moons", "noise", "zero"), ("tensor.moons", "random_state", "zero")}
+ALLOWED.add(("tensor.train_moons", "alpha", "zero"))
+
 
 # ---------------------------------------------------------------- discovery
 
