@@ -612,7 +612,7 @@ class GoodCall:
 
 
 def _torch_model() -> Any:
-    return pkg("TorchMLP")(2, [3, 2])
+    return pkg("TorchMLP")([2, 3, 2])
 
 
 def _torch_batch() -> Any:
@@ -638,7 +638,7 @@ def _torch_step() -> dict[str, Any]:
 
 
 def _scratch_mlp() -> Any:
-    return pkg("tensor.MLP")(2, [3, 2])
+    return pkg("tensor.MLP")([2, 3, 2])
 
 
 def _tensor(shape: tuple[int, ...], name: str = "data") -> Any:
@@ -699,6 +699,7 @@ OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
     "pytorch.accuracy": lambda: {k: _fit()[k] for k in ("model", "x", "y")},
     "torch_step": _torch_step,
     "TorchMLP.forward": lambda: {"x": _torch_batch()},
+    "scalar.MLP.__call__": lambda: {"x": [0.5, -1.0]},
     "scratch_step": lambda: {
         "model": _scratch_mlp(),
         "x": values_for("x", (4, 2)),

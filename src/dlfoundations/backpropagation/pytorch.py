@@ -22,7 +22,7 @@ from dlfoundations.checks import (
     check_constructor,
     count,
     instance_of,
-    list_of,
+    layer_sizes,
     matrix,
     non_negative_integer,
     positive,
@@ -95,20 +95,18 @@ def get_device() -> torch.device:
 # --8<-- [end:device]
 
 
-@check_constructor(n_inputs=count, layer_sizes=list_of(count))
+@check_constructor(layer_sizes=layer_sizes)
 # --8<-- [start:module]
 class TorchMLP(nn.Module):
     """The MLP of the autodiff chapter as an ``nn.Module``: Linear layers with ReLU
     between them."""
 
-    def __init__(self, n_inputs: int, layer_sizes: list[int]):
+    def __init__(self, layer_sizes: list[int]):
         super().__init__()
-        sizes = [n_inputs] + list(layer_sizes)
+        sizes = zip(layer_sizes[:-1], layer_sizes[1:])
         # a ModuleList registers the layers: model.parameters() and model.to(device)
         # see them
-        self.layers = nn.ModuleList(
-            nn.Linear(n_in, n_out) for n_in, n_out in zip(sizes[:-1], sizes[1:])
-        )
+        self.layers = nn.ModuleList(nn.Linear(n_in, n_out) for n_in, n_out in sizes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for layer in self.layers[:-1]:
@@ -139,7 +137,7 @@ def torch_mlp_like(scratch: MLP) -> TorchMLP:
     stores W as (n_in, n_out), so the weights are transposed on the way.
     """
     shapes = [layer.weight.shape for layer in scratch.layers]
-    model = TorchMLP(shapes[0][0], [n_out for _, n_out in shapes]).double()
+    model = TorchMLP([shapes[0][0]] + [n_out for _, n_out in shapes]).double()
     with torch.no_grad():  # copying is not part of any computation to differentiate
         for ours, theirs in zip(scratch.layers, model.layers):
             theirs.weight.copy_(torch.from_numpy(ours.weight.data.T))
@@ -199,13 +197,13 @@ def torch_step(
 def side_by_side(
     steps: int = 50, lr: float = 0.5, seed: int = 0
 ) -> tuple[list[float], list[float], float]:
-    """Train MLP(2, [16, 16, 2]) on 100 moons both ways from the same initial weights.
+    """Train MLP([2, 16, 16, 2]) on 100 moons both ways from the same initial weights.
 
     Full-batch SGD with cross-entropy. Returns both loss histories and the largest
     difference between the final parameters of the two models.
     """
     x, y = make_moons(n_samples=100, noise=0.1, random_state=1)
-    scratch = MLP(2, [16, 16, 2], seed=seed)
+    scratch = MLP([2, 16, 16, 2], seed=seed)
     model = torch_mlp_like(scratch)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     x_t, y_t = torch.from_numpy(x), torch.from_numpy(y)

@@ -19,7 +19,7 @@ from dlfoundations.checks import (
     check_constructor,
     count,
     instance_of,
-    list_of,
+    layer_sizes,
     non_negative_integer,
     optional,
     real,
@@ -241,20 +241,17 @@ class Neuron:
 # --8<-- [end:neuron]
 
 
-@check_constructor(
-    n_inputs=count, layer_sizes=list_of(count), seed=non_negative_integer
-)
+@check_constructor(layer_sizes=layer_sizes, seed=non_negative_integer)
 # --8<-- [start:mlp]
 class MLP:
     """A multilayer perceptron of Neurons: ReLU on every layer but the last."""
 
-    def __init__(self, n_inputs: int, layer_sizes: list[int], seed: int = 0):
+    def __init__(self, layer_sizes: list[int], seed: int = 0):
         rng = random.Random(seed)
-        sizes = [n_inputs] + list(layer_sizes)
-        last = len(layer_sizes) - 1
+        last = len(layer_sizes) - 2  # the index of the output layer
         self.layers = [
-            [Neuron(sizes[i], linear=(i == last), rng=rng) for _ in range(sizes[i + 1])]
-            for i in range(len(layer_sizes))
+            [Neuron(layer_sizes[i], linear=(i == last), rng=rng) for _ in range(n_out)]
+            for i, n_out in enumerate(layer_sizes[1:])
         ]
 
     def __call__(self, x: list) -> list[Value]:

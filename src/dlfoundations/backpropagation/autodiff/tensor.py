@@ -25,6 +25,7 @@ from dlfoundations.checks import (
     instance_of,
     integer,
     labels,
+    layer_sizes,
     list_of,
     non_negative,
     non_negative_integer,
@@ -425,22 +426,18 @@ class Linear:
 
 
 @check_constructor(
-    n_inputs=count,
-    layer_sizes=list_of(count),
-    seed=non_negative_integer,
-    init_bound=optional(positive),
+    layer_sizes=layer_sizes, seed=non_negative_integer, init_bound=optional(positive)
 )
 # --8<-- [start:mlp]
 class MLP:
     """A multilayer perceptron: Linear layers with ReLU between them (none after the
     last)."""
 
-    def __init__(self, n_inputs: int, layer_sizes: list[int], seed=0, init_bound=None):
+    def __init__(self, layer_sizes: list[int], seed: int = 0, init_bound=None):
         rng = np.random.default_rng(seed)
-        sizes = [n_inputs] + list(layer_sizes)
         self.layers = [
             Linear(n_in, n_out, rng, init_bound)
-            for n_in, n_out in zip(sizes[:-1], sizes[1:])
+            for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:])
         ]
 
     def __call__(self, x) -> Tensor:
@@ -575,7 +572,7 @@ def moons(
 def train_moons(
     steps: int = 100, seed: int = 0, alpha: float = 1e-4
 ) -> tuple[MLP, list[float], list[float]]:
-    """Train MLP(2, [16, 16, 1]) on 100 moons with hinge loss + alpha * L2, by
+    """Train MLP([2, 16, 16, 1]) on 100 moons with hinge loss + alpha * L2, by
     full-batch SGD.
 
     As in micrograd's demo: weights uniform in [-1, 1], biases 0, and a learning
@@ -583,7 +580,7 @@ def train_moons(
     Returns the model and the loss and accuracy after each step.
     """
     x, y = moons()
-    model = MLP(2, [16, 16, 1], seed=seed, init_bound=1.0)
+    model = MLP([2, 16, 16, 1], seed=seed, init_bound=1.0)
     losses, accuracies = [], []
     for step in range(steps):
         scores = model(x)  # shape (100, 1)
