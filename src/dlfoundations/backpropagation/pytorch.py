@@ -103,10 +103,9 @@ class TorchMLP(nn.Module):
 
     def __init__(self, layer_sizes: list[int]):
         super().__init__()
-        sizes = zip(layer_sizes[:-1], layer_sizes[1:])
-        # a ModuleList registers the layers: model.parameters() and model.to(device)
-        # see them
-        self.layers = nn.ModuleList(nn.Linear(n_in, n_out) for n_in, n_out in sizes)
+        pairs = zip(layer_sizes[:-1], layer_sizes[1:])
+        # a ModuleList registers the layers, for model.parameters() and model.to(device)
+        self.layers = nn.ModuleList(nn.Linear(n_in, n_out) for n_in, n_out in pairs)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for layer in self.layers[:-1]:
