@@ -143,3 +143,13 @@ def test_bad_values_the_probe_found_are_refused():
         side_by_side(steps=0)
     with pytest.raises(ValueError, match="y"):
         scratch_step(MLP([2, 2]), x.numpy(), np.array([0, 1, 0, 5]), 0.1)
+
+
+def test_the_forward_pass_names_a_bad_batch():
+    model = TorchMLP([2, 3, 2])
+    with pytest.raises(ValueError, match="x"):
+        model(torch.full((4, 2), float("nan")))
+    with pytest.raises(ValueError, match="x"):
+        model(torch.zeros(2, 4, 2))
+    with pytest.raises(TypeError, match="x"):
+        model(np.zeros((4, 2)))

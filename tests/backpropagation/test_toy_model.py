@@ -122,3 +122,11 @@ def test_bad_input_names_the_argument(call, error, name):
 def test_bad_values_the_probe_found_are_refused(call, error, name):
     with pytest.raises(error, match=name):
         call()
+
+
+def test_toy_parameters_are_finite_numbers():
+    with pytest.raises(TypeError, match="beta0"):
+        ToyParameters(None, *PARAMS[1:])
+    with pytest.raises(ValueError, match="omega3"):
+        ToyParameters(*PARAMS[:7], float("inf"))
+    assert ToyParameters(*range(8)).omega3 == 7.0

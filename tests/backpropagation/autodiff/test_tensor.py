@@ -396,3 +396,24 @@ def test_bad_values_the_probe_found_are_refused():
         train_moons(steps=0)
     with pytest.raises(TypeError, match="scores"):
         hinge_loss(np.zeros((2, 1)), np.ones((2, 1)))
+
+
+def test_operations_name_their_bad_arguments():
+    from dlfoundations.backpropagation.autodiff.tensor import Linear
+
+    t = Tensor(np.ones((4, 3)), requires_grad=True)
+    with pytest.raises(ValueError, match="other"):
+        t + np.ones(2)  # shapes that do not broadcast
+    with pytest.raises(TypeError, match="axis"):
+        t.log_softmax(axis=None)
+    with pytest.raises(TypeError, match="axis"):
+        t.sum(axis=True)
+    with pytest.raises(ValueError, match="axis"):
+        t.mean(axis=2)
+    with pytest.raises(TypeError, match="keepdims"):
+        t.sum(keepdims="yes")
+    with pytest.raises(ValueError, match="x"):
+        Linear(2, 3, np.random.default_rng(0))(np.ones((4, 3)))
+    with pytest.raises(ValueError, match="targets"):
+        cross_entropy(Tensor(np.zeros((2, 3))), [[0, 1], [2]])
+    np.testing.assert_allclose(t.sum(axis=(0, 1)).data, 12.0)  # a tuple of axes is fine
