@@ -1,6 +1,6 @@
 """Benchmark: the book's autodiff engines against PyTorch on the CPU (not a test).
 
-1. One training step (forward, backward, SGD update) of MLP(40, [100, 100], 10) on a
+1. One training step (forward, backward, SGD update) of MLP([40, 100, 100, 10]) on a
    batch of 100 with cross-entropy: the tensor engine of the autodiff chapter against
    the same step in PyTorch, both in float64 on the CPU, in one run. Reported as the
    median over repeats (timeit style) and as a ratio.
@@ -40,7 +40,7 @@ def median_seconds(step, number: int, repeats: int) -> float:
 def training_step_times(repeats: int, number: int) -> tuple[float, float, float]:
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(100, 40)), rng.integers(0, 10, size=100)
-    scratch = MLP(40, [100, 100, 10], seed=0)
+    scratch = MLP([40, 100, 100, 10], seed=0)
     model = torch_mlp_like(scratch)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
     x_t, y_t = torch.from_numpy(x), torch.from_numpy(y)
@@ -97,7 +97,7 @@ def main() -> None:
 
     print(f"numpy {np.__version__}, torch {torch.__version__}, {args.threads} thread(s) each, float64, CPU")
     print()
-    print("One SGD step of MLP(40, [100, 100], 10), batch 100, cross-entropy (median of repeats)")
+    print("One SGD step of MLP([40, 100, 100, 10]), batch 100, cross-entropy (median of repeats)")
     print(f"| {'engine':<30} | {'time per step':>14} |")
     print(f"|{'-' * 32}|{'-' * 16}|")
     print(f"| {'tensor engine (from scratch)':<30} | {t_ours * 1e6:>11.0f} us |")

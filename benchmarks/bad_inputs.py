@@ -233,6 +233,31 @@ ALLOWED |= {
 TYPE_KINDS = {"none", "string", "ragged", "true", "false", "float_for_int"}
 TYPE_KINDS |= {"float_labels", "float_entry", "bool_entry", "number"}
 
+# Part IV (backpropagation), legal values read in --details:
+# - the toy model's input x, target y and eight parameters are any finite numbers;
+_TOY = {"toy_forward": "x", "toy_loss": "x y", "toy_backward": "y"}
+_TOY |= {"toy_parameter_gradients": "x", "toy_gradients": "x y"}
+_TOY |= {"toy_numerical_gradients": "x y", "ToyParameters": "beta0 beta1 beta2 beta3"}
+_TOY["ToyParameters"] += " omega0 omega1 omega2 omega3"
+ALLOWED |= {
+    (f"toy_model.{name}", param, kind)
+    for name, params in _TOY.items()
+    for param in params.split()
+    for kind in ("zero", "negative")
+}
+# - a Value holds any float, NaN and infinities included (they flow through the
+#   operations as in torch, and the tests compare them); a label is any text;
+ALLOWED |= {("scalar.Value", "data", k) for k in ("zero", "negative", "nan", "inf")}
+ALLOWED.add(("scalar.Value", "label", "unknown_str"))
+# - unbroadcast sums a gradient of any values, NaN included, and of any size (0 too);
+ALLOWED |= {("tensor.unbroadcast", "grad", "empty"), ("tensor.unbroadcast", "grad", "nan")}
+# - axis 0 and -1 are axes, as in NumPy;
+ALLOWED |= {(f"Tensor.{m}", "axis", k) for m in ("sum", "mean") for k in ("zero", "negative")}
+ALLOWED.add(("Tensor.log_softmax", "axis", "zero"))
+# - moons without noise, with seed 0, and training without L2 (alpha = 0) are legal.
+ALLOWED |= {("tensor.moons", "noise", "zero"), ("tensor.moons", "random_state", "zero")}
+ALLOWED.add(("tensor.train_moons", "alpha", "zero"))
+
 
 # ---------------------------------------------------------------- discovery
 
@@ -687,7 +712,7 @@ class GoodCall:
 
 
 def _torch_model() -> Any:
-    return pkg("TorchMLP")(2, [3, 2])
+    return pkg("TorchMLP")([2, 3, 2])
 
 
 def _torch_batch() -> Any:
@@ -713,7 +738,7 @@ def _torch_step() -> dict[str, Any]:
 
 
 def _scratch_mlp() -> Any:
-    return pkg("tensor.MLP")(2, [3, 2])
+    return pkg("tensor.MLP")([2, 3, 2])
 
 
 def _tensor(shape: tuple[int, ...], name: str = "data") -> Any:
@@ -771,9 +796,10 @@ def _toy(names: str) -> Callable[[], dict[str, Any]]:
 # qualified-name suffix -> a function returning good values (fresh every time)
 OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
     "fit": _fit,
-    "pytorch_basics.accuracy": lambda: {k: _fit()[k] for k in ("model", "x", "y")},
+    "pytorch.accuracy": lambda: {k: _fit()[k] for k in ("model", "x", "y")},
     "torch_step": _torch_step,
     "TorchMLP.forward": lambda: {"x": _torch_batch()},
+    "scalar.MLP.__call__": lambda: {"x": [0.5, -1.0]},
     "scratch_step": lambda: {
         "model": _scratch_mlp(),
         "x": values_for("x", (4, 2)),
@@ -803,7 +829,6 @@ OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
     "train_two_layer": _binary_task(epochs=2),
     "two_layer_forward": _two_layer,
     "two_layer_gradients": _two_layer,
-    "as_toy_parameters": _toy("params"),
     "toy_forward": _toy("x params"),
     "toy_loss": _toy("x y params"),
     "toy_backward": _toy("y params forward"),

@@ -84,17 +84,20 @@ def test_float_array_keeps_every_value_but_nan(values):
     np.testing.assert_array_equal(np.signbit(converted), np.signbit(values))
 
 
-# --- added for Parts I-II
+# --- switches, sequences, objects
 
 
 @pytest.mark.parametrize(
     ("check", "good", "bad"),
     [
-        (checks.sequence_of(checks.count), [[1, 2], (3,)], [[], [1, 0], 3, "ab", None]),
+        (checks.boolean, [True, False, np.bool_(True)], [1, 0.0, None, "True"]),
+        (checks.list_of(checks.count), [[1, 2], (3,), np.array([4])], [[], [1, 0], 3, "12", None]),
+        (checks.list_of(checks.matrix), [[np.ones((2, 3))]], [[np.ones(3)], [], np.float64(1.0)]),
+        (checks.instance_of(int, str), [3, "a"], [1.5, None]),
         (checks.probability_array, [[0.0, 0.5, 1.0], 1], [[-0.1], [1.5], [np.nan], []]),
     ],
 )
-def test_the_checks_of_parts_one_and_two_name_the_bad(check, good, bad):
+def test_the_checks_of_switches_sequences_and_objects_name_the_bad(check, good, bad):
     for value in good:
         check(value, "argument")
     for value in bad:
@@ -102,6 +105,22 @@ def test_the_checks_of_parts_one_and_two_name_the_bad(check, good, bad):
             check(value, "argument")
 
 
-def test_sequence_of_names_the_bad_item():
-    with pytest.raises(ValueError, match=r"weights\[1\]"):
-        checks.sequence_of(checks.count)([1, 0], "weights")
+def test_list_of_names_the_bad_item():
+    with pytest.raises(ValueError, match=r"sizes\[1\]"):
+        checks.list_of(checks.count)([2, 0], "sizes")
+    assert checks.list_of(checks.count)((2, np.int64(3)), "sizes") == [2, 3]
+
+
+def test_check_constructor_checks_init_and_keeps_the_class():
+    @checks.check_constructor(width=checks.count)
+    class Layer:
+        def __init__(self, width, name="layer"):
+            self.width, self.name = width, name
+
+    assert isinstance(Layer(np.int64(3)), Layer)
+    assert type(Layer(3).width) is int
+    assert Layer.__init__.unchecked is not Layer.__init__
+    with pytest.raises(ValueError, match="width"):
+        Layer(0)
+    with pytest.raises(TypeError, match="width"):
+        Layer(width=2.5)

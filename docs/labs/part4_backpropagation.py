@@ -70,7 +70,7 @@ plt.show()
 # %% [markdown]
 # ## 3. Training with the tensor engine
 #
-# Three Gaussian blobs in the plane, a network MLP(2, [16, 3]) with a softmax
+# Three Gaussian blobs in the plane, a network MLP([2, 16, 3]) with a softmax
 # output, cross-entropy loss, and full-batch gradient descent. Everything below,
 # backward pass included, runs on the tensor engine of the autodiff chapter.
 
@@ -80,7 +80,7 @@ centres = np.array([[0.0, 2.0], [-2.0, -1.0], [2.0, -1.0]])
 labels = np.repeat(np.arange(3), 50)
 points = centres[labels] + rng.normal(scale=0.8, size=(150, 2))
 
-model = MLP(2, [16, 3], seed=0)
+model = MLP([2, 16, 3], seed=0)
 losses = []
 for step in range(200):
     loss = cross_entropy(model(points), labels)

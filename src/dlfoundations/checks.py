@@ -255,11 +255,11 @@ def same_length(first: str, second: str) -> Relation:
     return check_lengths
 
 
-# --- added for Part III
+# --- switches, sequences, objects -----------------------------------------------------
 
 
 def boolean(value, name: str) -> bool:
-    """``True`` or ``False`` (a switch such as ``nesterov``), not 1 or "yes"."""
+    """``True`` or ``False`` (a switch such as ``nesterov``; a NumPy bool too), not 1."""
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
     return bool(value)
@@ -273,19 +273,18 @@ def generator(value, name: str) -> np.random.Generator:
     return value
 
 
-# --- added for Parts I-II -------------------------------------------------------------
-
-
-def sequence_of(check: Check) -> Check:
-    """A non-empty list or tuple whose items pass ``check`` (named ``name[i]``)."""
+def list_of(check: Check) -> Check:
+    """A non-empty list, tuple or array whose items pass ``check``, as a list; the
+    item ``k`` is named ``name[k]`` in errors."""
 
     def check_items(value, name: str) -> list:
-        if not isinstance(value, (list, tuple)):
+        scalar = isinstance(value, np.ndarray) and value.ndim == 0
+        if not isinstance(value, (list, tuple, np.ndarray)) or scalar:
             kind = type(value).__name__
-            raise TypeError(f"{name} must be a list or a tuple, got {kind}")
-        if not value:
+            raise TypeError(f"{name} must be a list, got {kind}")
+        if len(value) == 0:
             raise ValueError(f"{name} must not be empty")
-        return [check(item, f"{name}[{i}]") for i, item in enumerate(value)]
+        return [check(item, f"{name}[{k}]") for k, item in enumerate(value)]
 
     return check_items
 
@@ -297,3 +296,29 @@ def probability_array(value, name: str) -> np.ndarray:
     if outside.any():
         raise ValueError(f"{name} must lie in [0, 1], got {array[outside].flat[0]}")
     return array
+
+
+def check_constructor(*relations: Relation, **checks: Check):
+    """Class decorator: :func:`check_arguments` for the class's ``__init__``.
+
+    Placed above the section marker, it leaves the class the page shows as it is
+    (``check_arguments`` on the class itself would turn it into a function).
+    """
+
+    def decorate(cls):
+        cls.__init__ = check_arguments(*relations, **checks)(cls.__init__)
+        return cls
+
+    return decorate
+
+
+def instance_of(*classes: type) -> Check:
+    """An instance of one of ``classes`` (a model, an optimizer), returned as it is."""
+    names = " or ".join(cls.__name__ for cls in classes)
+
+    def check_instance(value, name: str):
+        if not isinstance(value, classes):
+            raise TypeError(f"{name} must be a {names}, got {type(value).__name__}")
+        return value
+
+    return check_instance

@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 
 from dlfoundations.backpropagation.deep_networks import (
     backward_pass,
-    check_network,
     forward_pass,
     least_squares_loss,
     network_gradients,
@@ -110,18 +109,18 @@ def test_a_missing_relu_derivative_would_be_caught():
 @pytest.mark.parametrize(
     ("call", "name"),
     [
-        (lambda: check_network([], []), "weights"),
-        (lambda: check_network([np.ones((2, 3))], []), "biases"),
-        (lambda: check_network([np.ones((2, 3)), np.ones((1, 3))], [np.ones(2), np.ones(1)]), "weights\\[1\\]"),
-        (lambda: check_network([np.ones(3)], [np.ones(1)]), "weights\\[0\\]"),
-        (lambda: check_network([np.ones((2, 3))], [np.ones(3)]), "biases\\[0\\]"),
+        (lambda: forward_pass(np.ones((4, 3)), [], []), "weights"),
+        (lambda: forward_pass(np.ones((4, 3)), [np.ones((2, 3))], []), "biases"),
+        (lambda: forward_pass(np.ones((4, 3)), [np.ones((2, 3)), np.ones((1, 3))], [np.ones(2), np.ones(1)]), "weights\\[1\\]"),
+        (lambda: forward_pass(np.ones((4, 3)), [np.ones(3)], [np.ones(1)]), "weights\\[0\\]"),
+        (lambda: forward_pass(np.ones((4, 3)), [np.ones((2, 3))], [np.ones(3)]), "biases\\[0\\]"),
         (lambda: forward_pass(np.ones((4, 2)), [np.ones((2, 3))], [np.ones(2)]), "x"),
         (lambda: forward_pass(np.ones(3), [np.ones((2, 3))], [np.ones(2)]), "x"),
         (lambda: network_gradients(np.ones((4, 3)), np.ones((4, 3)), [np.ones((2, 3))], [np.ones(2)]), "y"),
         (lambda: least_squares_loss(np.ones((4, 2)), np.ones((4, 1))), "y"),
-        (lambda: random_network([3]), "widths"),
-        (lambda: random_network([3, 0, 1]), "widths"),
-        (lambda: random_network([3, 2.5, 1]), "widths"),
+        (lambda: random_network([3]), "layer_sizes"),
+        (lambda: random_network([3, 0, 1]), "layer_sizes"),
+        (lambda: random_network([3, -2, 1]), "layer_sizes"),
     ],
 )
 def test_bad_input_raises_value_error_naming_the_argument(call, name):
@@ -131,4 +130,22 @@ def test_bad_input_raises_value_error_naming_the_argument(call, name):
 
 def test_non_numeric_weights_raise_type_error():
     with pytest.raises(TypeError, match="weights\\[0\\]"):
-        check_network([[["a", "b"]]], [[1.0]])
+        forward_pass(np.ones((1, 2)), [[["a", "b"]]], [[1.0]])
+    with pytest.raises(TypeError, match="layer_sizes"):
+        random_network([3, 2.5, 1])
+
+
+def test_bad_values_the_probe_found_are_refused():
+    weights, biases = random_network([3, 4, 2], seed=0)
+    x, y = np.ones((5, 3)), np.ones((5, 2))
+    fs, hs = forward_pass(x, weights, biases)
+    with pytest.raises(ValueError, match="hs"):
+        backward_pass(y, weights, fs, [hs[0].T, hs[1]])
+    with pytest.raises(ValueError, match="fs"):
+        backward_pass(y, weights, fs[:1], hs)
+    with pytest.raises(ValueError, match="seed"):
+        random_network([3, 2], seed=-1)
+    with pytest.raises(ValueError, match="output"):
+        least_squares_loss(np.array([[np.nan]]), np.ones((1, 1)))
+    with pytest.raises(ValueError, match="x"):
+        network_gradients(np.full((5, 3), np.inf), y, weights, biases)

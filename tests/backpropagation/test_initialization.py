@@ -172,3 +172,21 @@ def test_one_layer_scales_the_variance_by_half_of_sigma_squared_times_width():
 def test_bad_input_names_the_argument(call, error, name):
     with pytest.raises(error, match=name):
         call()
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "name"),
+    [
+        (lambda: fan_in_and_fan_out("ab"), TypeError, "shape"),
+        (lambda: fan_in_and_fan_out((4, 2.5)), TypeError, "shape"),
+        (lambda: xavier_uniform((4, 3), rng=-1), ValueError, "rng"),
+        (lambda: xavier_normal((4, 3), gain=float("nan")), ValueError, "gain"),
+        (lambda: kaiming_normal((4, 3), negative_slope=float("inf")), ValueError, "negative_slope"),
+        (lambda: deep_relu_weights(0.1, seed=-1), ValueError, "seed"),
+        (lambda: signal_variances(0.1, depth=2, width=True), TypeError, "width"),
+        (lambda: backpropagate_to_layers([np.eye(2)], [np.ones((3, 2))], np.full((3, 2), np.nan)), ValueError, "output_gradient"),
+    ],
+)
+def test_bad_values_the_probe_found_are_refused(call, error, name):
+    with pytest.raises(error, match=name):
+        call()

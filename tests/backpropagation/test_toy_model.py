@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from dlfoundations.backpropagation.toy_model import (
     ToyParameters,
-    as_toy_parameters,
     toy_backward,
     toy_forward,
     toy_gradients,
@@ -86,8 +85,8 @@ def test_a_wrong_local_derivative_would_be_caught():
 
 
 def test_parameters_accept_any_sequence_of_eight_numbers():
-    assert as_toy_parameters(list(PARAMS)) == PARAMS
-    assert as_toy_parameters(np.arange(8.0)).omega3 == 7.0
+    assert toy_forward(0.5, list(PARAMS)) == toy_forward(0.5, PARAMS)
+    assert toy_gradients(0.5, 1.0, np.arange(8.0)) == toy_gradients(0.5, 1.0, tuple(range(8)))
 
 
 @pytest.mark.parametrize(
@@ -107,3 +106,27 @@ def test_parameters_accept_any_sequence_of_eight_numbers():
 def test_bad_input_names_the_argument(call, error, name):
     with pytest.raises(error, match=name):
         call()
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "name"),
+    [
+        (lambda: toy_forward(float("inf"), PARAMS), ValueError, "x"),
+        (lambda: toy_loss(0.5, float("inf"), PARAMS), ValueError, "y"),
+        (lambda: toy_backward(1.0, PARAMS, {**toy_forward(0.5, PARAMS), "f3": float("nan")}), ValueError, "forward"),
+        (lambda: toy_backward(1.0, PARAMS, None), TypeError, "forward"),
+        (lambda: toy_parameter_gradients(0.5, toy_forward(0.5, PARAMS), "abc"), TypeError, "backward"),
+        (lambda: toy_gradients(0.5, 1.0, [1.0] * 9), ValueError, "params"),
+    ],
+)
+def test_bad_values_the_probe_found_are_refused(call, error, name):
+    with pytest.raises(error, match=name):
+        call()
+
+
+def test_toy_parameters_are_finite_numbers():
+    with pytest.raises(TypeError, match="beta0"):
+        ToyParameters(None, *PARAMS[1:])
+    with pytest.raises(ValueError, match="omega3"):
+        ToyParameters(*PARAMS[:7], float("inf"))
+    assert ToyParameters(*range(8)).omega3 == 7.0

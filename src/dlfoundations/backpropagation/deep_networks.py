@@ -12,61 +12,98 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from dlfoundations._validation import as_float_array
 from dlfoundations.foundations.derivatives import relu_derivative
 from dlfoundations.foundations.functions import relu
 
 # --8<-- [end:imports]
+from dlfoundations.checks import (
+    check_arguments,
+    float_array,
+    layer_sizes,
+    list_of,
+    matrix,
+    non_negative_integer,
+    same_shape,
+    vector,
+)
 
 
-# --8<-- [start:network]
-def check_network(weights: Sequence, biases: Sequence) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Return the weights and biases as float arrays, or raise if their shapes do not chain."""
-    if len(weights) == 0:
-        raise ValueError("weights must hold at least one matrix")
+def _chained(arguments: dict) -> None:
+    """The weights and biases of one network: each bias fits its matrix, and each
+    matrix takes as many inputs as the one before gives outputs."""
+    weights, biases = arguments["weights"], arguments["biases"]
     if len(weights) != len(biases):
-        raise ValueError(f"weights and biases must have the same length, got {len(weights)} and {len(biases)}")
-    weights = [as_float_array(w, f"weights[{k}]") for k, w in enumerate(weights)]
-    biases = [as_float_array(b, f"biases[{k}]") for k, b in enumerate(biases)]
+        message = "weights and biases must have the same length"
+        raise ValueError(f"{message}, got {len(weights)} and {len(biases)}")
     for k, (w, b) in enumerate(zip(weights, biases)):
-        if w.ndim != 2:
-            raise ValueError(f"weights[{k}] must be a matrix of shape (out, in), got shape {w.shape}")
         if b.shape != (w.shape[0],):
-            raise ValueError(f"biases[{k}] must have shape ({w.shape[0]},) to match weights[{k}], got {b.shape}")
+            message = f"biases[{k}] must have shape ({w.shape[0]},) to match weights[{k}]"
+            raise ValueError(f"{message}, got {b.shape}")
         if k > 0 and w.shape[1] != weights[k - 1].shape[0]:
-            raise ValueError(
-                f"weights[{k}] takes {w.shape[1]} inputs but weights[{k - 1}] gives {weights[k - 1].shape[0]} outputs"
-            )
-    return weights, biases
+            message = f"weights[{k}] takes {w.shape[1]} inputs"
+            raise ValueError(f"{message} but weights[{k - 1}] gives {weights[k - 1].shape[0]}")
 
 
-def random_network(widths: Sequence[int], seed: int = 0) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Random weights N(0, 2 / fan_in) and biases N(0, 0.1^2) for layer widths [D_in, D_1, ..., D_out]."""
-    if len(widths) < 2:
-        raise ValueError(f"widths must list at least an input and an output width, got {list(widths)}")
-    for width in widths:
-        if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width <= 0:
-            raise ValueError(f"widths must be positive integers, got {list(widths)}")
+def _fits_input(arguments: dict) -> None:
+    """The batch x has one row per example, as wide as the first layer's input."""
+    x, width = arguments["x"], arguments["weights"][0].shape[1]
+    if x.shape[1] != width:
+        message = f"x must have shape (N, {width}), the input width of weights[0]"
+        raise ValueError(f"{message}, one example per row; got {x.shape}")
+
+
+def _from_forward_pass(arguments: dict) -> None:
+    """fs and hs are what forward_pass returns for these weights, and y fits them."""
+    y, weights, fs, hs = (arguments[k] for k in ("y", "weights", "fs", "hs"))
+    if len(fs) != len(weights) or len(hs) != len(weights):
+        message = "fs and hs must come from forward_pass with the same weights"
+        raise ValueError(f"{message}: one per layer ({len(weights)}), got {len(fs)}, {len(hs)}")
+    if y.shape != fs[-1].shape:
+        message = f"y must have the shape of the output fs[-1] {fs[-1].shape}"
+        raise ValueError(f"{message}, got {y.shape}")
+    n = y.shape[0]
+    for k, (w, f, h) in enumerate(zip(weights, fs, hs)):
+        if f.shape != (n, w.shape[0]):
+            message = f"fs[{k}] must have shape {(n, w.shape[0])} to fit y and weights[{k}]"
+            raise ValueError(f"{message}, got {f.shape}")
+        if h.shape != (n, w.shape[1]):
+            message = f"hs[{k}] must have shape {(n, w.shape[1])} to fit y and weights[{k}]"
+            raise ValueError(f"{message}, got {h.shape}")
+
+
+_NETWORK = {"weights": list_of(matrix), "biases": list_of(vector)}
+
+
+@check_arguments(layer_sizes=layer_sizes, seed=non_negative_integer)
+# --8<-- [start:network]
+def random_network(
+    layer_sizes: Sequence[int], seed: int = 0
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Random weights N(0, 2 / fan_in) and biases N(0, 0.1^2) for the layer widths
+    ``layer_sizes`` = [D_in, D_1, ..., D_out]."""
     rng = np.random.default_rng(seed)
-    weights = [rng.normal(0.0, np.sqrt(2.0 / d_in), size=(d_out, d_in)) for d_in, d_out in zip(widths, widths[1:])]
-    biases = [rng.normal(0.0, 0.1, size=d_out) for d_out in widths[1:]]
+    weights, biases = [], []
+    for d_in, d_out in zip(layer_sizes[:-1], layer_sizes[1:]):
+        weights.append(rng.normal(0.0, np.sqrt(2.0 / d_in), size=(d_out, d_in)))
+        biases.append(rng.normal(0.0, 0.1, size=d_out))
     return weights, biases
 
 
 # --8<-- [end:network]
 
 
+@check_arguments(_chained, _fits_input, x=matrix, **_NETWORK)
 # --8<-- [start:forward]
-def forward_pass(x, weights: Sequence, biases: Sequence) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Run a batch x of shape (N, D_in) through the network, keeping every intermediate.
+def forward_pass(
+    x, weights: Sequence, biases: Sequence
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Run a batch x of shape (N, D_in) through the network, keeping every
+    intermediate.
 
-    Returns ``(fs, hs)``: the pre-activations f_0..f_K and the activations h_0 = x, h_1..h_K.
-    Row by row, f_k = beta_k + Omega_k h_k; for the whole batch F_k = H_k Omega_k^T + beta_k.
+    Returns ``(fs, hs)``: the pre-activations f_0..f_K and the activations
+    h_0 = x, h_1..h_K. Row by row, f_k = beta_k + Omega_k h_k; for the whole batch
+    F_k = H_k Omega_k^T + beta_k.
     """
-    weights, biases = check_network(weights, biases)
-    x = as_float_array(x, "x")
-    if x.ndim != 2 or x.shape[1] != weights[0].shape[1]:
-        raise ValueError(f"x must have shape (N, {weights[0].shape[1]}), one example per row, got {x.shape}")
     fs, hs = [], [x]
     for k, (omega, beta) in enumerate(zip(weights, biases)):
         fs.append(hs[k] @ omega.T + beta)
@@ -75,48 +112,58 @@ def forward_pass(x, weights: Sequence, biases: Sequence) -> tuple[list[np.ndarra
     return fs, hs
 
 
-def least_squares_loss(output, y) -> float:
-    """L = (1/N) sum_i ||f(x_i) - y_i||^2: squared error summed over outputs, averaged over examples."""
-    output = as_float_array(output, "output")
-    y = as_float_array(y, "y")
-    if output.shape != y.shape:
-        raise ValueError(f"y must have the shape of the output {output.shape}, got {y.shape}")
-    return float(np.sum((output - y) ** 2) / output.shape[0])
-
-
 # --8<-- [end:forward]
 
 
+@check_arguments(same_shape("output", "y"), output=matrix, y=matrix)
+# --8<-- [start:loss]
+def least_squares_loss(output, y) -> float:
+    """L = (1/N) sum_i ||f(x_i) - y_i||^2: the squared error summed over the
+    outputs, averaged over the examples."""
+    return float(np.sum((output - y) ** 2) / output.shape[0])
+
+
+# --8<-- [end:loss]
+
+
+@check_arguments(
+    _from_forward_pass,
+    y=matrix,
+    weights=list_of(matrix),
+    fs=list_of(float_array),
+    hs=list_of(float_array),
+)
 # --8<-- [start:backward]
 def backward_pass(y, weights: Sequence, fs: list[np.ndarray], hs: list[np.ndarray]):
-    """Gradients of the least-squares loss for every weight and bias, from the last layer to the first.
+    """Gradients of the least-squares loss for every weight and bias, from the last
+    layer to the first.
 
-    Returns ``(weight_gradients, bias_gradients)``, shaped like ``weights`` and ``biases``.
+    Returns ``(weight_gradients, bias_gradients)``, shaped like the parameters.
     """
-    y = as_float_array(y, "y")
-    if len(fs) != len(weights) or len(hs) != len(weights):
-        raise ValueError("fs and hs must come from forward_pass with the same weights")
-    if y.shape != fs[-1].shape:
-        raise ValueError(f"y must have the shape of the output {fs[-1].shape}, got {y.shape}")
     n = y.shape[0]
     weight_gradients, bias_gradients = [], []
     dl_df = 2 * (fs[-1] - y) / n  # dL/df_K, one row per example
     for k in reversed(range(len(weights))):
-        weight_gradients.insert(0, dl_df.T @ hs[k])  # dL/dOmega_k = sum over examples of dl_df h_k^T
-        bias_gradients.insert(0, dl_df.sum(axis=0))  # dL/dbeta_k = sum over examples of dl_df
+        # dL/dOmega_k and dL/dbeta_k: sums over the examples of dl_df h_k^T and dl_df
+        weight_gradients.insert(0, dl_df.T @ hs[k])
+        bias_gradients.insert(0, dl_df.sum(axis=0))
         if k > 0:
             dl_dh = dl_df @ weights[k]  # dL/dh_k = Omega_k^T dl_df, for each row
             dl_df = relu_derivative(fs[k - 1]) * dl_dh  # h_k = ReLU(f_{k-1})
     return weight_gradients, bias_gradients
 
 
+# --8<-- [end:backward]
+
+
+@check_arguments(_chained, _fits_input, x=matrix, y=matrix, **_NETWORK)
+# --8<-- [start:gradients]
 def network_gradients(x, y, weights: Sequence, biases: Sequence):
-    """Loss and parameter gradients of the network: a forward pass, then a backward pass."""
-    weights, biases = check_network(weights, biases)
+    """Loss and parameter gradients of the network: a forward, then a backward pass."""
     fs, hs = forward_pass(x, weights, biases)
     loss = least_squares_loss(fs[-1], y)
     weight_gradients, bias_gradients = backward_pass(y, weights, fs, hs)
     return loss, weight_gradients, bias_gradients
 
 
-# --8<-- [end:backward]
+# --8<-- [end:gradients]

@@ -13,10 +13,77 @@ from sklearn.datasets import make_moons
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from dlfoundations._validation import check_positive
 from dlfoundations.backpropagation.autodiff.tensor import MLP, cross_entropy, sgd_step
 
 # --8<-- [end:imports]
+from dlfoundations.backpropagation.autodiff.tensor import _class_indices
+from dlfoundations.checks import (
+    check_arguments,
+    check_constructor,
+    count,
+    instance_of,
+    layer_sizes,
+    matrix,
+    non_negative_integer,
+    positive,
+    same_length,
+)
+
+
+def _tensor(value, name: str) -> torch.Tensor:
+    """A non-empty torch tensor without NaN."""
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
+    if value.numel() == 0:
+        raise ValueError(f"{name} must not be empty")
+    if value.is_floating_point() and torch.isnan(value).any():
+        raise ValueError(f"{name} must not contain NaN")
+    return value
+
+
+def _batch(arguments: dict) -> None:
+    """x is a batch of rows, y one class index per row."""
+    x, y = arguments["x"], arguments["y"]
+    if x.ndim != 2 or y.ndim != 1 or len(x) != len(y):
+        message = "x must be a batch (N, features) and y its N class indices"
+        raise ValueError(f"{message}, got shapes {tuple(x.shape)} and {tuple(y.shape)}")
+    if y.is_floating_point() or y.min() < 0:
+        raise ValueError(f"y must hold class indices (integers >= 0), got {y.dtype}")
+
+
+def _fits_model(arguments: dict) -> None:
+    """x is as wide as the model's input, y's classes are among its outputs."""
+    model, x, y = arguments["model"], arguments["x"], arguments["y"]
+    if isinstance(model, MLP):
+        width, n_classes = model.layers[0].weight.shape[0], model.layers[-1].weight.shape[1]
+    else:
+        linear = [m for m in model.modules() if isinstance(m, nn.Linear)]
+        if not linear:
+            return
+        width, n_classes = linear[0].in_features, linear[-1].out_features
+    if x.shape[1] != width:
+        raise ValueError(f"x must have {width} columns, the input width of model")
+    if y.max() >= n_classes:
+        raise ValueError(f"y must be class indices below {n_classes}, model's outputs")
+
+
+def _device(value, name: str) -> torch.device | None:
+    """None (the best device there is), a torch.device or its name ("cpu")."""
+    if value is None or isinstance(value, torch.device):
+        return value
+    try:
+        return torch.device(value)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"{name} must be a torch.device, such as 'cpu'") from None
+
+
+def _same_architecture(arguments: dict) -> None:
+    """The two models have layers of the same shapes."""
+    ours = [layer.weight.shape for layer in arguments["scratch"].layers]
+    theirs = [tuple(layer.weight.shape)[::-1] for layer in arguments["model"].layers]
+    if ours != theirs:
+        message = "scratch and model must have layers of the same shapes"
+        raise ValueError(f"{message}, got {ours} and {theirs} (transposed)")
 
 
 # --8<-- [start:device]
@@ -28,16 +95,17 @@ def get_device() -> torch.device:
 # --8<-- [end:device]
 
 
+@check_constructor(layer_sizes=layer_sizes)
 # --8<-- [start:module]
 class TorchMLP(nn.Module):
     """The MLP of the autodiff chapter as an ``nn.Module``: Linear layers with ReLU
     between them."""
 
-    def __init__(self, n_inputs: int, layer_sizes: list[int]):
+    def __init__(self, layer_sizes: list[int]):
         super().__init__()
-        sizes = [n_inputs] + list(layer_sizes)
-        # a ModuleList registers the layers, so model.parameters() and model.to(device) see them
-        self.layers = nn.ModuleList(nn.Linear(n_in, n_out) for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+        pairs = zip(layer_sizes[:-1], layer_sizes[1:])
+        # a ModuleList registers the layers, for model.parameters() and model.to(device)
+        self.layers = nn.ModuleList(nn.Linear(n_in, n_out) for n_in, n_out in pairs)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for layer in self.layers[:-1]:
@@ -48,6 +116,18 @@ class TorchMLP(nn.Module):
 # --8<-- [end:module]
 
 
+def _features_for(arguments: dict) -> None:
+    """x is a batch (N, n_inputs) for the model."""
+    x, n_inputs = arguments["x"], arguments["self"].layers[0].in_features
+    if x.ndim != 2 or x.shape[1] != n_inputs:
+        message = f"x must have shape (batch, {n_inputs})"
+        raise ValueError(f"{message}, got {tuple(x.shape)}")
+
+
+TorchMLP.forward = check_arguments(_features_for, x=_tensor)(TorchMLP.forward)
+
+
+@check_arguments(scratch=instance_of(MLP))
 # --8<-- [start:copy_weights]
 def torch_mlp_like(scratch: MLP) -> TorchMLP:
     """A float64 TorchMLP holding the same weights as a from-scratch MLP.
@@ -55,13 +135,8 @@ def torch_mlp_like(scratch: MLP) -> TorchMLP:
     ``nn.Linear`` computes x @ W.T + b with W of shape (n_out, n_in); our Linear
     stores W as (n_in, n_out), so the weights are transposed on the way.
     """
-    if not isinstance(scratch, MLP):
-        raise TypeError(
-            "scratch must be a dlfoundations.backpropagation.autodiff.tensor.MLP, "
-            f"got {type(scratch).__name__}"
-        )
     shapes = [layer.weight.shape for layer in scratch.layers]
-    model = TorchMLP(shapes[0][0], [n_out for _, n_out in shapes]).double()
+    model = TorchMLP([shapes[0][0]] + [n_out for _, n_out in shapes]).double()
     with torch.no_grad():  # copying is not part of any computation to differentiate
         for ours, theirs in zip(scratch.layers, model.layers):
             theirs.weight.copy_(torch.from_numpy(ours.weight.data.T))
@@ -72,6 +147,14 @@ def torch_mlp_like(scratch: MLP) -> TorchMLP:
 # --8<-- [end:copy_weights]
 
 
+@check_arguments(
+    same_length("x", "y"),
+    _fits_model,
+    model=instance_of(MLP),
+    x=matrix,
+    y=_class_indices,
+    lr=positive,
+)
 # --8<-- [start:scratch_step]
 def scratch_step(model: MLP, x: np.ndarray, y: np.ndarray, lr: float) -> float:
     """One SGD step with the tensor engine of the autodiff chapter; returns the loss
@@ -85,10 +168,20 @@ def scratch_step(model: MLP, x: np.ndarray, y: np.ndarray, lr: float) -> float:
 # --8<-- [end:scratch_step]
 
 
+@check_arguments(
+    _batch,
+    _fits_model,
+    model=instance_of(nn.Module),
+    optimizer=instance_of(torch.optim.Optimizer),
+    x=_tensor,
+    y=_tensor,
+)
 # --8<-- [start:torch_step]
-def torch_step(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor) -> float:
+def torch_step(
+    model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor
+) -> float:
     """The same step in PyTorch; returns the loss before the step."""
-    optimizer.zero_grad()  # PyTorch *adds* to .grad, so clear the last step's gradients
+    optimizer.zero_grad()  # PyTorch *adds* to .grad: clear the last step's gradients
     loss = nn.functional.cross_entropy(model(x), y)
     loss.backward()
     optimizer.step()
@@ -98,15 +191,18 @@ def torch_step(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tens
 # --8<-- [end:torch_step]
 
 
+@check_arguments(steps=count, lr=positive, seed=non_negative_integer)
 # --8<-- [start:side_by_side]
-def side_by_side(steps: int = 50, lr: float = 0.5, seed: int = 0) -> tuple[list[float], list[float], float]:
-    """Train MLP(2, [16, 16, 2]) on 100 moons both ways from the same initial weights.
+def side_by_side(
+    steps: int = 50, lr: float = 0.5, seed: int = 0
+) -> tuple[list[float], list[float], float]:
+    """Train MLP([2, 16, 16, 2]) on 100 moons both ways from the same initial weights.
 
     Full-batch SGD with cross-entropy. Returns both loss histories and the largest
     difference between the final parameters of the two models.
     """
     x, y = make_moons(n_samples=100, noise=0.1, random_state=1)
-    scratch = MLP(2, [16, 16, 2], seed=seed)
+    scratch = MLP([2, 16, 16, 2], seed=seed)
     model = torch_mlp_like(scratch)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     x_t, y_t = torch.from_numpy(x), torch.from_numpy(y)
@@ -115,33 +211,61 @@ def side_by_side(steps: int = 50, lr: float = 0.5, seed: int = 0) -> tuple[list[
     return scratch_losses, torch_losses, max_parameter_difference(scratch, model)
 
 
+# --8<-- [end:side_by_side]
+
+
+@check_arguments(
+    _same_architecture, scratch=instance_of(MLP), model=instance_of(TorchMLP)
+)
+# --8<-- [start:parameter_difference]
 def max_parameter_difference(scratch: MLP, model: TorchMLP) -> float:
     """Largest absolute difference between corresponding weights of the two models."""
     differences = []
     for ours, theirs in zip(scratch.layers, model.layers):
-        differences.append(np.abs(ours.weight.data.T - theirs.weight.detach().cpu().numpy()).max())
-        differences.append(np.abs(ours.bias.data - theirs.bias.detach().cpu().numpy()).max())
+        weight = theirs.weight.detach().cpu().numpy()
+        bias = theirs.bias.detach().cpu().numpy()
+        differences.append(np.abs(ours.weight.data.T - weight).max())
+        differences.append(np.abs(ours.bias.data - bias).max())
     return float(max(differences))
 
 
-# --8<-- [end:side_by_side]
+# --8<-- [end:parameter_difference]
 
 
+@check_arguments(
+    same_length("x", "y"),
+    model=instance_of(nn.Module),
+    x=matrix,
+    y=_class_indices,
+    epochs=count,
+    batch_size=count,
+    lr=positive,
+    seed=non_negative_integer,
+    device=_device,
+)
 # --8<-- [start:training_loop]
 def fit(
-    model: nn.Module, x, y, epochs: int, batch_size: int, lr: float, seed: int = 0, device: torch.device | None = None
+    model: nn.Module,
+    x,
+    y,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    seed: int = 0,
+    device: torch.device | None = None,
 ) -> list[float]:
-    """Minibatch SGD, the standard PyTorch loop; returns the mean training loss of each epoch.
+    """Minibatch SGD, the standard PyTorch loop; returns the mean training loss of
+    each epoch.
 
     The model and each batch are moved to ``device`` (the GPU if there is one).
     """
-    epochs, batch_size = _check_count(epochs, "epochs"), _check_count(batch_size, "batch_size")
-    lr = check_positive(lr, "lr")
     device = device or get_device()
     model = model.to(device)
     dtype = next(model.parameters()).dtype
-    dataset = TensorDataset(torch.as_tensor(x, dtype=dtype), torch.as_tensor(y, dtype=torch.long))
-    loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed))
+    x, y = torch.as_tensor(x, dtype=dtype), torch.as_tensor(y, dtype=torch.long)
+    dataset = TensorDataset(x, y)
+    shuffle = torch.Generator().manual_seed(seed)
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=shuffle)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     history = []
     for _ in range(epochs):
@@ -154,6 +278,13 @@ def fit(
     return history
 
 
+# --8<-- [end:training_loop]
+
+
+@check_arguments(
+    same_length("x", "y"), model=instance_of(nn.Module), x=matrix, y=_class_indices
+)
+# --8<-- [start:accuracy]
 @torch.no_grad()  # no graph is needed to evaluate: saves memory and time
 def accuracy(model: nn.Module, x, y) -> float:
     """Fraction of samples whose largest logit is the true class."""
@@ -164,13 +295,4 @@ def accuracy(model: nn.Module, x, y) -> float:
     return float(np.mean(predictions == np.asarray(y)))
 
 
-def _check_count(value, name: str) -> int:
-    """Return ``value`` if it is an integer >= 1, else raise an error naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {value}")
-    return int(value)
-
-
-# --8<-- [end:training_loop]
+# --8<-- [end:accuracy]

@@ -13,15 +13,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dlfoundations._validation import check_positive, check_real
 from dlfoundations.foundations.derivatives import numerical_gradient
 
 # --8<-- [end:imports]
+from dlfoundations.checks import check_arguments, finite, positive
 
 
 # --8<-- [start:parameters]
 class ToyParameters(NamedTuple):
-    """The eight parameters of the toy model: four offsets (beta) and four slopes (omega)."""
+    """The eight parameters of the toy model: four offsets beta, four slopes omega."""
 
     beta0: float
     beta1: float
@@ -33,25 +33,46 @@ class ToyParameters(NamedTuple):
     omega3: float
 
 
-def as_toy_parameters(params) -> ToyParameters:
-    """Return ``params`` (any sequence of 8 real numbers) as :class:`ToyParameters`, or raise."""
-    try:
-        values = list(params)
-    except TypeError:
-        raise TypeError(f"params must be a sequence of 8 numbers, got {type(params).__name__}") from None
-    if len(values) != len(ToyParameters._fields):
-        raise ValueError(f"params must hold 8 numbers (beta0..beta3, omega0..omega3), got {len(values)}")
-    return ToyParameters(*(check_real(v, f"params.{name}") for name, v in zip(ToyParameters._fields, values)))
-
-
 # --8<-- [end:parameters]
 
+ToyParameters.__new__ = staticmethod(
+    check_arguments(**dict.fromkeys(ToyParameters._fields, finite))(ToyParameters.__new__)
+)
 
+
+def _toy_parameters(value, name: str) -> ToyParameters:
+    """Any sequence of 8 finite numbers, as :class:`ToyParameters`."""
+    try:
+        values = list(value)
+    except TypeError:
+        kind = type(value).__name__
+        raise TypeError(f"{name} must be a sequence of 8 numbers, got {kind}") from None
+    if len(values) != len(ToyParameters._fields):
+        message = f"{name} must hold 8 numbers (beta0..beta3, omega0..omega3)"
+        raise ValueError(f"{message}, got {len(values)}")
+    fields = ToyParameters._fields
+    return ToyParameters(*(finite(v, f"{name}.{f}") for f, v in zip(fields, values)))
+
+
+_INTERMEDIATES = ("f0", "h1", "f1", "h2", "f2", "h3", "f3")
+
+
+def _intermediates(value, name: str) -> dict[str, float]:
+    """A dict of the seven intermediates f0, h1, ..., f3 (values or derivatives)."""
+    if not isinstance(value, dict):
+        kind = type(value).__name__
+        raise TypeError(f"{name} must be a dict of the values f0, h1, ..., f3, got {kind}")
+    missing = sorted(set(_INTERMEDIATES) - set(value))
+    if missing:
+        raise ValueError(f"{name} must hold f0, h1, ..., f3; it lacks {missing}")
+    return {key: finite(value[key], f"{name}[{key!r}]") for key in _INTERMEDIATES}
+
+
+@check_arguments(x=finite, params=_toy_parameters)
 # --8<-- [start:forward]
-def toy_forward(x: float, params) -> dict[str, float]:
+def toy_forward(x: float, params: ToyParameters) -> dict[str, float]:
     """Forward pass: every intermediate value of the chain, from f0 to the output f3."""
-    x = check_real(x, "x")
-    p = as_toy_parameters(params)
+    p = ToyParameters(*params)
     f0 = p.beta0 + p.omega0 * x
     h1 = math.sin(f0)
     f1 = p.beta1 + p.omega1 * h1
@@ -62,28 +83,29 @@ def toy_forward(x: float, params) -> dict[str, float]:
     return {"f0": f0, "h1": h1, "f1": f1, "h2": h2, "f2": f2, "h3": h3, "f3": f3}
 
 
-def toy_loss(x: float, y: float, params) -> float:
-    """Least-squares loss l = (f(x) - y)^2 of the toy model."""
-    y = check_real(y, "y")
-    return float((toy_forward(x, params)["f3"] - y) ** 2)
-
-
 # --8<-- [end:forward]
 
 
+@check_arguments(x=finite, y=finite, params=_toy_parameters)
+# --8<-- [start:loss]
+def toy_loss(x: float, y: float, params: ToyParameters) -> float:
+    """Least-squares loss l = (f(x) - y)^2 of the toy model."""
+    return (toy_forward(x, params)["f3"] - y) ** 2
+
+
+# --8<-- [end:loss]
+
+
+@check_arguments(y=finite, params=_toy_parameters, forward=_intermediates)
 # --8<-- [start:backward]
-def toy_backward(y: float, params, forward: dict[str, float]) -> dict[str, float]:
+def toy_backward(y: float, params: ToyParameters, forward: dict) -> dict[str, float]:
     """Backward pass: dl/d(every intermediate), from the output back to f0.
 
     Each line is one step of the chain rule: the derivative of the loss with respect
     to a value is (derivative of the next value with respect to it) times (the
     derivative of the loss with respect to the next value), which we already have.
     """
-    y = check_real(y, "y")
-    p = as_toy_parameters(params)
-    missing = {"f0", "f1", "f2", "f3"} - set(forward)
-    if missing:
-        raise ValueError(f"forward must be the dict returned by toy_forward; it lacks {sorted(missing)}")
+    p = ToyParameters(*params)
     dl_df3 = 2 * (forward["f3"] - y)  # l = (f3 - y)^2
     dl_dh3 = p.omega3 * dl_df3  # f3 = beta3 + omega3 * h3
     dl_df2 = -math.sin(forward["f2"]) * dl_dh3  # h3 = cos(f2)
@@ -97,13 +119,18 @@ def toy_backward(y: float, params, forward: dict[str, float]) -> dict[str, float
     }  # fmt: skip
 
 
-def toy_parameter_gradients(x: float, forward: dict[str, float], backward: dict[str, float]) -> ToyParameters:
-    """dl/d(every parameter) from the stored values (forward) and their derivatives (backward).
+# --8<-- [end:backward]
 
-    f_k = beta_k + omega_k * h_k, so dl/dbeta_k = dl/df_k and dl/domega_k = h_k * dl/df_k
-    (with h_0 = x, the input).
+
+@check_arguments(x=finite, forward=_intermediates, backward=_intermediates)
+# --8<-- [start:parameter_gradients]
+def toy_parameter_gradients(x: float, forward: dict, backward: dict) -> ToyParameters:
+    """dl/d(every parameter) from the stored values (forward) and their derivatives
+    (backward).
+
+    f_k = beta_k + omega_k * h_k, so dl/dbeta_k = dl/df_k and
+    dl/domega_k = h_k * dl/df_k (with h_0 = x, the input).
     """
-    x = check_real(x, "x")
     return ToyParameters(
         beta0=backward["f0"],
         beta1=backward["f1"],
@@ -116,22 +143,31 @@ def toy_parameter_gradients(x: float, forward: dict[str, float], backward: dict[
     )
 
 
-def toy_gradients(x: float, y: float, params) -> ToyParameters:
-    """The gradient of the loss with respect to all eight parameters: forward, then backward."""
+# --8<-- [end:parameter_gradients]
+
+
+@check_arguments(x=finite, y=finite, params=_toy_parameters)
+# --8<-- [start:gradients]
+def toy_gradients(x: float, y: float, params: ToyParameters) -> ToyParameters:
+    """The gradient of the loss for all eight parameters: forward, then backward."""
     forward = toy_forward(x, params)
     backward = toy_backward(y, params, forward)
     return toy_parameter_gradients(x, forward, backward)
 
 
-# --8<-- [end:backward]
+# --8<-- [end:gradients]
 
 
+@check_arguments(x=finite, y=finite, params=_toy_parameters, h=positive)
 # --8<-- [start:numerical]
-def toy_numerical_gradients(x: float, y: float, params, h: float = 1e-6) -> ToyParameters:
+def toy_numerical_gradients(
+    x: float, y: float, params: ToyParameters, h: float = 1e-6
+) -> ToyParameters:
     """The same gradient by central differences, one parameter at a time."""
-    point = np.array(as_toy_parameters(params))
-    h = check_positive(h, "h")
-    gradient = numerical_gradient(lambda p: toy_loss(x, y, ToyParameters(*p)), point, h)
+    point = np.array(params, dtype=float)
+    gradient = numerical_gradient(
+        lambda p: toy_loss(x, y, ToyParameters(*p)), point, h
+    )
     return ToyParameters(*gradient.tolist())
 
 

@@ -35,7 +35,7 @@ from dlfoundations.checks import (
     optional,
     same_length,
     same_shape,
-    sequence_of,
+    list_of,
     vector,
 )
 
@@ -145,7 +145,7 @@ def _one_d(check):
     return check_one_d
 
 
-LAYERS = {"weights": sequence_of(matrix), "biases": sequence_of(vector)}
+LAYERS = {"weights": list_of(matrix), "biases": list_of(vector)}
 SHALLOW = {"x": _one_d(float_array), "w": _one_d(float_array), "b": _one_d(float_array)}
 
 

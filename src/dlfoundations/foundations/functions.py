@@ -16,7 +16,7 @@ from dlfoundations.checks import (
     float_array,
     function,
     non_negative,
-    sequence_of,
+    list_of,
 )
 
 
@@ -84,7 +84,7 @@ def tanh(x) -> np.ndarray:
 # --8<-- [end:tanh]
 
 
-@check_arguments(functions=sequence_of(function))
+@check_arguments(functions=list_of(function))
 # --8<-- [start:compose]
 def compose(*functions: Callable) -> Callable:
     """Chain functions: compose(f, g, h)(x) = h(g(f(x))), applied left to right."""

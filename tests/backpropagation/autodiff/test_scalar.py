@@ -289,7 +289,7 @@ def test_topological_order_lists_each_node_once_after_its_parents():
 
 
 def test_scalar_mlp_gradients_match_torch():
-    model = MLP(3, [4, 4, 1], seed=7)
+    model = MLP([3, 4, 4, 1], seed=7)
     inputs = [[0.5, -1.0, 2.0], [1.5, 0.2, -0.3]]
     loss = sum((model(x)[0] - 1.0) ** 2 for x in inputs)
     loss.backward()
@@ -339,10 +339,10 @@ def test_operations_reject_bad_operands():
 
 
 def test_mlp_rejects_bad_sizes():
-    with pytest.raises(ValueError, match="n_inputs"):
-        MLP(0, [3])
     with pytest.raises(ValueError, match="layer_sizes"):
-        MLP(2, [3, -1])
+        MLP([0, 3])
+    with pytest.raises(ValueError, match="layer_sizes"):
+        MLP([2, 3, -1])
 
 
 # --- drawing the graph --------------------------------------------------------------------
@@ -374,3 +374,29 @@ def test_draw_graph_draws_one_box_per_value_and_one_circle_per_operation():
     assert any("grad 24" in t for t in texts)
     with pytest.raises(TypeError, match="root"):
         draw_graph(3.0, ax)
+
+
+def test_bad_values_the_probe_found_are_refused():
+    from dlfoundations.backpropagation.autodiff.scalar import Neuron
+
+    with pytest.raises(TypeError, match="label"):
+        Value(1.0, label=3)
+    with pytest.raises(TypeError, match="root"):
+        topological_order(None)
+    with pytest.raises(ValueError, match=r"x\[0\]"):
+        MLP([1, 1])([float("nan")])
+    with pytest.raises(TypeError, match="linear"):
+        Neuron(2, linear="yes")
+    with pytest.raises(ValueError, match="x"):
+        MLP([2, 1])([1.0])
+    with pytest.raises(TypeError, match="ax"):
+        draw_graph(Value(1.0), "ax")
+    with pytest.raises(ValueError, match="spacing"):
+        draw_graph(Value(1.0), Figure().subplots(), spacing=0.0)
+
+
+def test_division_by_zero_names_the_divisor():
+    with pytest.raises(ValueError, match="other"):
+        Value(1.0) / 0.0
+    with pytest.raises(ValueError, match="other"):
+        Value(1.0) / Value(0.0)

@@ -7,16 +7,20 @@ small circle between the boxes of its inputs and the box of its result.
 """
 
 # --8<-- [start:imports]
+import numpy as np
 from matplotlib.axes import Axes
 
 from dlfoundations.backpropagation.autodiff.scalar import Value, topological_order
 
 # --8<-- [end:imports]
+from dlfoundations.checks import check_arguments, instance_of, positive
 
 
+@check_arguments(root=instance_of(Value))
 # --8<-- [start:layout]
 def graph_layout(root: Value) -> dict[Value, tuple[float, float]]:
-    """Position every node of ``root``'s graph: x is its layer, y its place within the layer.
+    """Position every node of ``root``'s graph: x is its layer, y its place within
+    the layer.
 
     A result's layer is one more than the deepest of its parents, so every edge
     points to the right. A leaf (an input) sits one layer left of its first use.
@@ -43,7 +47,7 @@ def graph_layout(root: Value) -> dict[Value, tuple[float, float]]:
     for depth in range(max(layer.values()) + 1):
         column = [node for node in order if layer[node] == depth]
         neighbours = {node: list(node.parents) + children[node] for node in column}
-        column.sort(key=lambda n: sum(y[m] for m in neighbours[n]) / len(neighbours[n]) if neighbours[n] else y[n])
+        column.sort(key=lambda n: np.mean([y[m] for m in neighbours[n]] or [y[n]]))
         for rank, node in enumerate(column):
             y[node] = rank - (len(column) - 1) / 2  # centre each layer vertically
     return {node: (float(layer[node]), -y[node]) for node in order}
@@ -52,31 +56,47 @@ def graph_layout(root: Value) -> dict[Value, tuple[float, float]]:
 # --8<-- [end:layout]
 
 
+@check_arguments(root=instance_of(Value), ax=instance_of(Axes), spacing=positive)
 # --8<-- [start:draw]
 def draw_graph(root: Value, ax: Axes, spacing: float = 3.0) -> None:
-    """Draw ``root``'s computation graph on ``ax``: value boxes (label, data, grad) and op circles."""
-    if not isinstance(root, Value):
-        raise TypeError(f"root must be a Value, got {type(root).__name__}")
+    """Draw ``root``'s computation graph on ``ax``: value boxes (label, data, grad)
+    and op circles."""
     positions = graph_layout(root)
     boxes = {}
     for node, (x, y) in positions.items():
-        text = (f"{node.label}\n" if node.label else "") + f"data {node.data:.4g}\ngrad {node.grad:.4g}"
+        text = f"data {node.data:.4g}\ngrad {node.grad:.4g}"
+        if node.label:
+            text = f"{node.label}\n{text}"
         color = "#dbe8f6" if not node.parents else "#f3f3f3"  # inputs in blue
-        boxes[node] = ax.text(x * spacing, y, text, ha="center", va="center", fontsize=8, family="monospace",
-                              bbox={"boxstyle": "round,pad=0.4", "facecolor": color, "edgecolor": "#555555"})
-    arrow = {"arrowstyle": "-|>", "color": "#555555", "lw": 1.0, "shrinkA": 1, "shrinkB": 1}
+        box = {"boxstyle": "round,pad=0.4", "facecolor": color, "edgecolor": "#555555"}
+        boxes[node] = ax.text(
+            x * spacing, y, text, ha="center", va="center", fontsize=8,
+            family="monospace", bbox=box,
+        )  # fmt: skip
+    arrow = {"arrowstyle": "-|>", "color": "#555555", "lw": 1.0}
+    arrow |= {"shrinkA": 1, "shrinkB": 1}
+    circle = {"boxstyle": "circle,pad=0.3", "facecolor": "#fde3c8"}
+    circle |= {"edgecolor": "#c0622b"}
     for node, (x, y) in positions.items():
         if not node.parents:
             continue
-        op = ax.text(x * spacing - spacing * 0.45, y, node.op, ha="center", va="center", fontsize=8,
-                     bbox={"boxstyle": "circle,pad=0.3", "facecolor": "#fde3c8", "edgecolor": "#c0622b"})
-        ax.annotate("", xy=(0, 0.5), xycoords=boxes[node], xytext=(1, 0.5), textcoords=op, arrowprops=arrow)
+        op = ax.text(
+            x * spacing - spacing * 0.45, y, node.op, ha="center", va="center",
+            fontsize=8, bbox=circle,
+        )  # fmt: skip
+        ax.annotate(
+            "", xy=(0, 0.5), xycoords=boxes[node], xytext=(1, 0.5), textcoords=op,
+            arrowprops=arrow,
+        )  # fmt: skip
         for i, parent in enumerate(node.parents):
             bend = 0.0
-            if node.parents.count(parent) > 1:  # a value used twice (a + a): bend the two edges apart
+            if node.parents.count(parent) > 1:  # a value used twice (a + a): bend apart
                 bend = 0.3 if node.parents.index(parent) == i else -0.3
-            ax.annotate("", xy=(0, 0.5), xycoords=op, xytext=(1, 0.5), textcoords=boxes[parent],
-                        arrowprops={**arrow, "connectionstyle": f"arc3,rad={bend}"})
+            curved = {**arrow, "connectionstyle": f"arc3,rad={bend}"}
+            ax.annotate(
+                "", xy=(0, 0.5), xycoords=op, xytext=(1, 0.5), textcoords=boxes[parent],
+                arrowprops=curved,
+            )  # fmt: skip
     xs = [x * spacing for x, _ in positions.values()]
     ys = [y for _, y in positions.values()]
     ax.set_xlim(min(xs) - spacing * 0.45, max(xs) + spacing * 0.45)

@@ -9,13 +9,26 @@ topological order and applies the chain rule once per edge.
 # --8<-- [start:imports]
 import math
 import random
-from numbers import Integral, Real
 
 # --8<-- [end:imports]
+from numbers import Real
+
+from dlfoundations.checks import (
+    boolean,
+    check_arguments,
+    check_constructor,
+    count,
+    instance_of,
+    layer_sizes,
+    non_negative_integer,
+    optional,
+    real,
+)
 
 
 def _as_number(x, name: str) -> float:
-    """Return ``x`` as a float, or raise ``TypeError`` naming the argument."""
+    """Return ``x`` as a float, or raise ``TypeError`` naming the argument; NaN and
+    infinities pass (a node may hold them, as a torch tensor may)."""
     if type(x) is float:  # the common case, checked first because it is fast
         return x
     if isinstance(x, bool) or not isinstance(x, Real):
@@ -23,6 +36,13 @@ def _as_number(x, name: str) -> float:
     return float(x)
 
 
+def _text(value, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, got {type(value).__name__}")
+    return value
+
+
+@check_constructor(data=_as_number, label=_text)
 # --8<-- [start:value]
 class Value:
     """A scalar node of a computation graph.
@@ -35,13 +55,19 @@ class Value:
 
     __slots__ = ("data", "grad", "parents", "local_grads", "op", "label")
 
-    def __init__(self, data: float, parents: tuple = (), local_grads: tuple = (), op: str = "", label: str = ""):
-        self.data = _as_number(data, "data")
+    def __init__(self, data: float, label: str = ""):
+        self.data = float(data)
         self.grad = 0.0
-        self.parents = parents
-        self.local_grads = local_grads
-        self.op = op
+        self.parents, self.local_grads, self.op = (), (), ""  # a leaf: an input
         self.label = label
+
+    @classmethod
+    def _from_op(cls, data: float, parents: tuple, local_grads: tuple, op: str):
+        """The result of an operation on ``parents`` (internal: no checks)."""
+        out = cls.__new__(cls)
+        out.data, out.grad, out.label = data, 0.0, ""
+        out.parents, out.local_grads, out.op = parents, local_grads, op
+        return out
 
     def __repr__(self) -> str:
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g})"
@@ -52,27 +78,28 @@ class Value:
     def __add__(self, other) -> "Value":
         """a + b; the local derivatives are 1 and 1."""
         other = _as_value(other)
-        return Value(self.data + other.data, (self, other), (1.0, 1.0), "+")
+        return Value._from_op(self.data + other.data, (self, other), (1.0, 1.0), "+")
 
     def __mul__(self, other) -> "Value":
         """a * b; d(ab)/da = b and d(ab)/db = a."""
         other = _as_value(other)
-        return Value(self.data * other.data, (self, other), (other.data, self.data), "*")
+        a, b = self.data, other.data
+        return Value._from_op(a * b, (self, other), (b, a), "*")
 
     def __sub__(self, other) -> "Value":
         """a - b; the local derivatives are 1 and -1."""
         other = _as_value(other)
-        return Value(self.data - other.data, (self, other), (1.0, -1.0), "-")
+        return Value._from_op(self.data - other.data, (self, other), (1.0, -1.0), "-")
 
     def __truediv__(self, other) -> "Value":
         """a / b; d(a/b)/da = 1/b and d(a/b)/db = -a/b^2."""
         other = _as_value(other)
         a, b = self.data, other.data
-        return Value(a / b, (self, other), (1.0 / b, -a / b**2), "/")
+        return Value._from_op(a / b, (self, other), (1.0 / b, -a / b**2), "/")
 
     def __neg__(self) -> "Value":
         """-a; the local derivative is -1."""
-        return Value(-self.data, (self,), (-1.0,), "neg")
+        return Value._from_op(-self.data, (self,), (-1.0,), "neg")
 
     def __pow__(self, exponent: float) -> "Value":
         """a ** n for a constant number n; d(a^n)/da = n a^(n-1)."""
@@ -81,11 +108,12 @@ class Value:
         if a < 0 and not n.is_integer():
             raise ValueError(f"a negative base ({a}) needs an integer exponent, got {n}")
         if a == 0 and n < 1 and n != 0:
-            raise ValueError(f"0 ** {n} has no finite derivative; the base must be nonzero for exponent < 1")
+            message = f"0 ** {n} has no finite derivative"
+            raise ValueError(f"{message}; the base must be nonzero for exponent < 1")
         local = n * a ** (n - 1) if n != 0 else 0.0
-        return Value(a**n, (self,), (local,), f"**{n:g}")
+        return Value._from_op(a**n, (self,), (local,), f"**{n:g}")
 
-    # Python calls these when the left operand is a plain number: 2 + a, 2 * a, 2 - a, 2 / a.
+    # Python calls these when the left operand is a plain number: 2 + a, 2 * a, ...
     def __radd__(self, other) -> "Value":
         return self + other
 
@@ -104,28 +132,31 @@ class Value:
     def exp(self) -> "Value":
         """e^a; its derivative is e^a itself."""
         out = math.exp(self.data)
-        return Value(out, (self,), (out,), "exp")
+        return Value._from_op(out, (self,), (out,), "exp")
 
     def log(self) -> "Value":
         """ln a for a > 0; its derivative is 1/a."""
         if self.data <= 0:
             raise ValueError(f"log needs a positive input, got {self.data}")
-        return Value(math.log(self.data), (self,), (1.0 / self.data,), "log")
+        return Value._from_op(math.log(self.data), (self,), (1.0 / self.data,), "log")
 
     def tanh(self) -> "Value":
         """tanh a; its derivative is 1 - tanh^2 a."""
         t = math.tanh(self.data)
-        return Value(t, (self,), (1.0 - t**2,), "tanh")
+        return Value._from_op(t, (self,), (1.0 - t**2,), "tanh")
 
     def relu(self) -> "Value":
-        """max(a, 0); its derivative is 1 for a > 0 and 0 otherwise (0 at the kink, as in PyTorch)."""
-        return Value(max(self.data, 0.0), (self,), (1.0 if self.data > 0 else 0.0,), "relu")
+        """max(a, 0); its derivative is 1 for a > 0 and 0 otherwise (0 at the kink,
+        as in PyTorch)."""
+        local = 1.0 if self.data > 0 else 0.0
+        return Value._from_op(max(self.data, 0.0), (self,), (local,), "relu")
 
     # --8<-- [end:functions]
 
     # --8<-- [start:backward]
     def backward(self) -> None:
-        """Fill in ``grad`` of every node this value depends on, by reverse-mode accumulation.
+        """Fill in ``grad`` of every node this value depends on, by reverse-mode
+        accumulation.
 
         The gradients are *overwritten*, not added to: the graph's grads are reset
         to 0 first, so calling ``backward()`` twice gives the same gradients.
@@ -136,7 +167,7 @@ class Value:
         self.grad = 1.0  # d(self)/d(self)
         for node in reversed(order):  # every node is finished before its parents
             for parent, local_grad in zip(node.parents, node.local_grads):
-                parent.grad += local_grad * node.grad  # the chain rule, one edge at a time
+                parent.grad += local_grad * node.grad  # the chain rule, edge by edge
 
     # --8<-- [end:backward]
 
@@ -147,12 +178,22 @@ def _as_value(x) -> Value:
         return x
     if isinstance(x, bool) or not isinstance(x, Real):
         raise TypeError(f"other must be a real number or a Value, got {type(x).__name__}")
-    return Value(x)
+    return Value._from_op(float(x), (), (), "")  # a constant leaf
 
 
+def _node(value, name: str):
+    """A node of a computation graph: a Value or a Tensor (it has parents)."""
+    if not hasattr(value, "parents"):
+        kind = type(value).__name__
+        raise TypeError(f"{name} must be a Value or a Tensor, got {kind}")
+    return value
+
+
+@check_arguments(root=_node)
 # --8<-- [start:topological_order]
 def topological_order(root: Value) -> list[Value]:
-    """Every node ``root`` depends on (itself included), each listed after all of its parents.
+    """Every node ``root`` depends on (itself included), each listed after all of
+    its parents.
 
     A depth-first search with an explicit stack instead of recursion, so a graph a
     million nodes deep does not hit Python's recursion limit. A node is appended
@@ -175,22 +216,14 @@ def topological_order(root: Value) -> list[Value]:
 # --8<-- [end:topological_order]
 
 
-def check_layer_sizes(n_inputs, layer_sizes) -> None:
-    """Raise unless ``n_inputs`` and every entry of ``layer_sizes`` are positive integers."""
-    if isinstance(n_inputs, bool) or not isinstance(n_inputs, Integral) or n_inputs < 1:
-        raise ValueError(f"n_inputs must be a positive integer, got {n_inputs!r}")
-    if not isinstance(layer_sizes, (list, tuple)) or len(layer_sizes) == 0:
-        raise ValueError(f"layer_sizes must be a non-empty list of positive integers, got {layer_sizes!r}")
-    for size in layer_sizes:
-        if isinstance(size, bool) or not isinstance(size, Integral) or size < 1:
-            raise ValueError(f"layer_sizes must hold positive integers, got {layer_sizes!r}")
-
-
-# --8<-- [start:mlp]
+@check_constructor(
+    n_inputs=count, linear=boolean, rng=optional(instance_of(random.Random))
+)
+# --8<-- [start:neuron]
 class Neuron:
     """One neuron: relu(w . x + b), or just w . x + b if ``linear``."""
 
-    def __init__(self, n_inputs: int, linear: bool = False, rng: random.Random | None = None):
+    def __init__(self, n_inputs: int, linear: bool = False, rng=None):
         rng = rng or random.Random(0)
         bound = 1.0 / math.sqrt(n_inputs)  # PyTorch's default range for nn.Linear
         self.w = [Value(rng.uniform(-bound, bound)) for _ in range(n_inputs)]
@@ -205,16 +238,20 @@ class Neuron:
         return self.w + [self.b]
 
 
+# --8<-- [end:neuron]
+
+
+@check_constructor(layer_sizes=layer_sizes, seed=non_negative_integer)
+# --8<-- [start:mlp]
 class MLP:
     """A multilayer perceptron of Neurons: ReLU on every layer but the last."""
 
-    def __init__(self, n_inputs: int, layer_sizes: list[int], seed: int = 0):
-        check_layer_sizes(n_inputs, layer_sizes)
+    def __init__(self, layer_sizes: list[int], seed: int = 0):
         rng = random.Random(seed)
-        sizes = [n_inputs] + list(layer_sizes)
+        last = len(layer_sizes) - 2  # the index of the output layer
         self.layers = [
-            [Neuron(sizes[i], linear=(i == len(layer_sizes) - 1), rng=rng) for _ in range(sizes[i + 1])]
-            for i in range(len(layer_sizes))
+            [Neuron(layer_sizes[i], linear=(i == last), rng=rng) for _ in range(n_out)]
+            for i, n_out in enumerate(layer_sizes[1:])
         ]
 
     def __call__(self, x: list) -> list[Value]:
@@ -223,7 +260,42 @@ class MLP:
         return x
 
     def parameters(self) -> list[Value]:
-        return [p for layer in self.layers for neuron in layer for p in neuron.parameters()]
+        return [p for layer in self.layers for n in layer for p in n.parameters()]
 
 
 # --8<-- [end:mlp]
+
+
+def _inputs(value, name: str) -> list:
+    """A list of numbers or Values."""
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"{name} must be a list of numbers, got {type(value).__name__}")
+    return [v if isinstance(v, Value) else real(v, f"{name}[{i}]") for i, v in enumerate(value)]
+
+
+def _as_wide_as(width):
+    def check(arguments: dict) -> None:
+        n = width(arguments["self"])
+        if len(arguments["x"]) != n:
+            raise ValueError(f"x must hold {n} inputs, got {len(arguments['x'])}")
+
+    return check
+
+
+Neuron.__call__ = check_arguments(
+    _as_wide_as(lambda neuron: len(neuron.w)), x=_inputs
+)(Neuron.__call__)
+MLP.__call__ = check_arguments(
+    _as_wide_as(lambda mlp: len(mlp.layers[0][0].w)), x=_inputs
+)(MLP.__call__)
+
+
+def _nonzero_divisor(arguments: dict) -> None:
+    """The divisor of a / b is not 0 (Python floats raise ZeroDivisionError)."""
+    other = arguments["other"]
+    divisor = other.data if isinstance(other, Value) else other
+    if isinstance(divisor, Real) and divisor == 0:
+        raise ValueError("other must be nonzero: a / 0 has no value or derivative")
+
+
+Value.__truediv__ = check_arguments(_nonzero_divisor)(Value.__truediv__)

@@ -84,7 +84,7 @@ def moons_decision_boundary():
     left.contour(xs, ys, scores, levels=[0.0], colors="black", linewidths=1.2)
     left.scatter(*x[y < 0].T, c="C0", edgecolors="white", s=28, label="class -1")
     left.scatter(*x[y > 0].T, c="C1", edgecolors="white", s=28, label="class +1")
-    left.set(xlabel="$x_1$", ylabel="$x_2$", title="MLP(2, [16, 16, 1]) on 100 moons: decision boundary")
+    left.set(xlabel="$x_1$", ylabel="$x_2$", title="MLP([2, 16, 16, 1]) on 100 moons: decision boundary")
     left.legend(loc="lower left", fontsize=8)
     left.grid(False)
     right.plot(losses, label="loss (hinge + L2)")

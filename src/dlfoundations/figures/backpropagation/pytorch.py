@@ -49,7 +49,7 @@ def minibatch_training_curves():
     fig, ax = new_figure(width=6.4, height=3.8)
     for batch_size in (200, 50, 10):
         torch.manual_seed(0)
-        model = TorchMLP(2, [16, 16, 2])
+        model = TorchMLP([2, 16, 16, 2])
         with _one_thread():
             history = fit(model, x, y, epochs=40, batch_size=batch_size, lr=0.1, device=torch.device("cpu"))
         ax.plot(np.arange(1, 41), history, label=f"batch {batch_size}: accuracy {accuracy(model, x, y):.0%}")
