@@ -25,7 +25,7 @@ Run:
     python benchmarks/bad_inputs.py --only losses       # callables whose name has this
 
 Discovery. Every module of ``dlfoundations`` (walked with pkgutil) except
-``dlfoundations.figures*`` and private modules (a name part starting with ``_``);
+``dlfoundations.figures*``, ``dlfoundations.checks`` (see ``EXCLUDED``) and private modules (a name part starting with ``_``);
 in each, every name not starting with ``_`` whose object is a function or a class
 defined there (``obj.__module__`` is the module). For a class: its constructor, and
 the public methods (and ``__call__``) defined in its body, each called on a fresh
@@ -122,7 +122,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np  # noqa: E402 - after the environment is set for the threads
 
 PACKAGE = "dlfoundations"
-EXCLUDED = (f"{PACKAGE}.figures",)
+# The figures take no arguments. The checks are the probe's subject seen from the other
+# side: every call below goes through them, and tests/test_checks.py tests each one;
+# their ``name`` argument is the label the decorator passes, free text by design.
+EXCLUDED = (f"{PACKAGE}.figures", f"{PACKAGE}.checks")
 CALL_SECONDS = 3.0  # time limit of one call
 TARGET_SECONDS = 60.0  # time limit of all the calls to one callable
 SIZE_SHRINK_ABOVE = 10  # optional work sizes above this get a small value

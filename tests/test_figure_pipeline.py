@@ -109,7 +109,7 @@ def test_module_dependencies_are_transitive(sandbox):
     assert {
         "dlfoundations.foundations.derivatives",
         "dlfoundations.foundations.functions",
-        "dlfoundations._validation",
+        "dlfoundations.checks",
     } <= deps
     # the functions chapter's figures depend on functions.py: editing it redraws them
     functions = dependents(sandbox, "dlfoundations.foundations.functions")
