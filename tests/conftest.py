@@ -9,6 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# The same examples on every run: a property test that fails must fail every time, or
+# it blocks landings at random. To search further, HYPOTHESIS_PROFILE=explore draws
+# new examples on each run (and more of them where a test does not set its own).
+settings.register_profile("book", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False, max_examples=500)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "book"))
 
 ROOT = Path(__file__).resolve().parents[1]
 MKDOCS = [sys.executable, "-m", "mkdocs"]

@@ -318,7 +318,7 @@ def snippet_section(path: Path, section: str | None) -> list[str]:
         return lines
     start = next(i for i, line in enumerate(lines) if line.strip() == f"# --8<-- [start:{section}]")
     end = next(i for i, line in enumerate(lines) if line.strip() == f"# --8<-- [end:{section}]")
-    return textwrap.dedent("\n".join(lines[start + 1 : end])).splitlines()
+    return textwrap.dedent("\n".join(lines[start + 1 : end])).split("\n")  # keeps blank lines at the end
 
 
 def python_fences(markdown: str) -> list[str]:
