@@ -8,7 +8,6 @@ every page, desktop and mobile, go to ``screenshots/`` (ignored by git) with
 
 from __future__ import annotations
 
-import json
 import re
 import textwrap
 from pathlib import Path

@@ -24,32 +24,8 @@ from dlfoundations.checks import (
     matrix,
     non_negative_integer,
     same_shape,
-    vector,
 )
-
-
-def _chained(arguments: dict) -> None:
-    """The weights and biases of one network: each bias fits its matrix, and each
-    matrix takes as many inputs as the one before gives outputs."""
-    weights, biases = arguments["weights"], arguments["biases"]
-    if len(weights) != len(biases):
-        message = "weights and biases must have the same length"
-        raise ValueError(f"{message}, got {len(weights)} and {len(biases)}")
-    for k, (w, b) in enumerate(zip(weights, biases)):
-        if b.shape != (w.shape[0],):
-            message = f"biases[{k}] must have shape ({w.shape[0]},) to match weights[{k}]"
-            raise ValueError(f"{message}, got {b.shape}")
-        if k > 0 and w.shape[1] != weights[k - 1].shape[0]:
-            message = f"weights[{k}] takes {w.shape[1]} inputs"
-            raise ValueError(f"{message} but weights[{k - 1}] gives {weights[k - 1].shape[0]}")
-
-
-def _fits_input(arguments: dict) -> None:
-    """The batch x has one row per example, as wide as the first layer's input."""
-    x, width = arguments["x"], arguments["weights"][0].shape[1]
-    if x.shape[1] != width:
-        message = f"x must have shape (N, {width}), the input width of weights[0]"
-        raise ValueError(f"{message}, one example per row; got {x.shape}")
+from dlfoundations.building_blocks.feedforward import LAYERS, layers_chain
 
 
 def _from_forward_pass(arguments: dict) -> None:
@@ -71,7 +47,6 @@ def _from_forward_pass(arguments: dict) -> None:
             raise ValueError(f"{message}, got {h.shape}")
 
 
-_NETWORK = {"weights": list_of(matrix), "biases": list_of(vector)}
 
 
 @check_arguments(layer_sizes=layer_sizes, seed=non_negative_integer)
@@ -92,7 +67,7 @@ def random_network(
 # --8<-- [end:network]
 
 
-@check_arguments(_chained, _fits_input, x=matrix, **_NETWORK)
+@check_arguments(layers_chain, x=matrix, **LAYERS)
 # --8<-- [start:forward]
 def forward_pass(
     x, weights: Sequence, biases: Sequence
@@ -156,7 +131,7 @@ def backward_pass(y, weights: Sequence, fs: list[np.ndarray], hs: list[np.ndarra
 # --8<-- [end:backward]
 
 
-@check_arguments(_chained, _fits_input, x=matrix, y=matrix, **_NETWORK)
+@check_arguments(layers_chain, x=matrix, y=matrix, **LAYERS)
 # --8<-- [start:gradients]
 def network_gradients(x, y, weights: Sequence, biases: Sequence):
     """Loss and parameter gradients of the network: a forward, then a backward pass."""

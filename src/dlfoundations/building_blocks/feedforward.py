@@ -103,7 +103,7 @@ def _one_per_hidden_unit(arguments: dict) -> None:
         raise ValueError(f"{names} {message}, got {', '.join(map(str, shapes))}")
 
 
-def _layers_chain(arguments: dict) -> None:
+def layers_chain(arguments: dict) -> None:
     """Relation: matching weights (out, in) and biases (out,), each layer taking the
     previous one's outputs, and inputs x as wide as the first layer's input."""
     weights, biases = arguments["weights"], arguments["biases"]
@@ -329,7 +329,7 @@ def count_parameters(layer_sizes: Sequence[int]) -> int:
 # --8<-- [end:count_parameters]
 
 
-@check_arguments(_layers_chain, x=matrix, **LAYERS)
+@check_arguments(layers_chain, x=matrix, **LAYERS)
 # --8<-- [start:mlp_forward]
 def mlp_forward(x, weights: Sequence, biases: Sequence) -> np.ndarray:
     """Forward pass of an MLP on a batch x of shape (n_samples, n_inputs).
@@ -346,7 +346,7 @@ def mlp_forward(x, weights: Sequence, biases: Sequence) -> np.ndarray:
 # --8<-- [end:mlp_forward]
 
 
-@check_arguments(_layers_chain, x=matrix, **LAYERS)
+@check_arguments(layers_chain, x=matrix, **LAYERS)
 # --8<-- [start:activation_patterns]
 def activation_patterns(x, weights: Sequence, biases: Sequence) -> np.ndarray:
     """Which hidden units are on (pre-activation > 0) for each input:

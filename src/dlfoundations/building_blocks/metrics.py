@@ -14,7 +14,6 @@ from dlfoundations.checks import (
     check_arguments,
     float_array,
     one_of,
-    optional,
     probability,
     probability_array,
     real,
