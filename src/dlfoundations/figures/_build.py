@@ -189,9 +189,25 @@ def chapter_modules(src_dir: Path) -> list[str]:
     )
 
 
+# discover()'s last answer, by a digest of every source file it could read: under
+# `mkdocs serve`, an edit of a page (not of the package) costs a read of the sources.
+_DISCOVERED: dict[str, list] = {}
+
+
 def discover(src_dir: Path) -> list[FigureSpec]:
     """Every figure of the book with its cache key, read from the source under ``src_dir``."""
     src_dir = Path(src_dir)
+    sources = hashlib.sha256(Path(__file__).read_bytes() + library_versions().encode())
+    for path in sorted(Path(src_dir, PACKAGE).rglob("*.py")):
+        sources.update(path.relative_to(src_dir).as_posix().encode() + b"\0" + path.read_bytes())
+    key = f"{src_dir.resolve()}:{sources.hexdigest()}"
+    if key not in _DISCOVERED:
+        _DISCOVERED.clear()
+        _DISCOVERED[key] = _discover(src_dir)
+    return list(_DISCOVERED[key])
+
+
+def _discover(src_dir: Path) -> list[FigureSpec]:
     shared = [module_file(src_dir, f"{FIGURES_PACKAGE}._style"), Path(__file__)]
     shared_text = "".join(p.read_text(encoding="utf-8") for p in shared if p) + library_versions()
     specs, imports_of = [], {}
