@@ -63,7 +63,9 @@ def training_step_times(repeats: int, number: int) -> tuple[float, float, float]
     return t_ours, t_theirs, t_ours / t_theirs
 
 
-def scalar_throughput(n_inputs: int = 200, rounds: int = 200) -> tuple[int, float, float]:
+def scalar_throughput(
+    n_inputs: int = 200, rounds: int = 200
+) -> tuple[int, float, float]:
     """Build sum_k sum_i tanh(w_i * x_i + k) (about 4 nodes per term), then call backward()."""
     xs = [Value(0.01 * i) for i in range(n_inputs)]
     ws = [Value(1.0 - 0.003 * i) for i in range(n_inputs)]
@@ -88,16 +90,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--number", type=int, default=10, help="steps per timing")
-    parser.add_argument("--threads", type=int, default=1, help="threads for PyTorch and for NumPy's BLAS")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads for PyTorch and for NumPy's BLAS",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     with threadpool_limits(limits=args.threads):
         t_ours, t_theirs, ratio = training_step_times(args.repeats, args.number)
     nodes, forward_rate, total_rate = scalar_throughput()
 
-    print(f"numpy {np.__version__}, torch {torch.__version__}, {args.threads} thread(s) each, float64, CPU")
+    print(
+        f"numpy {np.__version__}, torch {torch.__version__}, {args.threads} thread(s) each, float64, CPU"
+    )
     print()
-    print("One SGD step of MLP([40, 100, 100, 10]), batch 100, cross-entropy (median of repeats)")
+    print(
+        "One SGD step of MLP([40, 100, 100, 10]), batch 100, cross-entropy (median of repeats)"
+    )
     print(f"| {'engine':<30} | {'time per step':>14} |")
     print(f"|{'-' * 32}|{'-' * 16}|")
     print(f"| {'tensor engine (from scratch)':<30} | {t_ours * 1e6:>11.0f} us |")

@@ -162,10 +162,15 @@ ALLOWED |= {("least_squares_loss", "phi", "extra_dim")}
 # A diverged run is a result too: its path holds NaN.
 ALLOWED |= {("SGDRun", "path", "nan")}
 # A line search may start or bracket anywhere on the line, 0 and negatives included.
-ALLOWED |= {("bracket_minimum", "start", "negative"), ("line_search", "start", "negative")}
+ALLOWED |= {
+    ("bracket_minimum", "start", "negative"),
+    ("line_search", "start", "negative"),
+}
 ALLOWED |= {("golden_section_search", p, k) for p, k in (("a", "zero"), ("b", "zero"))}
 ALLOWED |= {("golden_section_search", "a", "negative")}
-ALLOWED |= {("LineSearchResult", p, k) for p in ("x", "value") for k in ("zero", "negative")}
+ALLOWED |= {
+    ("LineSearchResult", p, k) for p in ("x", "value") for k in ("zero", "negative")
+}
 # torch.optim accepts these: lr = 0, eps = 0, betas of 0 (normalised gradient descent,
 # shown on the Adam page), any dampening, parameter arrays of any number and shape.
 ALLOWED |= {(f, "lr", "zero") for f in ("sgd_update", "SGD", "adam_update", "Adam")}
@@ -253,9 +258,14 @@ ALLOWED |= {
 ALLOWED |= {("scalar.Value", "data", k) for k in ("zero", "negative", "nan", "inf")}
 ALLOWED.add(("scalar.Value", "label", "unknown_str"))
 # - unbroadcast sums a gradient of any values, NaN included, and of any size (0 too);
-ALLOWED |= {("tensor.unbroadcast", "grad", "empty"), ("tensor.unbroadcast", "grad", "nan")}
+ALLOWED |= {
+    ("tensor.unbroadcast", "grad", "empty"),
+    ("tensor.unbroadcast", "grad", "nan"),
+}
 # - axis 0 and -1 are axes, as in NumPy;
-ALLOWED |= {(f"Tensor.{m}", "axis", k) for m in ("sum", "mean") for k in ("zero", "negative")}
+ALLOWED |= {
+    (f"Tensor.{m}", "axis", k) for m in ("sum", "mean") for k in ("zero", "negative")
+}
 ALLOWED.add(("Tensor.log_softmax", "axis", "zero"))
 # - moons without noise, with seed 0, and training without L2 (alpha = 0) are legal.
 ALLOWED |= {("tensor.moons", "noise", "zero"), ("tensor.moons", "random_state", "zero")}
@@ -395,12 +405,35 @@ WORK_SIZES = re.compile(
 SIZE_LIKE = re.compile(r"^(n|k|n_\w+|\w+_size|size|width|depth|shape)$")
 # names that are floats even without an annotation, with their good values
 FLOAT_VALUES = {
-    "lr": 0.1, "learning_rate": 0.1, "eta": 0.1, "initial_lr": 0.1, "min_lr": 0.01,
-    "beta": 0.9, "beta1": 0.9, "beta2": 0.999, "momentum": 0.5, "dampening": 0.1,
-    "weight_decay": 0.01, "eps": 1e-8, "h": 1e-5, "tol": 1e-6, "gamma": 0.5,
-    "weight_variance": 2.0, "mu": 1.0, "L": 4.0, "threshold": 0.5, "sigma": 1.0,
-    "scale": 1.0, "gain": 1.0, "kappa": 2.0, "alpha": 0.5, "noise": 0.1,
-    "margin": 0.1, "bias": 0.5, "negative_slope": 0.01, "bias_std": 0.1,
+    "lr": 0.1,
+    "learning_rate": 0.1,
+    "eta": 0.1,
+    "initial_lr": 0.1,
+    "min_lr": 0.01,
+    "beta": 0.9,
+    "beta1": 0.9,
+    "beta2": 0.999,
+    "momentum": 0.5,
+    "dampening": 0.1,
+    "weight_decay": 0.01,
+    "eps": 1e-8,
+    "h": 1e-5,
+    "tol": 1e-6,
+    "gamma": 0.5,
+    "weight_variance": 2.0,
+    "mu": 1.0,
+    "L": 4.0,
+    "threshold": 0.5,
+    "sigma": 1.0,
+    "scale": 1.0,
+    "gain": 1.0,
+    "kappa": 2.0,
+    "alpha": 0.5,
+    "noise": 0.1,
+    "margin": 0.1,
+    "bias": 0.5,
+    "negative_slope": 0.01,
+    "bias_std": 0.1,
 }
 FLOAT_NAMES = re.compile(r"^(\w+_tol|\w+_fraction|\w+_rate|beta\d|\w+_std)$")
 # good values of parameters annotated ``float`` whose names say nothing more

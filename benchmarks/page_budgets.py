@@ -70,7 +70,9 @@ def heavy_parts(site: Path, url: str, by_type: dict) -> str:
         reverse=True,
     )[:2]
     if figures:
-        text += "; largest figures (uncompressed): " + ", ".join(f"{name} {kb(size)} KB" for size, name in figures)
+        text += "; largest figures (uncompressed): " + ", ".join(
+            f"{name} {kb(size)} KB" for size, name in figures
+        )
     if "jupyter-wrapper" in html:
         text += "; notebook page: inline Jupyter CSS and base64 plots in the HTML"
     return text
@@ -78,7 +80,11 @@ def heavy_parts(site: Path, url: str, by_type: dict) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--site", type=Path, help="an existing build (default: build strictly into a temporary folder)")
+    parser.add_argument(
+        "--site",
+        type=Path,
+        help="an existing build (default: build strictly into a temporary folder)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="dlf-budget-") as scratch:
@@ -124,16 +130,20 @@ def report(site: Path, rows: list) -> int:
             f"/{url:<41} {kb(html_size):>8} {kb(cold.bytes):>8} {cold.requests:>8} {kb(warm.bytes):>8} "
             f"{warm.requests:>8} {cold.math_ms:>8.0f} {cold.math_done_ms:>12.0f}{flag}"
         )
-    print(f"\nbudget: cold <= {kb(COLD_BUDGET)} KB, warm <= {kb(WARM_BUDGET)} KB (bytes on the wire, gzip as a static host serves)")
+    print(
+        f"\nbudget: cold <= {kb(COLD_BUDGET)} KB, warm <= {kb(WARM_BUDGET)} KB (bytes on the wire, gzip as a static host serves)"
+    )
     print("\nheaviest pages (cold):")
     for url, _, cold, _ in sorted(rows, key=lambda row: -row[2].bytes)[:5]:
         print(f"  /{url}: {kb(cold.bytes)} KB: {heavy_parts(site, url, cold.by_type)}")
     if over:
-        print(f"\n{len(over)} page(s) over budget: " + ", ".join("/" + url for url in over))
+        print(
+            f"\n{len(over)} page(s) over budget: "
+            + ", ".join("/" + url for url in over)
+        )
         return 1
     print("\nevery page is within budget")
     return 0
-
 
 
 if __name__ == "__main__":

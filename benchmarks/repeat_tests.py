@@ -19,7 +19,9 @@ SUMMARY = re.compile(r"(\d+ (?:passed|failed|errors?)\b.*?) in [\d.]+s")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("pytest_args", nargs="*", help="arguments for pytest, after --")
     args = parser.parse_args()
@@ -27,14 +29,24 @@ def main() -> int:
     for run in range(1, args.runs + 1):
         started = time.perf_counter()
         result = subprocess.run(
-            ["bash", "scripts/test.sh", "-q", "-p", "no:cacheprovider", *args.pytest_args],
+            [
+                "bash",
+                "scripts/test.sh",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                *args.pytest_args,
+            ],
             cwd=ROOT,
             capture_output=True,
             text=True,
         )
         seconds = time.perf_counter() - started
         summary = SUMMARY.findall(result.stdout)
-        print(f"run {run:2d}: {seconds:6.1f} s  exit {result.returncode}  {summary[-1] if summary else '?'}", flush=True)
+        print(
+            f"run {run:2d}: {seconds:6.1f} s  exit {result.returncode}  {summary[-1] if summary else '?'}",
+            flush=True,
+        )
         if result.returncode != 0:
             failed_runs += 1
             print(result.stdout[-6000:], flush=True)

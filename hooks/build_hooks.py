@@ -34,9 +34,15 @@ import build_memo  # beside this file: MkDocs puts hooks/ on sys.path while load
 log = logging.getLogger("mkdocs.hooks.dlfoundations")
 
 KATEX_FILES = ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js")
-NOTEBOOK_CDN_SCRIPT = re.compile(r"""<script\b[^>]*\bsrc=["'](?:https?:)?//[^"']*["'][^>]*>\s*</script>""", re.I)
-NOTEBOOK_MATHJAX_CONFIG = re.compile(r"""<script type="text/x-mathjax-config">.*?</script>""", re.I | re.S)
-MERMAID_MODULE = re.compile(r"""<script type="module">[^<]*?mermaid[^<]*?</script>""", re.I | re.S)
+NOTEBOOK_CDN_SCRIPT = re.compile(
+    r"""<script\b[^>]*\bsrc=["'](?:https?:)?//[^"']*["'][^>]*>\s*</script>""", re.I
+)
+NOTEBOOK_MATHJAX_CONFIG = re.compile(
+    r"""<script type="text/x-mathjax-config">.*?</script>""", re.I | re.S
+)
+MERMAID_MODULE = re.compile(
+    r"""<script type="module">[^<]*?mermaid[^<]*?</script>""", re.I | re.S
+)
 INLINE_STYLE = re.compile(r"<style\b[^>]*>(?P<css>.*?)</style>", re.I | re.S)
 NBCONVERT_ALT = 'alt="No description has been provided for this image"'
 NOTEBOOK_PLOT_ALT = 'alt="Plot drawn by the code cell above when the book was built"'
@@ -72,7 +78,9 @@ def on_config(config):
         os.environ.pop("MPLBACKEND", None)
         digest = hashlib.sha256()
         for path in sorted(_src(config).rglob("*.py")):
-            digest.update(path.relative_to(_src(config)).as_posix().encode() + path.read_bytes())
+            digest.update(
+                path.relative_to(_src(config)).as_posix().encode() + path.read_bytes()
+            )
         base, key = _root(config) / ".cache" / "mkdocs-jupyter", digest.hexdigest()[:16]
         jupyter.config["cache_dir"] = str(base / key)
         for old in base.glob("*"):  # results for older versions of the package
@@ -102,11 +110,23 @@ def _render_stale(config, stale_specs, cache_dir: Path) -> None:
     """Render the stale figures in a fresh interpreter; fail the build with their tracebacks."""
     names = [spec.name for spec in stale_specs]
     log.info("figures: rendering %d stale figure(s): %s", len(names), ", ".join(names))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(_src(config)), os.environ.get("PYTHONPATH", "")]))
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(
+            [str(_src(config)), os.environ.get("PYTHONPATH", "")]
+        ),
+    )
     env.setdefault("MPLBACKEND", "Agg")
     started = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "dlfoundations.figures", "--cache-dir", str(cache_dir), *names],
+        [
+            sys.executable,
+            "-m",
+            "dlfoundations.figures",
+            "--cache-dir",
+            str(cache_dir),
+            *names,
+        ],
         cwd=_root(config),
         env=env,
         capture_output=True,
@@ -115,8 +135,12 @@ def _render_stale(config, stale_specs, cache_dir: Path) -> None:
     for line in result.stdout.splitlines():
         log.info("figures: %s", line)
     if result.returncode != 0:
-        raise PluginError(f"Figure generation failed:\n{result.stderr or result.stdout}")
-    log.info("figures: rendered %d in %.1f s", len(names), time.perf_counter() - started)
+        raise PluginError(
+            f"Figure generation failed:\n{result.stderr or result.stdout}"
+        )
+    log.info(
+        "figures: rendered %d in %.1f s", len(names), time.perf_counter() - started
+    )
 
 
 def _add_figures(files: Files, config) -> None:
@@ -132,24 +156,38 @@ def _add_figures(files: Files, config) -> None:
         path = spec.cache_path(cache_dir)
         if not path.is_file():
             raise PluginError(f"figure {spec.name} was not rendered into {path}")
-        files.append(File.generated(config, f"figures/{spec.name}.svg", abs_src_path=str(path)))
+        files.append(
+            File.generated(config, f"figures/{spec.name}.svg", abs_src_path=str(path))
+        )
 
 
 def _add_katex(files: Files, config) -> None:
     dist = _root(config) / "node_modules" / "katex" / "dist"
     if not dist.is_dir():
-        raise PluginError(f"KaTeX is not installed in {dist}: run `make setup` (or `npm ci`) first")
+        raise PluginError(
+            f"KaTeX is not installed in {dist}: run `make setup` (or `npm ci`) first"
+        )
     for name in KATEX_FILES:
-        files.append(File.generated(config, f"assets/katex/{name}", abs_src_path=str(dist / name)))
+        files.append(
+            File.generated(
+                config, f"assets/katex/{name}", abs_src_path=str(dist / name)
+            )
+        )
     for font in sorted((dist / "fonts").iterdir()):
-        files.append(File.generated(config, f"assets/katex/fonts/{font.name}", abs_src_path=str(font)))
+        files.append(
+            File.generated(
+                config, f"assets/katex/fonts/{font.name}", abs_src_path=str(font)
+            )
+        )
 
 
 @event_priority(50)  # before plugins (the link checker must see the generated files)
 def on_files(files: Files, config) -> Files:
     _add_katex(files, config)
     if os.environ.get("DLF_FIGURES", "on").lower() in ("off", "0", "false", "no"):
-        log.warning("figures: generation switched off (DLF_FIGURES=off); figure links will be broken")
+        log.warning(
+            "figures: generation switched off (DLF_FIGURES=off); figure links will be broken"
+        )
         return files
     _add_figures(files, config)
     return files
@@ -164,7 +202,9 @@ def on_page_content(html: str, page, config, files) -> str:
         html = NOTEBOOK_CDN_SCRIPT.sub("", html)
         html = NOTEBOOK_MATHJAX_CONFIG.sub("", html)
         html = MERMAID_MODULE.sub("", html)
-        html = INLINE_STYLE.sub(lambda style: _shared_stylesheet(style, page, config), html)
+        html = INLINE_STYLE.sub(
+            lambda style: _shared_stylesheet(style, page, config), html
+        )
     return html
 
 
@@ -190,7 +230,16 @@ def _shared_stylesheet(style: re.Match, page, config) -> str:
 class ExternalAssetFinder(HTMLParser):
     """Collect the URLs on other hosts that a browser would fetch while loading a page."""
 
-    NAVIGATION_ONLY = {"canonical", "alternate", "next", "prev", "author", "license", "external", "noopener"}
+    NAVIGATION_ONLY = {
+        "canonical",
+        "alternate",
+        "next",
+        "prev",
+        "author",
+        "license",
+        "external",
+        "noopener",
+    }
 
     def __init__(self):
         super().__init__()
@@ -200,7 +249,10 @@ class ExternalAssetFinder(HTMLParser):
         attrs = dict(attrs)
         if tag == "a":
             return  # a link is followed only if the reader clicks it
-        if tag == "link" and set((attrs.get("rel") or "").split()) <= self.NAVIGATION_ONLY:
+        if (
+            tag == "link"
+            and set((attrs.get("rel") or "").split()) <= self.NAVIGATION_ONLY
+        ):
             return
         for name in ("src", "href", "srcset", "poster", "data"):
             url = (attrs.get(name) or "").strip()
@@ -209,7 +261,9 @@ class ExternalAssetFinder(HTMLParser):
 
 
 # An attribute whose value starts with an address on another host, wherever it stands.
-EXTERNAL_ATTRIBUTE = re.compile(r"""\b(?:src|href|srcset|poster|data)\s*=\s*["']?\s*(?:https?:)?//""", re.I)
+EXTERNAL_ATTRIBUTE = re.compile(
+    r"""\b(?:src|href|srcset|poster|data)\s*=\s*["']?\s*(?:https?:)?//""", re.I
+)
 
 
 def external_assets(html: str) -> list[str]:
@@ -234,5 +288,7 @@ def on_post_page(output: str, page, config) -> str:
     """Fail the build if a page would load anything from another host."""
     external = external_assets(output)
     if external:
-        raise PluginError(f"{page.file.src_uri} loads assets from other hosts: {', '.join(external)}")
+        raise PluginError(
+            f"{page.file.src_uri} loads assets from other hosts: {', '.join(external)}"
+        )
     return output

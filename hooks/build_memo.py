@@ -30,7 +30,12 @@ LIBRARIES = ("mkdocs", "mkdocs-material", "pymdown-extensions", "pygments", "mar
 
 
 def enabled() -> bool:
-    return os.environ.get("DLF_BUILD_MEMO", "on").lower() not in ("off", "0", "false", "no")
+    return os.environ.get("DLF_BUILD_MEMO", "on").lower() not in (
+        "off",
+        "0",
+        "false",
+        "no",
+    )
 
 
 def _versions() -> str:
@@ -110,7 +115,9 @@ def _memoize_highlighting() -> None:
         if MEMO is None or not enabled() or titled:
             return highlight(self, *args, **kwargs)
         # every option of the highlighter, except the Markdown instance it belongs to
-        options = sorted((name, repr(value)) for name, value in vars(self).items() if name != "md")
+        options = sorted(
+            (name, repr(value)) for name, value in vars(self).items() if name != "md"
+        )
         key = digest("highlight", options, args, sorted(kwargs.items()))
         return MEMO.get(key, lambda: highlight(self, *args, **kwargs))
 

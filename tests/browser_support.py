@@ -42,7 +42,9 @@ CHROMIUM_ARGS = [
 ]
 DESKTOP = {"width": 1280, "height": 900}
 MOBILE = {"width": 375, "height": 812}
-PLACEHOLDER_ALT = "No description has been provided for this image"  # nbconvert's default
+PLACEHOLDER_ALT = (
+    "No description has been provided for this image"  # nbconvert's default
+)
 
 # Wraps KaTeX's auto-render so every call is timed (performance marks, read by measure_load).
 MATH_TIMING_INIT = """
@@ -138,15 +140,21 @@ class BrowserMissing(RuntimeError):
 def launch_chromium(playwright):
     """Start Debian's Chromium headless, with a fresh profile, nothing talking to the network."""
     if not CHROMIUM.exists():
-        raise BrowserMissing(f"{CHROMIUM} not found: run `bash scripts/install-browser.sh` (apt-get install chromium)")
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        raise BrowserMissing(
+            f"{CHROMIUM} not found: run `bash scripts/install-browser.sh` (apt-get install chromium)"
+        )
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+    )
 
 
 def start_playwright():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as error:  # pragma: no cover - depends on the environment
-        raise BrowserMissing(f"playwright-python is not installed ({error}): pip install -r requirements.txt") from error
+        raise BrowserMissing(
+            f"playwright-python is not installed ({error}): pip install -r requirements.txt"
+        ) from error
     return sync_playwright().start()
 
 
@@ -185,7 +193,9 @@ class _SiteHandler(http.server.SimpleHTTPRequestHandler):
         body = path.read_bytes()
         if path.name == "sitemap.xml":
             folder = path.parent.relative_to(Path(self.directory).resolve()).as_posix()
-            body = _sitemap_for(body, self.base + ("" if folder == "." else folder + "/"))
+            body = _sitemap_for(
+                body, self.base + ("" if folder == "." else folder + "/")
+            )
         gzipped = "gzip" in self.headers.get("Accept-Encoding", "")
         if gzipped:
             body = gzip.compress(body, compresslevel=6, mtime=0)
@@ -234,8 +244,13 @@ class SiteServer:
 def page_urls(site: Path) -> list[str]:
     """The URL path (relative to the site root) of every page of a built site, 404 excluded."""
     site = Path(site)
-    pages = [p for p in site.rglob("index.html") if "assets" not in p.relative_to(site).parts]
-    return sorted(p.parent.relative_to(site).as_posix() + "/" if p.parent != site else "" for p in pages)
+    pages = [
+        p for p in site.rglob("index.html") if "assets" not in p.relative_to(site).parts
+    ]
+    return sorted(
+        p.parent.relative_to(site).as_posix() + "/" if p.parent != site else ""
+        for p in pages
+    )
 
 
 def slug(url_path: str) -> str:
@@ -258,15 +273,24 @@ class Probe:
     requests: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
-    pending: dict = field(default_factory=dict)  # request -> url, started and not yet over
+    pending: dict = field(
+        default_factory=dict
+    )  # request -> url, started and not yet over
 
     def attach(self, page) -> Probe:
         page.on("request", self._request)
         page.on("requestfinished", self._over)
         page.on("requestfailed", self._failed)
         page.on("response", self._response)
-        page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
-        page.on("pageerror", lambda error: self.console_errors.append(f"uncaught: {error}"))
+        page.on(
+            "console",
+            lambda message: (
+                message.type == "error" and self.console_errors.append(message.text)
+            ),
+        )
+        page.on(
+            "pageerror", lambda error: self.console_errors.append(f"uncaught: {error}")
+        )
         self.page = page
         _PROBES[page] = self
         return self
@@ -297,7 +321,12 @@ class Probe:
         """Every request that left 127.0.0.1 (data: and blob: URLs never leave the page)."""
         own = urlsplit(self.base).netloc
         return sorted(
-            {url for url in self.requests if urlsplit(url).scheme in ("http", "https", "ws", "wss") and urlsplit(url).netloc != own}
+            {
+                url
+                for url in self.requests
+                if urlsplit(url).scheme in ("http", "https", "ws", "wss")
+                and urlsplit(url).netloc != own
+            }
         )
 
     def problems(self) -> list[str]:
@@ -344,7 +373,11 @@ def wait_for_math(page, renders_before: int = 0, timeout_ms: float = 10000) -> i
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:
-        page.wait_for_function("(n) => (window.__dlfMath || []).length > n", arg=renders_before, timeout=timeout_ms)
+        page.wait_for_function(
+            "(n) => (window.__dlfMath || []).length > n",
+            arg=renders_before,
+            timeout=timeout_ms,
+        )
     except PlaywrightTimeout:
         pass
     return page.evaluate(KATEX_COUNT_JS)
@@ -379,12 +412,18 @@ def source_math(html: str) -> SourceMath:
 def math_problems(state: dict, expected: SourceMath) -> list[str]:
     found = []
     if state["arithmatex"] != expected.arithmatex:
-        found.append(f"{expected.arithmatex} math elements in the HTML, {state['arithmatex']} in the page")
+        found.append(
+            f"{expected.arithmatex} math elements in the HTML, {state['arithmatex']} in the page"
+        )
     found += [f"math not rendered: {text}" for text in state["unrendered"]]
     if state["notebookKatex"] < expected.notebook:
-        found.append(f"notebook math: {expected.notebook} formulas in the cells, {state['notebookKatex']} rendered")
+        found.append(
+            f"notebook math: {expected.notebook} formulas in the cells, {state['notebookKatex']} rendered"
+        )
     if state["katex"] < expected.arithmatex + expected.notebook:
-        found.append(f"{expected.arithmatex + expected.notebook} formulas, only {state['katex']} rendered")
+        found.append(
+            f"{expected.arithmatex + expected.notebook} formulas, only {state['katex']} rendered"
+        )
     found += [f"KaTeX error: {error}" for error in state["errors"]]
     found += [f"raw math delimiters in visible text: {text!r}" for text in state["raw"]]
     return found
@@ -457,7 +496,9 @@ class LoadMeasure:
     requests: int = 0
     by_type: dict = field(default_factory=dict)
     math_ms: float = 0.0  # time KaTeX spent rendering
-    math_done_ms: float = 0.0  # from navigation start to the end of the last math render
+    math_done_ms: float = (
+        0.0  # from navigation start to the end of the last math render
+    )
 
 
 def measure_load(context, url: str) -> LoadMeasure:
@@ -521,7 +562,11 @@ def save_screenshot(page, root: Path, *parts: str) -> None:
     setting = os.environ.get("DLF_SCREENSHOTS", "off")
     if setting.lower() in ("", "off", "0", "false", "no"):
         return
-    folder = Path(root) / "screenshots" if setting.lower() in ("on", "1", "true", "yes") else Path(setting)
+    folder = (
+        Path(root) / "screenshots"
+        if setting.lower() in ("on", "1", "true", "yes")
+        else Path(setting)
+    )
     path = folder.joinpath(*parts).with_suffix(".png")
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=path, full_page=True)

@@ -44,8 +44,14 @@ def built_site(tmp_path_factory, worker_id) -> Path:
         if not outcome.is_file():
             outcome.write_text(json.dumps(strict_build(site)), encoding="utf-8")
     result = json.loads(outcome.read_text(encoding="utf-8"))
-    assert result["returncode"] == 0, f"strict build failed:\n{result['stderr'][-6000:]}"
-    mkdocs_warnings = [line for line in result["stderr"].splitlines() if re.match(r"(\x1b\[\d+m)?WARNING\s+-", line)]
+    assert result["returncode"] == 0, (
+        f"strict build failed:\n{result['stderr'][-6000:]}"
+    )
+    mkdocs_warnings = [
+        line
+        for line in result["stderr"].splitlines()
+        if re.match(r"(\x1b\[\d+m)?WARNING\s+-", line)
+    ]
     assert not mkdocs_warnings, "\n".join(mkdocs_warnings)
     return site
 
@@ -68,7 +74,9 @@ def docs_pages() -> list[str]:
     for path in sorted(docs.rglob("*.md")):
         relative = path.relative_to(docs).with_suffix("")
         if relative.name in ("index", "README"):
-            urls.append("" if relative.parent == Path(".") else relative.parent.as_posix() + "/")
+            urls.append(
+                "" if relative.parent == Path(".") else relative.parent.as_posix() + "/"
+            )
         else:
             urls.append(relative.as_posix() + "/")
     urls += [f"labs/{path.stem}/" for path in sorted((docs / "labs").glob("*.py"))]
@@ -116,10 +124,16 @@ def site_server(built_site):
 
 
 def site_files(site: Path) -> dict[str, Path]:
-    return {p.relative_to(site).as_posix(): p for p in sorted(site.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(site).as_posix(): p
+        for p in sorted(site.rglob("*"))
+        if p.is_file()
+    }
 
 
-def differing_files(site: Path, other: Path, normalize=lambda name, data: data) -> list[str]:
+def differing_files(
+    site: Path, other: Path, normalize=lambda name, data: data
+) -> list[str]:
     """The files that only one of two built sites has, or whose bytes differ.
 
     Sitemaps are compared without their ``<lastmod>`` dates (two builds on either side
@@ -136,5 +150,9 @@ def differing_files(site: Path, other: Path, normalize=lambda name, data: data) 
             data = re.sub(rb"<lastmod>[^<]*</lastmod>", b"", data)
         return normalize(name, data)
 
-    changed = [name for name in sorted(set(ours) & set(theirs)) if comparable(name, ours[name]) != comparable(name, theirs[name])]
+    changed = [
+        name
+        for name in sorted(set(ours) & set(theirs))
+        if comparable(name, ours[name]) != comparable(name, theirs[name])
+    ]
     return only + changed

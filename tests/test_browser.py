@@ -61,7 +61,12 @@ def describe(url: str, problems: list[str]) -> str:
 
 def test_every_built_page_is_tested(built_site):
     assert page_urls(built_site) == PAGES, "pages built and pages under test differ"
-    for known in ("", "foundations/functions/", "foundations/derivatives/", "labs/part1_foundations/"):
+    for known in (
+        "",
+        "foundations/functions/",
+        "foundations/derivatives/",
+        "labs/part1_foundations/",
+    ):
         assert known in PAGES
 
 
@@ -70,7 +75,9 @@ class Tab:
 
     def __init__(self, chromium, base: str, viewport: dict, **options):
         self.context = fresh_context(chromium, viewport, **options)
-        self.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base.rstrip("/"))
+        self.context.grant_permissions(
+            ["clipboard-read", "clipboard-write"], origin=base.rstrip("/")
+        )
         self.page = self.context.new_page()
         self.probe = Probe(base).attach(self.page)
         self.base = base
@@ -123,7 +130,9 @@ def test_page_in_desktop_browser(chromium, site_server, warm_context, built_site
         save_screenshot(tab.page, ROOT, "desktop", slug(url))
         for copied, code in copy_every_snippet(tab.page):
             if not copied.strip() or copied.rstrip("\n") != code.rstrip("\n"):
-                problems.append(f"copy button copied {copied[:80]!r}, the block shows {code[:80]!r}")
+                problems.append(
+                    f"copy button copied {copied[:80]!r}, the block shows {code[:80]!r}"
+                )
         problems += tab.probe.problems()
     finally:
         tab.close()
@@ -157,7 +166,9 @@ def test_math_after_instant_navigation(instant_tab, built_site, url):
         load(tab.page, tab.base + (PAGES[1] if url == PAGES[0] else PAGES[0]))
         tab.loaded = True
     tab.probe.clear()
-    assert instant_navigate(tab.page, tab.base + url), "the click reloaded the page instead"
+    assert instant_navigate(tab.page, tab.base + url), (
+        "the click reloaded the page instead"
+    )
     problems = page_problems(tab.page, tab.probe, html_of(built_site, url))
     assert not problems, describe(url, problems)
 
@@ -233,15 +244,21 @@ def search_tab(chromium, site_server):
     tab.close()
 
 
-@pytest.mark.parametrize(("query", "known_page"), SEARCHES, ids=[s[0] for s in SEARCHES])
+@pytest.mark.parametrize(
+    ("query", "known_page"), SEARCHES, ids=[s[0] for s in SEARCHES]
+)
 def test_search_finds_the_right_page(search_tab, built_site, query, known_page):
     expected = pages_with_heading(built_site, query)
     assert expected, f"no page has a heading about {query!r}"
     search_tab.probe.clear()
     results = search(search_tab.page, query)
     assert results, f"search for {query!r} found nothing"
-    assert results[0] in expected, f"search for {query!r}: first result /{results[0]}, expected one of {sorted(expected)}"
-    assert known_page in results, f"search for {query!r} misses /{known_page}: {results}"
+    assert results[0] in expected, (
+        f"search for {query!r}: first result /{results[0]}, expected one of {sorted(expected)}"
+    )
+    assert known_page in results, (
+        f"search for {query!r} misses /{known_page}: {results}"
+    )
     problems = search_tab.probe.problems()
     assert not problems, problems
 
@@ -263,14 +280,17 @@ REVEAL_JS = """(button) => {
 
 # Before a click: show the button's block (open its <details>, select its tab), empty
 # the clipboard, and return the text the block shows.
-PREPARE_COPY_JS = """async (button) => {
+PREPARE_COPY_JS = (
+    """async (button) => {
     (%s)(button);
     await navigator.clipboard.writeText("nothing copied");
     const target = button.getAttribute("data-clipboard-target");
     if (target) return document.querySelector(target).textContent;
     const cell = button.closest(".jp-Cell");
     return cell.querySelector(".highlight-ipynb pre, .highlight pre").textContent;
-}""" % REVEAL_JS
+}"""
+    % REVEAL_JS
+)
 # After a click: what reached the clipboard, once something has.
 COPIED_JS = """async () => {
     for (const started = Date.now(); Date.now() - started < 5000; ) {
@@ -305,7 +325,10 @@ def test_every_code_block_has_a_copy_button(desktop_tab):
     notebook = len(copy_every_snippet(desktop_tab.page))
     load(desktop_tab.page, desktop_tab.base + "foundations/derivatives/")
     markdown = desktop_tab.page.locator("button[data-clipboard-target]").count()
-    assert notebook >= 3 and markdown == desktop_tab.page.locator("article pre > code").count() >= 5
+    assert (
+        notebook >= 3
+        and markdown == desktop_tab.page.locator("article pre > code").count() >= 5
+    )
 
 
 SNIPPET_LINE = re.compile(r'^(\s*)--8<-- "([^":]+)(?::([\w-]+))?"\s*$')
@@ -315,9 +338,17 @@ def snippet_section(path: Path, section: str | None) -> list[str]:
     lines = path.read_text(encoding="utf-8").splitlines()
     if section is None:
         return lines
-    start = next(i for i, line in enumerate(lines) if line.strip() == f"# --8<-- [start:{section}]")
-    end = next(i for i, line in enumerate(lines) if line.strip() == f"# --8<-- [end:{section}]")
-    return textwrap.dedent("\n".join(lines[start + 1 : end])).split("\n")  # keeps blank lines at the end
+    start = next(
+        i
+        for i, line in enumerate(lines)
+        if line.strip() == f"# --8<-- [start:{section}]"
+    )
+    end = next(
+        i for i, line in enumerate(lines) if line.strip() == f"# --8<-- [end:{section}]"
+    )
+    return textwrap.dedent("\n".join(lines[start + 1 : end])).split(
+        "\n"
+    )  # keeps blank lines at the end
 
 
 def python_fences(markdown: str) -> list[str]:
@@ -336,7 +367,9 @@ def python_fences(markdown: str) -> list[str]:
     return blocks
 
 
-@pytest.mark.parametrize("chapter", ["foundations/functions", "foundations/derivatives"])
+@pytest.mark.parametrize(
+    "chapter", ["foundations/functions", "foundations/derivatives"]
+)
 def test_copied_snippets_are_the_package_source(desktop_tab, chapter):
     """What a reader copies is, byte for byte, the section of ``src/`` the page embeds."""
     expected = python_fences((DOCS / f"{chapter}.md").read_text(encoding="utf-8"))
@@ -344,7 +377,9 @@ def test_copied_snippets_are_the_package_source(desktop_tab, chapter):
     copied = [text for text, _ in copy_every_snippet(desktop_tab.page)]
     python_copied = copied[: len(expected)] if len(copied) >= len(expected) else copied
     assert len(expected) >= 2 and len(copied) >= len(expected)
-    assert [text.rstrip("\n") for text in python_copied] == [text.rstrip("\n") for text in expected]
+    assert [text.rstrip("\n") for text in python_copied] == [
+        text.rstrip("\n") for text in expected
+    ]
 
 
 # --- light and dark ----------------------------------------------------------------------
@@ -367,8 +402,13 @@ def test_dark_mode_toggle_switches_and_persists(chromium, site_server):
     assert scheme(page) == "default"
     light_background = page.evaluate("getComputedStyle(document.body).backgroundColor")
     toggle_scheme(page)
-    page.wait_for_function("document.body.getAttribute('data-md-color-scheme') === 'slate'")
-    assert page.evaluate("getComputedStyle(document.body).backgroundColor") != light_background
+    page.wait_for_function(
+        "document.body.getAttribute('data-md-color-scheme') === 'slate'"
+    )
+    assert (
+        page.evaluate("getComputedStyle(document.body).backgroundColor")
+        != light_background
+    )
     save_screenshot(page, ROOT, "dark", "foundations__derivatives")
 
     instant_navigate(page, base + "labs/part1_foundations/")
@@ -379,7 +419,9 @@ def test_dark_mode_toggle_switches_and_persists(chromium, site_server):
     load(page, base + "foundations/functions/")
     assert scheme(page) == "slate", "dark mode lost after a full page load"
     toggle_scheme(page)
-    page.wait_for_function("document.body.getAttribute('data-md-color-scheme') === 'default'")
+    page.wait_for_function(
+        "document.body.getAttribute('data-md-color-scheme') === 'default'"
+    )
     load(page, base)
     assert scheme(page) == "default", "light mode not kept"
     problems = probe.problems()
@@ -397,7 +439,9 @@ FAULTS = {
     # name: (page, how to break its HTML, what the checks must report)
     "cdn-script": (
         "foundations/derivatives/",
-        lambda html: html.replace("</head>", f'<script src="{CDN}"></script></head>', 1),
+        lambda html: html.replace(
+            "</head>", f'<script src="{CDN}"></script></head>', 1
+        ),
         ["request to another host: " + CDN, "failed request: " + CDN],
     ),
     "script-loaded-by-script": (
@@ -412,7 +456,12 @@ FAULTS = {
     ),
     "bad-macro-in-markdown": (
         "foundations/functions/",
-        lambda html: re.sub(r'(<span class="arithmatex">)\\\(.*?\\\)', r"\1\\(\\badmacro{x}\\)", html, count=1),
+        lambda html: re.sub(
+            r'(<span class="arithmatex">)\\\(.*?\\\)',
+            r"\1\\(\\badmacro{x}\\)",
+            html,
+            count=1,
+        ),
         ["KaTeX error", "badmacro"],
     ),
     "bad-macro-in-notebook": (
@@ -422,22 +471,33 @@ FAULTS = {
     ),
     "math-script-missing": (
         "",
-        lambda html: re.sub(r'<script src="[^"]*javascripts/katex\.js"></script>', "", html),
+        lambda html: re.sub(
+            r'<script src="[^"]*javascripts/katex\.js"></script>', "", html
+        ),
         ["math not rendered", "raw math delimiters"],
     ),
     "missing-figure": (
         "foundations/derivatives/",
-        lambda html: re.sub(r'src="(\.\./\.\./figures/[^"]+)\.svg"', r'src="\1-gone.svg"', html, count=1),
+        lambda html: re.sub(
+            r'src="(\.\./\.\./figures/[^"]+)\.svg"', r'src="\1-gone.svg"', html, count=1
+        ),
         ["image did not load", "HTTP 404"],
     ),
     "figure-without-alt": (
         "foundations/functions/",
-        lambda html: re.sub(r'<img alt="[^"]*" src="(\.\./\.\./figures/)', r'<img alt="" src="\1', html, count=1),
+        lambda html: re.sub(
+            r'<img alt="[^"]*" src="(\.\./\.\./figures/)',
+            r'<img alt="" src="\1',
+            html,
+            count=1,
+        ),
         ["image without alt text"],
     ),
     "console-error": (
         "",
-        lambda html: html.replace("</body>", "<script>console.error('planted fault')</script></body>", 1),
+        lambda html: html.replace(
+            "</body>", "<script>console.error('planted fault')</script></body>", 1
+        ),
         ["console error: planted fault"],
     ),
 }
@@ -482,7 +542,11 @@ def test_instant_navigation_check_catches_a_bad_macro(chromium, broken_site):
     probe = Probe(server.base).attach(page)
     load(page, base)
     assert instant_navigate(page, base + url)
-    report = "\n".join(page_problems(page, probe, html_of(root / "bad-macro-in-markdown" / "site", url)))
+    report = "\n".join(
+        page_problems(
+            page, probe, html_of(root / "bad-macro-in-markdown" / "site", url)
+        )
+    )
     context.close()
     assert "KaTeX error" in report and "badmacro" in report, report
 
@@ -492,7 +556,9 @@ def test_mobile_check_catches_a_page_too_wide(chromium, site_server):
     page = context.new_page()
     load(page, site_server.base + "foundations/derivatives/")
     assert horizontal_overflow(page) <= 1
-    page.evaluate("document.querySelector('article').insertAdjacentHTML('beforeend', '<div style=\"width: 900px\">wide</div>')")
+    page.evaluate(
+        "document.querySelector('article').insertAdjacentHTML('beforeend', '<div style=\"width: 900px\">wide</div>')"
+    )
     assert horizontal_overflow(page) > 100
     context.close()
 

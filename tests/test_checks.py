@@ -10,7 +10,12 @@ from dlfoundations import checks
 from dlfoundations.checks import check_arguments
 
 
-@check_arguments(checks.same_shape("y", "t"), y=checks.float_array, t=checks.float_array, lr=checks.positive)
+@check_arguments(
+    checks.same_shape("y", "t"),
+    y=checks.float_array,
+    t=checks.float_array,
+    lr=checks.positive,
+)
 def scaled_error(y, t, lr=0.5):
     return lr * (y - t)
 
@@ -57,8 +62,16 @@ def test_a_check_of_an_argument_that_does_not_exist_is_refused():
         (checks.fraction, [0, 0.99], [1.0, -0.5]),
         (checks.non_negative, [0, 2.5], [-1e-9, float("inf")]),
         (checks.function, [len, lambda: 0], [3, None]),
-        (checks.layer_sizes, [[2, 3, 1], (4, 1)], [[3], [3, -1], [3, 0], [2, 1.5], "21", 3]),
-        (checks.labels, [[0, 2, 1]], [[0.0, 1.0], [-1, 0], [[0, 1]], [], [True, False]]),
+        (
+            checks.layer_sizes,
+            [[2, 3, 1], (4, 1)],
+            [[3], [3, -1], [3, 0], [2, 1.5], "21", 3],
+        ),
+        (
+            checks.labels,
+            [[0, 2, 1]],
+            [[0.0, 1.0], [-1, 0], [[0, 1]], [], [True, False]],
+        ),
         (checks.vector, [[1.0, 2.0]], [[[1.0]], [np.inf]]),
         (checks.matrix, [[[1.0, 2.0]]], [[1.0, 2.0]]),
         (checks.one_of("sum", "mean"), ["sum"], ["max", None]),
@@ -76,7 +89,13 @@ def test_each_check_accepts_the_good_and_names_the_bad(check, good, bad):
 
 
 @settings(max_examples=50, deadline=None)
-@given(arrays(np.float64, st.integers(1, 6), elements=st.floats(allow_nan=False, allow_subnormal=True)))
+@given(
+    arrays(
+        np.float64,
+        st.integers(1, 6),
+        elements=st.floats(allow_nan=False, allow_subnormal=True),
+    )
+)
 def test_float_array_keeps_every_value_but_nan(values):
     converted = checks.float_array(values.tolist(), "x")
     assert converted.dtype == np.float64
@@ -91,8 +110,16 @@ def test_float_array_keeps_every_value_but_nan(values):
     ("check", "good", "bad"),
     [
         (checks.boolean, [True, False, np.bool_(True)], [1, 0.0, None, "True"]),
-        (checks.list_of(checks.count), [[1, 2], (3,), np.array([4])], [[], [1, 0], 3, "12", None]),
-        (checks.list_of(checks.matrix), [[np.ones((2, 3))]], [[np.ones(3)], [], np.float64(1.0)]),
+        (
+            checks.list_of(checks.count),
+            [[1, 2], (3,), np.array([4])],
+            [[], [1, 0], 3, "12", None],
+        ),
+        (
+            checks.list_of(checks.matrix),
+            [[np.ones((2, 3))]],
+            [[np.ones(3)], [], np.float64(1.0)],
+        ),
         (checks.instance_of(int, str), [3, "a"], [1.5, None]),
         (checks.probability_array, [[0.0, 0.5, 1.0], 1], [[-0.1], [1.5], [np.nan], []]),
     ],

@@ -38,12 +38,20 @@ watch:
 def sandbox(tmp_path, built_site) -> Path:
     """A minimal project using the real package and hooks, with the (warm) figure cache of the real build."""
     project = tmp_path / "project"
-    shutil.copytree(ROOT / "src", project / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    shutil.copytree(ROOT / "hooks", project / "hooks", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "src",
+        project / "src",
+        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"),
+    )
+    shutil.copytree(
+        ROOT / "hooks", project / "hooks", ignore=shutil.ignore_patterns("__pycache__")
+    )
     shutil.copytree(ROOT / ".cache" / "figures", project / ".cache" / "figures")
     (project / "node_modules").symlink_to(ROOT / "node_modules")
     (project / "docs").mkdir()
-    (project / "docs" / "index.md").write_text("# Sandbox\n\nA page.\n", encoding="utf-8")
+    (project / "docs" / "index.md").write_text(
+        "# Sandbox\n\nA page.\n", encoding="utf-8"
+    )
     (project / "mkdocs.yml").write_text(SANDBOX_CONFIG, encoding="utf-8")
     return project
 
@@ -67,7 +75,11 @@ def rendered(log: str) -> set[str]:
 
 
 def dependents(project: Path, module: str) -> set[str]:
-    return {spec.name for spec in _build.discover(project / "src") if module in spec.dependencies}
+    return {
+        spec.name
+        for spec in _build.discover(project / "src")
+        if module in spec.dependencies
+    }
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -86,7 +98,9 @@ def test_warm_build_regenerates_no_figure(sandbox):
     assert rendered(second.stderr) == set()
     assert "all" in second.stderr and "figures cached" in second.stderr
     assert {p: p.stat().st_mtime_ns for p in cache.rglob("*.svg")} == before
-    assert len(list((sandbox / "site" / "figures").rglob("*.svg"))) == len(_build.discover(sandbox / "src"))
+    assert len(list((sandbox / "site" / "figures").rglob("*.svg"))) == len(
+        _build.discover(sandbox / "src")
+    )
 
 
 def test_editing_a_function_regenerates_exactly_its_dependents(sandbox):
@@ -122,7 +136,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_mkdocs_serve(project: Path, log_path: Path, tries: int = 5) -> tuple[subprocess.Popen, int]:
+def start_mkdocs_serve(
+    project: Path, log_path: Path, tries: int = 5
+) -> tuple[subprocess.Popen, int]:
     """``mkdocs serve`` on a free port, once it serves. A port found free can be taken by
     another process before the server binds it: then it starts again on another port."""
     for _ in range(tries):
@@ -135,10 +151,16 @@ def start_mkdocs_serve(project: Path, log_path: Path, tries: int = 5) -> tuple[s
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        wait_for(lambda: "Serving on" in log_path.read_text() or server.poll() is not None, 120, "mkdocs serve to start")
+        wait_for(
+            lambda: "Serving on" in log_path.read_text() or server.poll() is not None,
+            120,
+            "mkdocs serve to start",
+        )
         if server.poll() is None:
             return server, port
-        assert "Address already in use" in log_path.read_text(), log_path.read_text()[-4000:]
+        assert "Address already in use" in log_path.read_text(), log_path.read_text()[
+            -4000:
+        ]
     raise AssertionError(f"no free port for mkdocs serve in {tries} tries")
 
 
@@ -152,9 +174,14 @@ def wait_for(predicate, timeout: float, what: str):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def test_edit_under_mkdocs_serve_redraws_dependents_without_stale_imports(sandbox, tmp_path):
+def test_edit_under_mkdocs_serve_redraws_dependents_without_stale_imports(
+    sandbox, tmp_path
+):
     log_path = tmp_path / "serve.log"
-    docs_before = sorted((p.relative_to(sandbox), p.stat().st_mtime_ns) for p in (sandbox / "docs").rglob("*"))
+    docs_before = sorted(
+        (p.relative_to(sandbox), p.stat().st_mtime_ns)
+        for p in (sandbox / "docs").rglob("*")
+    )
     server, port = start_mkdocs_serve(sandbox, log_path)
     url = f"http://127.0.0.1:{port}/figures/foundations/derivatives/gradient-field.svg"
     try:
@@ -162,17 +189,28 @@ def test_edit_under_mkdocs_serve_redraws_dependents_without_stale_imports(sandbo
         builds_before = log_path.read_text().count("Documentation built")
         derivatives = sandbox / "src/dlfoundations/foundations/derivatives.py"
         edit(derivatives, "np.sin(2 * x)", "np.sin(3 * x)")
-        wait_for(lambda: log_path.read_text().count("Documentation built") > builds_before, 120, "the rebuild")
+        wait_for(
+            lambda: log_path.read_text().count("Documentation built") > builds_before,
+            120,
+            "the rebuild",
+        )
         log = log_path.read_text()
         after = urllib.request.urlopen(url).read()
     finally:
         server.terminate()
         server.wait(timeout=30)
-    rebuild_log = log[log.rfind("Building documentation") :] if "Building documentation" in log else log
+    rebuild_log = (
+        log[log.rfind("Building documentation") :]
+        if "Building documentation" in log
+        else log
+    )
     expected = dependents(sandbox, "dlfoundations.foundations.derivatives")
     assert rendered(log.split("Serving on")[-1]) == expected, rebuild_log
     assert after != before, "the served figure did not change: a stale module was used"
-    docs_after = sorted((p.relative_to(sandbox), p.stat().st_mtime_ns) for p in (sandbox / "docs").rglob("*"))
+    docs_after = sorted(
+        (p.relative_to(sandbox), p.stat().st_mtime_ns)
+        for p in (sandbox / "docs").rglob("*")
+    )
     assert docs_after == docs_before, "the build wrote into docs/"
 
 
@@ -188,7 +226,10 @@ def test_a_failing_figure_fails_the_build_and_leaves_no_partial_file(sandbox):
     result = build(sandbox)
     assert result.returncode != 0
     assert "foundations/broken/exploding-plot" in result.stderr
-    assert "Traceback" in result.stderr and "RuntimeError: the figure code is wrong" in result.stderr
+    assert (
+        "Traceback" in result.stderr
+        and "RuntimeError: the figure code is wrong" in result.stderr
+    )
     leftovers = list((sandbox / ".cache" / "figures").rglob("*exploding*")) + list(
         (sandbox / ".cache" / "figures").rglob(".tmp-*")
     )
@@ -209,7 +250,13 @@ def test_two_cold_renders_are_byte_identical(built_site, tmp_path):
     """Render every figure into an empty cache and compare its bytes with the cache the
     session's build used: each of the two was a cold render, in its own processes."""
     run = subprocess.run(
-        [sys.executable, "-m", "dlfoundations.figures", "--cache-dir", str(tmp_path / "cold")],
+        [
+            sys.executable,
+            "-m",
+            "dlfoundations.figures",
+            "--cache-dir",
+            str(tmp_path / "cold"),
+        ],
         env=dict(os.environ, MPLBACKEND="Agg"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -218,8 +265,13 @@ def test_two_cold_renders_are_byte_identical(built_site, tmp_path):
     )
     assert run.returncode == 0, run.stderr
     specs = _build.discover(ROOT / "src")
-    fresh = {spec.name: spec.cache_path(tmp_path / "cold").read_bytes() for spec in specs}
-    cached = {spec.name: spec.cache_path(ROOT / ".cache" / "figures").read_bytes() for spec in specs}
+    fresh = {
+        spec.name: spec.cache_path(tmp_path / "cold").read_bytes() for spec in specs
+    }
+    cached = {
+        spec.name: spec.cache_path(ROOT / ".cache" / "figures").read_bytes()
+        for spec in specs
+    }
     assert len(list((tmp_path / "cold").rglob("*.svg"))) == len(specs)
     different = [name for name in fresh if fresh[name] != cached[name]]
     assert not different, f"figures differ between two cold renders: {different}"
@@ -227,14 +279,28 @@ def test_two_cold_renders_are_byte_identical(built_site, tmp_path):
 
 def test_cli_lists_figures_and_rejects_unknown_names(tmp_path):
     listing = subprocess.run(
-        [sys.executable, "-m", "dlfoundations.figures", "--list", "--cache-dir", str(tmp_path)],
+        [
+            sys.executable,
+            "-m",
+            "dlfoundations.figures",
+            "--list",
+            "--cache-dir",
+            str(tmp_path),
+        ],
         capture_output=True,
         text=True,
     )
     assert listing.returncode == 0
     assert "foundations/derivatives/finite-difference-error" in listing.stdout
     unknown = subprocess.run(
-        [sys.executable, "-m", "dlfoundations.figures", "no/such-figure", "--cache-dir", str(tmp_path)],
+        [
+            sys.executable,
+            "-m",
+            "dlfoundations.figures",
+            "no/such-figure",
+            "--cache-dir",
+            str(tmp_path),
+        ],
         capture_output=True,
         text=True,
     )

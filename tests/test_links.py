@@ -39,11 +39,17 @@ def mkdocs_config(**env):
 
 def test_link_checker_is_on_only_when_asked():
     os.environ.pop("DLF_CHECK_LINKS", None)
-    assert mkdocs_config().plugins["htmlproofer"].config["enabled"] is False, "the normal build must stay fast"
+    assert mkdocs_config().plugins["htmlproofer"].config["enabled"] is False, (
+        "the normal build must stay fast"
+    )
     checker = mkdocs_config(DLF_CHECK_LINKS="true").plugins["htmlproofer"].config
     assert checker["enabled"] is True
-    assert checker["raise_error_after_finish"] or checker["raise_error"], "a broken link must fail the build"
-    assert checker["validate_rendered_template"], "links of the whole page (navigation too) are checked"
+    assert checker["raise_error_after_finish"] or checker["raise_error"], (
+        "a broken link must fail the build"
+    )
+    assert checker["validate_rendered_template"], (
+        "links of the whole page (navigation too) are checked"
+    )
     assert not checker["validate_external_urls"], "the check runs offline"
 
 
@@ -64,14 +70,20 @@ class Links:
     def __init__(self, html: str):
         from bs4 import BeautifulSoup
 
-        self.hrefs = [a["href"] for a in BeautifulSoup(html, "html.parser").select("a[href]")]
+        self.hrefs = [
+            a["href"] for a in BeautifulSoup(html, "html.parser").select("a[href]")
+        ]
 
 
 def notebook_anchor_problems(site: Path) -> list[str]:
     """Links with a fragment into a notebook page whose target id does not exist."""
     from htmlproofer.plugin import read_anchors
 
-    notebooks = {page.parent.resolve() for page in built_pages(site) if "jupyter-wrapper" in page.read_text(encoding="utf-8")}
+    notebooks = {
+        page.parent.resolve()
+        for page in built_pages(site)
+        if "jupyter-wrapper" in page.read_text(encoding="utf-8")
+    }
     anchors: dict[Path, frozenset] = {}
     problems = []
     for page in built_pages(site):
@@ -84,7 +96,9 @@ def notebook_anchor_problems(site: Path) -> list[str]:
             if folder not in notebooks:
                 continue
             if folder not in anchors:
-                anchors[folder] = read_anchors((folder / "index.html").read_text(encoding="utf-8"))
+                anchors[folder] = read_anchors(
+                    (folder / "index.html").read_text(encoding="utf-8")
+                )
             if unquote(target.fragment) not in anchors[folder]:
                 problems.append(f"{page.relative_to(site)}: {href} (no such anchor)")
     return problems
@@ -96,7 +110,7 @@ def test_anchors_into_notebook_pages_resolve(link_checked_site):
 
 # --- the checks catch broken links --------------------------------------------------------
 
-NOTEBOOK = '''\
+NOTEBOOK = """\
 # %% [markdown]
 # # A notebook
 #
@@ -106,7 +120,7 @@ NOTEBOOK = '''\
 
 # %%
 print(1 + 1)
-'''
+"""
 
 PAGE = """\
 # Home
@@ -125,12 +139,16 @@ def htmlproofer_block() -> str:
     return match[0]
 
 
-def sandbox(tmp_path: Path, *, back: str, section: str, other: str, anchor: str) -> tuple[subprocess.CompletedProcess, Path]:
+def sandbox(
+    tmp_path: Path, *, back: str, section: str, other: str, anchor: str
+) -> tuple[subprocess.CompletedProcess, Path]:
     """Build a two-page site (a Markdown page and a notebook) with the project's link checker."""
     docs = tmp_path / "docs"
     docs.mkdir(parents=True)
     (docs / "index.md").write_text(PAGE.format(anchor=anchor), encoding="utf-8")
-    (docs / "nb.py").write_text(NOTEBOOK.format(back=back, section=section, other=other), encoding="utf-8")
+    (docs / "nb.py").write_text(
+        NOTEBOOK.format(back=back, section=section, other=other), encoding="utf-8"
+    )
     (tmp_path / "mkdocs.yml").write_text(
         textwrap.dedent(
             """\
@@ -152,7 +170,12 @@ def sandbox(tmp_path: Path, *, back: str, section: str, other: str, anchor: str)
     )
     site = tmp_path / "site"
     result = subprocess.run(
-        [*MKDOCS, "build", "--site-dir", str(site)],  # not strict: only the link checker may fail it
+        [
+            *MKDOCS,
+            "build",
+            "--site-dir",
+            str(site),
+        ],  # not strict: only the link checker may fail it
         cwd=tmp_path,
         env=mkdocs_env(DLF_CHECK_LINKS="true"),
         capture_output=True,
@@ -163,7 +186,9 @@ def sandbox(tmp_path: Path, *, back: str, section: str, other: str, anchor: str)
 
 
 def test_a_sandbox_with_good_links_passes(tmp_path):
-    result, site = sandbox(tmp_path, back="../", section="../#setup", other="../#home", anchor="results")
+    result, site = sandbox(
+        tmp_path, back="../", section="../#setup", other="../#home", anchor="results"
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "invalid url" not in result.stderr
     assert not notebook_anchor_problems(site)
@@ -171,12 +196,28 @@ def test_a_sandbox_with_good_links_passes(tmp_path):
 
 def test_broken_links_out_of_and_into_a_notebook_are_caught(tmp_path):
     result, site = sandbox(
-        tmp_path, back="../", section="../#no-such-section", other="../missing-page/", anchor="no-such-results"
+        tmp_path,
+        back="../",
+        section="../#no-such-section",
+        other="../missing-page/",
+        anchor="no-such-results",
     )
     assert result.returncode != 0, "the link checker let broken links pass"
-    assert "invalid url - ../#no-such-section" in result.stderr  # a broken anchor, out of a notebook
-    assert "invalid url - ../missing-page/" in result.stderr  # a missing page, out of a notebook
+    assert (
+        "invalid url - ../#no-such-section" in result.stderr
+    )  # a broken anchor, out of a notebook
+    assert (
+        "invalid url - ../missing-page/" in result.stderr
+    )  # a missing page, out of a notebook
     # a broken anchor into a notebook (htmlproofer does not look inside notebook pages)
-    result_ok, site_ok = sandbox(tmp_path / "into", back="../", section="../#setup", other="../", anchor="no-such-results")
+    result_ok, site_ok = sandbox(
+        tmp_path / "into",
+        back="../",
+        section="../#setup",
+        other="../",
+        anchor="no-such-results",
+    )
     assert result_ok.returncode == 0, result_ok.stderr[-3000:]
-    assert notebook_anchor_problems(site_ok) == ["index.html: nb/#no-such-results (no such anchor)"]
+    assert notebook_anchor_problems(site_ok) == [
+        "index.html: nb/#no-such-results (no such anchor)"
+    ]

@@ -28,14 +28,28 @@ def test_properdocs_builds_the_same_site_strictly(built_site, tmp_path):
     site = tmp_path / "site"
     result = subprocess.run(
         # -f: ProperDocs looks for properdocs.yml first, and says so when it falls back
-        [sys.executable, "-m", "properdocs", "build", "--strict", "-f", "mkdocs.yml", "--site-dir", str(site)],
+        [
+            sys.executable,
+            "-m",
+            "properdocs",
+            "build",
+            "--strict",
+            "-f",
+            "mkdocs.yml",
+            "--site-dir",
+            str(site),
+        ],
         cwd=ROOT,
         env=mkdocs_env(DLF_CHECK_LINKS="true"),
         capture_output=True,
         text=True,
     )
-    assert result.returncode == 0, f"strict ProperDocs build failed:\n{result.stderr[-6000:]}"
-    assert not re.search(r"^(\x1b\[\d+m)?WARNING\s+-", result.stderr, re.M), result.stderr[-6000:]
+    assert result.returncode == 0, (
+        f"strict ProperDocs build failed:\n{result.stderr[-6000:]}"
+    )
+    assert not re.search(r"^(\x1b\[\d+m)?WARNING\s+-", result.stderr, re.M), (
+        result.stderr[-6000:]
+    )
     page = (site / "foundations/functions/index.html").read_bytes()
     assert b"ProperDocs" in page, "not ProperDocs' output"
     assert b'<span class="nf">square</span>' in page, "snippets from src/ not embedded"

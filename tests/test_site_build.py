@@ -55,11 +55,17 @@ def chapter_pages(site: Path) -> list[Path]:
 
 
 def test_site_has_the_reference_chapters(built_site):
-    for page in ("foundations/functions", "foundations/derivatives", "labs/part1_foundations"):
+    for page in (
+        "foundations/functions",
+        "foundations/derivatives",
+        "labs/part1_foundations",
+    ):
         assert (built_site / page / "index.html").is_file()
     figure = built_site / "figures/foundations/derivatives/finite-difference-error.svg"
     assert figure.stat().st_size > 1000
-    assert (built_site / "labs/part1_foundations/part1_foundations.py").is_file(), "lab not downloadable"
+    assert (built_site / "labs/part1_foundations/part1_foundations.py").is_file(), (
+        "lab not downloadable"
+    )
 
 
 def test_labs_are_executed_and_show_their_plots(built_site):
@@ -69,7 +75,9 @@ def test_labs_are_executed_and_show_their_plots(built_site):
     for lab in labs:
         html = lab.read_text(encoding="utf-8")
         assert "jp-OutputArea-output" in html, f"{lab.parent.name} has no outputs"
-        assert 'alt="Plot drawn by the code cell above' in html, f"{lab.parent.name} shows no plot"
+        assert 'alt="Plot drawn by the code cell above' in html, (
+            f"{lab.parent.name} shows no plot"
+        )
         assert "No description has been provided" not in html
 
 
@@ -78,7 +86,9 @@ def test_no_generated_file_in_docs():
     assert not list(docs.rglob("*.svg")), "figures must not be written into docs/"
 
 
-@pytest.mark.parametrize("url", [url for url in docs_pages() if url and not url.startswith("labs/")])
+@pytest.mark.parametrize(
+    "url", [url for url in docs_pages() if url and not url.startswith("labs/")]
+)
 def test_page_is_copy_paste_safe(built_site, tmp_path, url):
     """The python blocks of the page, run in order in a fresh interpreter, run without error."""
     blocks = python_blocks(built_site / url / "index.html")
@@ -119,11 +129,15 @@ def test_copy_paste_check_catches_a_broken_block(tmp_path):
     )
     blocks = python_blocks(page)
     assert blocks == ["x = 1\n", "print(y)\n"]
-    result = subprocess.run([sys.executable, "-c", "\n".join(blocks)], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", "\n".join(blocks)], capture_output=True, text=True
+    )
     assert result.returncode != 0 and "NameError" in result.stderr
 
 
-def build_sandbox(tmp_path: Path, config: str, pages: dict[str, str]) -> subprocess.CompletedProcess:
+def build_sandbox(
+    tmp_path: Path, config: str, pages: dict[str, str]
+) -> subprocess.CompletedProcess:
     """Strictly build a small site that uses the project's hooks, with the given config and pages."""
     root = Path(__file__).resolve().parents[1]
     for name, text in pages.items():
@@ -132,9 +146,19 @@ def build_sandbox(tmp_path: Path, config: str, pages: dict[str, str]) -> subproc
     (tmp_path / "mkdocs.yml").write_text(config, encoding="utf-8")
     (tmp_path / "hooks").symlink_to(root / "hooks")
     (tmp_path / "node_modules").symlink_to(root / "node_modules")
-    (tmp_path / "src" / "dlfoundations" / "figures").mkdir(parents=True)  # a package without figures
+    (tmp_path / "src" / "dlfoundations" / "figures").mkdir(
+        parents=True
+    )  # a package without figures
     return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "--site-dir",
+            str(tmp_path / "site"),
+        ],
         cwd=tmp_path,
         env=dict(os.environ, NO_MKDOCS_2_WARNING="1"),
         capture_output=True,
@@ -164,7 +188,9 @@ nav:
 def test_a_lab_that_raises_fails_the_build(tmp_path):
     """mkdocs-jupyter runs labs with allow_errors: false, so an exception in a lab stops the build."""
     lab = "# %% [markdown]\n# # A broken lab\n\n# %%\nraise RuntimeError('this lab is broken')\n"
-    result = build_sandbox(tmp_path, SANDBOX_CONFIG + LAB_PLUGIN, {"labs/broken.py": lab})
+    result = build_sandbox(
+        tmp_path, SANDBOX_CONFIG + LAB_PLUGIN, {"labs/broken.py": lab}
+    )
     assert result.returncode != 0
     assert "this lab is broken" in result.stderr
 
@@ -174,7 +200,10 @@ def test_a_page_loading_from_another_host_fails_the_build(tmp_path):
     page = '# Home\n\n<script src="https://cdn.example.org/library.js"></script>\n'
     result = build_sandbox(tmp_path, SANDBOX_CONFIG, {"index.md": page})
     assert result.returncode != 0
-    assert "loads assets from other hosts" in result.stderr and "cdn.example.org" in result.stderr
+    assert (
+        "loads assets from other hosts" in result.stderr
+        and "cdn.example.org" in result.stderr
+    )
 
 
 def test_build_memo_changes_no_byte_of_the_site(built_site, tmp_path):
@@ -198,10 +227,18 @@ def offline_guard():
 
 
 PLANTED = {
-    '<script src="https://cdn.example.org/a.js"></script>': ["<script src=https://cdn.example.org/a.js>"],
-    "<img alt='x' srcset='//cdn.example.org/b.png 2x'>": ["<img srcset=//cdn.example.org/b.png 2x>"],
-    '<link rel="stylesheet" href="https://fonts.example.org/c.css">': ["<link href=https://fonts.example.org/c.css>"],
-    '<iframe title="t" src = "http://example.org/d"></iframe>': ["<iframe src=http://example.org/d>"],
+    '<script src="https://cdn.example.org/a.js"></script>': [
+        "<script src=https://cdn.example.org/a.js>"
+    ],
+    "<img alt='x' srcset='//cdn.example.org/b.png 2x'>": [
+        "<img srcset=//cdn.example.org/b.png 2x>"
+    ],
+    '<link rel="stylesheet" href="https://fonts.example.org/c.css">': [
+        "<link href=https://fonts.example.org/c.css>"
+    ],
+    '<iframe title="t" src = "http://example.org/d"></iframe>': [
+        "<iframe src=http://example.org/d>"
+    ],
     '<a href="https://example.org/followed-only-on-click">a link</a>': [],
     '<link rel="canonical" href="https://example.org/canonical/">': [],
     '<img data-src="https://example.org/e.png" src="../e.png">': [],
@@ -222,8 +259,14 @@ def test_offline_guard_finds_what_parsing_the_whole_page_finds(built_site):
     for page in pages:
         html = page.read_text(encoding="utf-8")
         assert hooks.external_assets(html) == whole_page(html) == [], page
-    for page in (built_site / "foundations/functions/index.html", built_site / "labs/part1_foundations/index.html"):
+    for page in (
+        built_site / "foundations/functions/index.html",
+        built_site / "labs/part1_foundations/index.html",
+    ):
         html = page.read_text(encoding="utf-8")
         for tag, expected in PLANTED.items():
             planted = html.replace("</article>", tag + "</article>", 1)
-            assert hooks.external_assets(planted) == whole_page(planted) == expected, (page, tag)
+            assert hooks.external_assets(planted) == whole_page(planted) == expected, (
+                page,
+                tag,
+            )

@@ -17,7 +17,9 @@ def source_files() -> list[Path]:
 def sections_in(path: Path) -> set[str]:
     """Check the markers of one file and return its section names."""
     open_sections, names = [], set()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(
+        path.read_text(encoding="utf-8").splitlines(), start=1
+    ):
         match = MARKER.search(line)
         if not match:
             continue
@@ -29,7 +31,9 @@ def sections_in(path: Path) -> set[str]:
             open_sections.append(name)
             names.add(name)
         else:
-            assert name in open_sections, f"{where}: [end:{name}] without [start:{name}]"
+            assert name in open_sections, (
+                f"{where}: [end:{name}] without [start:{name}]"
+            )
             open_sections.remove(name)
     assert not open_sections, f"{path.name}: sections never ended: {open_sections}"
     return names
@@ -49,11 +53,17 @@ def test_every_start_has_its_end():
 
 
 def test_every_referenced_section_exists():
-    defined = {(p.relative_to(ROOT).as_posix(), s) for p in source_files() for s in sections_in(p)}
+    defined = {
+        (p.relative_to(ROOT).as_posix(), s)
+        for p in source_files()
+        for s in sections_in(p)
+    }
     for path, section in page_references():
         assert (ROOT / path).is_file(), f"a page includes {path}, which does not exist"
         if section:
-            assert (path, section) in defined, f"a page includes {path}:{section}, which is not defined"
+            assert (path, section) in defined, (
+                f"a page includes {path}:{section}, which is not defined"
+            )
 
 
 def test_every_section_is_used_by_a_page():
@@ -70,9 +80,13 @@ def test_every_section_is_used_by_a_page():
 def test_pages_use_snippets_not_pasted_code():
     """A page's python blocks are includes or short examples; a pasted `def` means code outside src/."""
     for page in (ROOT / "docs").rglob("*.md"):
-        blocks = re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
+        blocks = re.findall(
+            r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.S
+        )
         for block in blocks:
-            assert not re.search(r"^\s*(def|class) ", block, re.M), f"{page.name} defines code inline:\n{block}"
+            assert not re.search(r"^\s*(def|class) ", block, re.M), (
+                f"{page.name} defines code inline:\n{block}"
+            )
 
 
 def test_marker_check_catches_a_missing_end(tmp_path):

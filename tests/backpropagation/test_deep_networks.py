@@ -26,7 +26,9 @@ def torch_loss_and_gradients(x, y, weights, biases):
         h = torch.nn.functional.linear(h, w, b)
         if k < len(tw) - 1:
             h = torch.relu(h)
-    loss = torch.nn.functional.mse_loss(h, torch.tensor(y), reduction="sum") / x.shape[0]
+    loss = (
+        torch.nn.functional.mse_loss(h, torch.tensor(y), reduction="sum") / x.shape[0]
+    )
     loss.backward()
     return loss.item(), [w.grad.numpy() for w in tw], [b.grad.numpy() for b in tb]
 
@@ -38,7 +40,12 @@ def networks_and_data(draw):
     seed = draw(st.integers(0, 2**32 - 1))
     weights, biases = random_network(widths, seed=seed)
     rng = np.random.default_rng(seed + 1)
-    return weights, biases, rng.normal(size=(n, widths[0])), rng.normal(size=(n, widths[-1]))
+    return (
+        weights,
+        biases,
+        rng.normal(size=(n, widths[0])),
+        rng.normal(size=(n, widths[-1])),
+    )
 
 
 def relative_error(a, b):
@@ -50,9 +57,13 @@ def relative_error(a, b):
 def test_every_gradient_matches_torch_autograd(case):
     weights, biases, x, y = case
     loss, weight_gradients, bias_gradients = network_gradients(x, y, weights, biases)
-    torch_loss, torch_weight_gradients, torch_bias_gradients = torch_loss_and_gradients(x, y, weights, biases)
+    torch_loss, torch_weight_gradients, torch_bias_gradients = torch_loss_and_gradients(
+        x, y, weights, biases
+    )
     assert loss == pytest.approx(torch_loss, rel=1e-12)
-    for ours, theirs in zip(weight_gradients + bias_gradients, torch_weight_gradients + torch_bias_gradients):
+    for ours, theirs in zip(
+        weight_gradients + bias_gradients, torch_weight_gradients + torch_bias_gradients
+    ):
         assert ours.shape == theirs.shape
         if np.any(theirs != 0):
             assert relative_error(ours, theirs) < 1e-10
@@ -64,7 +75,11 @@ def test_forward_pass_matches_torch_sequential():
     weights, biases = random_network([3, 6, 5, 2], seed=7)
     x = np.random.default_rng(8).normal(size=(10, 3))
     model = torch.nn.Sequential(
-        torch.nn.Linear(3, 6), torch.nn.ReLU(), torch.nn.Linear(6, 5), torch.nn.ReLU(), torch.nn.Linear(5, 2)
+        torch.nn.Linear(3, 6),
+        torch.nn.ReLU(),
+        torch.nn.Linear(6, 5),
+        torch.nn.ReLU(),
+        torch.nn.Linear(5, 2),
     ).double()
     with torch.no_grad():
         for layer, w, b in zip(model[::2], weights, biases):
@@ -86,12 +101,17 @@ def test_gradients_match_central_differences():
     shapes = [w.shape for w in weights] + [b.shape for b in biases]
 
     def loss_of(vector):
-        arrays = [part.reshape(shape) for part, shape in zip(np.split(vector, np.cumsum(sizes)[:-1]), shapes)]
+        arrays = [
+            part.reshape(shape)
+            for part, shape in zip(np.split(vector, np.cumsum(sizes)[:-1]), shapes)
+        ]
         return least_squares_loss(forward_pass(x, arrays[:3], arrays[3:])[0][-1], y)
 
     flat = np.concatenate([a.ravel() for a in weights + biases])
     analytic = np.concatenate([g.ravel() for g in weight_gradients + bias_gradients])
-    np.testing.assert_allclose(analytic, numerical_gradient(loss_of, flat), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(
+        analytic, numerical_gradient(loss_of, flat), rtol=1e-6, atol=1e-8
+    )
 
 
 def test_a_missing_relu_derivative_would_be_caught():
@@ -100,7 +120,9 @@ def test_a_missing_relu_derivative_would_be_caught():
     rng = np.random.default_rng(6)
     x, y = rng.normal(size=(16, 3)), rng.normal(size=(16, 1))
     fs, hs = forward_pass(x, weights, biases)
-    linear_fs = [np.abs(f) + 1.0 for f in fs]  # every unit "active": the ReLU mask disappears
+    linear_fs = [
+        np.abs(f) + 1.0 for f in fs
+    ]  # every unit "active": the ReLU mask disappears
     wrong, _ = backward_pass(y, weights, linear_fs, hs)
     _, right, _ = torch_loss_and_gradients(x, y, weights, biases)
     assert relative_error(wrong[0], right[0]) > 1e-3
@@ -111,12 +133,30 @@ def test_a_missing_relu_derivative_would_be_caught():
     [
         (lambda: forward_pass(np.ones((4, 3)), [], []), "weights"),
         (lambda: forward_pass(np.ones((4, 3)), [np.ones((2, 3))], []), "biases"),
-        (lambda: forward_pass(np.ones((4, 3)), [np.ones((2, 3)), np.ones((1, 3))], [np.ones(2), np.ones(1)]), "weights\\[1\\]"),
-        (lambda: forward_pass(np.ones((4, 3)), [np.ones(3)], [np.ones(1)]), "weights\\[0\\]"),
-        (lambda: forward_pass(np.ones((4, 3)), [np.ones((2, 3))], [np.ones(3)]), "biases\\[0\\]"),
+        (
+            lambda: forward_pass(
+                np.ones((4, 3)),
+                [np.ones((2, 3)), np.ones((1, 3))],
+                [np.ones(2), np.ones(1)],
+            ),
+            "weights\\[1\\]",
+        ),
+        (
+            lambda: forward_pass(np.ones((4, 3)), [np.ones(3)], [np.ones(1)]),
+            "weights\\[0\\]",
+        ),
+        (
+            lambda: forward_pass(np.ones((4, 3)), [np.ones((2, 3))], [np.ones(3)]),
+            "biases\\[0\\]",
+        ),
         (lambda: forward_pass(np.ones((4, 2)), [np.ones((2, 3))], [np.ones(2)]), "x"),
         (lambda: forward_pass(np.ones(3), [np.ones((2, 3))], [np.ones(2)]), "x"),
-        (lambda: network_gradients(np.ones((4, 3)), np.ones((4, 3)), [np.ones((2, 3))], [np.ones(2)]), "y"),
+        (
+            lambda: network_gradients(
+                np.ones((4, 3)), np.ones((4, 3)), [np.ones((2, 3))], [np.ones(2)]
+            ),
+            "y",
+        ),
         (lambda: least_squares_loss(np.ones((4, 2)), np.ones((4, 1))), "y"),
         (lambda: random_network([3]), "layer_sizes"),
         (lambda: random_network([3, 0, 1]), "layer_sizes"),

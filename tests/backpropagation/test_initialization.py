@@ -43,20 +43,72 @@ def test_fans_match_torch(shape):
 # (ours, torch's, keyword arguments for ours, keyword arguments for torch, shape)
 CASES = [
     (xavier_uniform, torch.nn.init.xavier_uniform_, {}, {}, (300, 200)),
-    (xavier_uniform, torch.nn.init.xavier_uniform_, {"gain": 5 / 3}, {"gain": 5 / 3}, (64, 32, 3, 3)),
+    (
+        xavier_uniform,
+        torch.nn.init.xavier_uniform_,
+        {"gain": 5 / 3},
+        {"gain": 5 / 3},
+        (64, 32, 3, 3),
+    ),
     (xavier_normal, torch.nn.init.xavier_normal_, {}, {}, (300, 200)),
-    (xavier_normal, torch.nn.init.xavier_normal_, {"gain": 0.5}, {"gain": 0.5}, (100, 600)),
-    (kaiming_uniform, torch.nn.init.kaiming_uniform_, {}, {"nonlinearity": "relu"}, (300, 200)),
-    (kaiming_uniform, torch.nn.init.kaiming_uniform_, {"mode": "fan_out"}, {"mode": "fan_out", "nonlinearity": "relu"}, (64, 32, 3, 3)),  # noqa: E501
-    (kaiming_uniform, torch.nn.init.kaiming_uniform_, {"negative_slope": 0.2}, {"a": 0.2}, (300, 200)),
-    (kaiming_normal, torch.nn.init.kaiming_normal_, {}, {"nonlinearity": "relu"}, (300, 200)),
-    (kaiming_normal, torch.nn.init.kaiming_normal_, {"mode": "fan_out"}, {"mode": "fan_out", "nonlinearity": "relu"}, (100, 600)),  # noqa: E501
-    (kaiming_normal, torch.nn.init.kaiming_normal_, {"negative_slope": 0.2}, {"a": 0.2}, (64, 32, 3, 3)),
+    (
+        xavier_normal,
+        torch.nn.init.xavier_normal_,
+        {"gain": 0.5},
+        {"gain": 0.5},
+        (100, 600),
+    ),
+    (
+        kaiming_uniform,
+        torch.nn.init.kaiming_uniform_,
+        {},
+        {"nonlinearity": "relu"},
+        (300, 200),
+    ),
+    (
+        kaiming_uniform,
+        torch.nn.init.kaiming_uniform_,
+        {"mode": "fan_out"},
+        {"mode": "fan_out", "nonlinearity": "relu"},
+        (64, 32, 3, 3),
+    ),  # noqa: E501
+    (
+        kaiming_uniform,
+        torch.nn.init.kaiming_uniform_,
+        {"negative_slope": 0.2},
+        {"a": 0.2},
+        (300, 200),
+    ),
+    (
+        kaiming_normal,
+        torch.nn.init.kaiming_normal_,
+        {},
+        {"nonlinearity": "relu"},
+        (300, 200),
+    ),
+    (
+        kaiming_normal,
+        torch.nn.init.kaiming_normal_,
+        {"mode": "fan_out"},
+        {"mode": "fan_out", "nonlinearity": "relu"},
+        (100, 600),
+    ),  # noqa: E501
+    (
+        kaiming_normal,
+        torch.nn.init.kaiming_normal_,
+        {"negative_slope": 0.2},
+        {"a": 0.2},
+        (64, 32, 3, 3),
+    ),
 ]
 
 
-@pytest.mark.parametrize(("ours", "theirs", "our_kwargs", "their_kwargs", "shape"), CASES)
-def test_initializers_match_torch_in_distribution(ours, theirs, our_kwargs, their_kwargs, shape):
+@pytest.mark.parametrize(
+    ("ours", "theirs", "our_kwargs", "their_kwargs", "shape"), CASES
+)
+def test_initializers_match_torch_in_distribution(
+    ours, theirs, our_kwargs, their_kwargs, shape
+):
     sample = ours(shape, rng=0, **our_kwargs)
     reference = torch_sample(theirs, shape, seed=0, **their_kwargs)
     assert sample.shape == shape
@@ -64,7 +116,9 @@ def test_initializers_match_torch_in_distribution(ours, theirs, our_kwargs, thei
     # the same variance within 5 standard errors (the variance of a sample variance is about 2 var^2 / n,
     # or 0.8 var^2 / n for a uniform), the same mean within 5 standard errors
     variance = reference.var()
-    assert abs(sample.var() - variance) < 5 * math.sqrt(2 * variance**2 / n) * math.sqrt(2)
+    assert abs(sample.var() - variance) < 5 * math.sqrt(
+        2 * variance**2 / n
+    ) * math.sqrt(2)
     assert abs(sample.mean()) < 5 * math.sqrt(variance / n)
     # and the same shape of distribution: a two-sample Kolmogorov-Smirnov test does not tell them apart
     assert ks_2samp(sample.ravel(), reference).pvalue > 1e-3
@@ -72,11 +126,17 @@ def test_initializers_match_torch_in_distribution(ours, theirs, our_kwargs, thei
 
 @pytest.mark.parametrize(
     ("ours", "theirs", "their_kwargs"),
-    [(xavier_uniform, torch.nn.init.xavier_uniform_, {}), (kaiming_uniform, torch.nn.init.kaiming_uniform_, {})],
+    [
+        (xavier_uniform, torch.nn.init.xavier_uniform_, {}),
+        (kaiming_uniform, torch.nn.init.kaiming_uniform_, {}),
+    ],
 )
 def test_uniform_initializers_share_torch_bounds(ours, theirs, their_kwargs):
     shape = (400, 250)
-    sample, reference = ours(shape, rng=1), torch_sample(theirs, shape, seed=1, **their_kwargs)
+    sample, reference = (
+        ours(shape, rng=1),
+        torch_sample(theirs, shape, seed=1, **their_kwargs),
+    )
     bound = np.max(np.abs(reference))
     assert np.max(np.abs(sample)) <= bound * (1 + 1e-3)
     assert np.max(np.abs(sample)) >= bound * (1 - 1e-3)
@@ -86,15 +146,27 @@ def test_the_distribution_test_can_fail():
     """A variance off by a factor 2 (1/fan_in instead of 2/fan_in) is caught by the same KS test."""
     shape = (300, 200)
     wrong = np.random.default_rng(0).normal(0.0, math.sqrt(1 / 200), size=shape)
-    reference = torch_sample(torch.nn.init.kaiming_normal_, shape, seed=0, nonlinearity="relu")
+    reference = torch_sample(
+        torch.nn.init.kaiming_normal_, shape, seed=0, nonlinearity="relu"
+    )
     assert ks_2samp(wrong.ravel(), reference).pvalue < 1e-6
-    assert ks_2samp(xavier_uniform(shape, rng=0).ravel(), torch_sample(torch.nn.init.xavier_normal_, shape, 0)).pvalue < 1e-6
+    assert (
+        ks_2samp(
+            xavier_uniform(shape, rng=0).ravel(),
+            torch_sample(torch.nn.init.xavier_normal_, shape, 0),
+        ).pvalue
+        < 1e-6
+    )
 
 
 def test_initializers_are_reproducible_from_a_seed():
-    np.testing.assert_array_equal(kaiming_normal((5, 4), rng=3), kaiming_normal((5, 4), rng=3))
+    np.testing.assert_array_equal(
+        kaiming_normal((5, 4), rng=3), kaiming_normal((5, 4), rng=3)
+    )
     generator = np.random.default_rng(3)
-    assert not np.array_equal(xavier_normal((5, 4), rng=generator), xavier_normal((5, 4), rng=generator))
+    assert not np.array_equal(
+        xavier_normal((5, 4), rng=generator), xavier_normal((5, 4), rng=generator)
+    )
 
 
 def test_layer_gradients_match_torch_autograd():
@@ -109,14 +181,22 @@ def test_layer_gradients_match_torch_autograd():
         f.retain_grad()
         stored.append(f)
         h = torch.relu(f)
-    (stored[-1] * torch.tensor(output_gradient)).sum().backward()  # a loss whose gradient at the output is given
+    (
+        stored[-1] * torch.tensor(output_gradient)
+    ).sum().backward()  # a loss whose gradient at the output is given
     for mine, f in zip(ours, stored):
         np.testing.assert_allclose(mine, f.grad.numpy(), rtol=1e-12, atol=1e-14)
 
 
 @pytest.fixture(scope="module")
 def variances():
-    return {c: [signal_variances(c / WIDTH, DEPTH, WIDTH, n_examples=300, seed=s) for s in range(3)] for c in (1, 2, 4)}
+    return {
+        c: [
+            signal_variances(c / WIDTH, DEPTH, WIDTH, n_examples=300, seed=s)
+            for s in range(3)
+        ]
+        for c in (1, 2, 4)
+    }
 
 
 def log10_ratio(values):
@@ -135,7 +215,9 @@ def test_smaller_variance_vanishes_and_larger_explodes(variances):
     # theory: each layer multiplies the variance by sigma^2 D / 2, so 49 layers give 2^(+-49), 14.8 orders
     for forward, backward in variances[1]:
         assert log10_ratio(forward) < -12  # forward signal vanishes towards the output
-        assert log10_ratio(backward) > 12  # gradients vanish towards the input (layer 1)
+        assert (
+            log10_ratio(backward) > 12
+        )  # gradients vanish towards the input (layer 1)
     for forward, backward in variances[4]:
         assert log10_ratio(forward) > 12
         assert log10_ratio(backward) < -12
@@ -143,9 +225,16 @@ def test_smaller_variance_vanishes_and_larger_explodes(variances):
 
 def test_one_layer_scales_the_variance_by_half_of_sigma_squared_times_width():
     # averaged over 12 random networks: a single width-200 layer varies by about 10 percent
-    runs = [signal_variances(3 / 200, depth=2, width=200, n_examples=500, seed=s) for s in range(12)]
-    assert np.mean([forward[1] / forward[0] for forward, _ in runs]) == pytest.approx(1.5, rel=0.08)
-    assert np.mean([backward[0] / backward[1] for _, backward in runs]) == pytest.approx(1.5, rel=0.08)
+    runs = [
+        signal_variances(3 / 200, depth=2, width=200, n_examples=500, seed=s)
+        for s in range(12)
+    ]
+    assert np.mean([forward[1] / forward[0] for forward, _ in runs]) == pytest.approx(
+        1.5, rel=0.08
+    )
+    assert np.mean(
+        [backward[0] / backward[1] for _, backward in runs]
+    ) == pytest.approx(1.5, rel=0.08)
 
 
 @pytest.mark.parametrize(
@@ -158,15 +247,31 @@ def test_one_layer_scales_the_variance_by_half_of_sigma_squared_times_width():
         (lambda: xavier_normal((4, 3), gain=-1.0), ValueError, "gain"),
         (lambda: kaiming_normal((4, 3), mode="fan_sideways"), ValueError, "mode"),
         (lambda: kaiming_fan((4, 3), "both"), ValueError, "mode"),
-        (lambda: kaiming_uniform((4, 3), negative_slope=-0.1), ValueError, "negative_slope"),
+        (
+            lambda: kaiming_uniform((4, 3), negative_slope=-0.1),
+            ValueError,
+            "negative_slope",
+        ),
         (lambda: kaiming_uniform((4, 3), rng="seed"), TypeError, "rng"),
         (lambda: deep_relu_weights(0.0), ValueError, "weight_variance"),
         (lambda: deep_relu_weights(-1.0), ValueError, "weight_variance"),
         (lambda: deep_relu_weights(0.1, depth=0), ValueError, "depth"),
         (lambda: deep_relu_weights(0.1, width=-3), ValueError, "width"),
         (lambda: signal_variances(0.1, n_examples=0), ValueError, "n_examples"),
-        (lambda: backpropagate_to_layers([np.eye(2)], [np.ones((3, 2))], np.ones((3, 3))), ValueError, "output_gradient"),
-        (lambda: backpropagate_to_layers([np.eye(2)] * 2, [np.ones((3, 2))], np.ones((3, 2))), ValueError, "fs"),
+        (
+            lambda: backpropagate_to_layers(
+                [np.eye(2)], [np.ones((3, 2))], np.ones((3, 3))
+            ),
+            ValueError,
+            "output_gradient",
+        ),
+        (
+            lambda: backpropagate_to_layers(
+                [np.eye(2)] * 2, [np.ones((3, 2))], np.ones((3, 2))
+            ),
+            ValueError,
+            "fs",
+        ),
     ],
 )
 def test_bad_input_names_the_argument(call, error, name):
@@ -181,10 +286,20 @@ def test_bad_input_names_the_argument(call, error, name):
         (lambda: fan_in_and_fan_out((4, 2.5)), TypeError, "shape"),
         (lambda: xavier_uniform((4, 3), rng=-1), ValueError, "rng"),
         (lambda: xavier_normal((4, 3), gain=float("nan")), ValueError, "gain"),
-        (lambda: kaiming_normal((4, 3), negative_slope=float("inf")), ValueError, "negative_slope"),
+        (
+            lambda: kaiming_normal((4, 3), negative_slope=float("inf")),
+            ValueError,
+            "negative_slope",
+        ),
         (lambda: deep_relu_weights(0.1, seed=-1), ValueError, "seed"),
         (lambda: signal_variances(0.1, depth=2, width=True), TypeError, "width"),
-        (lambda: backpropagate_to_layers([np.eye(2)], [np.ones((3, 2))], np.full((3, 2), np.nan)), ValueError, "output_gradient"),
+        (
+            lambda: backpropagate_to_layers(
+                [np.eye(2)], [np.ones((3, 2))], np.full((3, 2), np.nan)
+            ),
+            ValueError,
+            "output_gradient",
+        ),
     ],
 )
 def test_bad_values_the_probe_found_are_refused(call, error, name):

@@ -37,9 +37,13 @@ def test_get_device_picks_cuda_exactly_when_available():
 def test_torch_mlp_has_the_shapes_and_parameter_count_of_the_scratch_mlp():
     scratch = MLP([4, 8, 3], seed=1)
     model = torch_mlp_like(scratch)
-    assert sum(p.numel() for p in model.parameters()) == sum(p.data.size for p in scratch.parameters())
+    assert sum(p.numel() for p in model.parameters()) == sum(
+        p.data.size for p in scratch.parameters()
+    )
     x = np.random.default_rng(0).normal(size=(5, 4))
-    np.testing.assert_allclose(model(torch.from_numpy(x)).detach().numpy(), scratch(x).data, rtol=1e-12)
+    np.testing.assert_allclose(
+        model(torch.from_numpy(x)).detach().numpy(), scratch(x).data, rtol=1e-12
+    )
     assert max_parameter_difference(scratch, model) == 0.0
 
 
@@ -81,7 +85,9 @@ def test_full_batch_fit_equals_scratch_steps():
     x, y = rng.normal(size=(12, 2)), rng.integers(0, 2, size=12)
     scratch = MLP([2, 6, 2], seed=3)
     model = torch_mlp_like(scratch)
-    history = fit(model, x, y, epochs=4, batch_size=12, lr=0.3, device=torch.device("cpu"))
+    history = fit(
+        model, x, y, epochs=4, batch_size=12, lr=0.3, device=torch.device("cpu")
+    )
     expected = [scratch_step(scratch, x, y, 0.3) for _ in range(4)]
     np.testing.assert_allclose(history, expected, rtol=1e-10)
     assert max_parameter_difference(scratch, model) < 1e-10
@@ -93,7 +99,9 @@ def test_minibatch_fit_learns_the_moons():
     x, y = make_moons(n_samples=200, noise=0.1, random_state=0)
     torch.manual_seed(0)
     model = TorchMLP([2, 16, 16, 2])
-    history = fit(model, x, y, epochs=30, batch_size=10, lr=0.1, device=torch.device("cpu"))
+    history = fit(
+        model, x, y, epochs=30, batch_size=10, lr=0.1, device=torch.device("cpu")
+    )
     assert history[-1] < 0.2 * history[0]
     assert accuracy(model, x, y) > 0.95
 
@@ -103,9 +111,13 @@ def test_fit_runs_on_the_gpu():
     scratch = MLP([2, 6, 2], seed=0)
     x, y = np.random.default_rng(0).normal(size=(8, 2)), np.arange(8) % 2
     model = torch_mlp_like(scratch)
-    history = fit(model, x, y, epochs=2, batch_size=8, lr=0.1, device=torch.device("cuda"))
+    history = fit(
+        model, x, y, epochs=2, batch_size=8, lr=0.1, device=torch.device("cuda")
+    )
     assert next(model.parameters()).device.type == "cuda"
-    np.testing.assert_allclose(history, [scratch_step(scratch, x, y, 0.1) for _ in range(2)], rtol=1e-8)
+    np.testing.assert_allclose(
+        history, [scratch_step(scratch, x, y, 0.1) for _ in range(2)], rtol=1e-8
+    )
 
 
 def test_bad_arguments_raise_errors_naming_them():
@@ -130,7 +142,9 @@ def test_bad_values_the_probe_found_are_refused():
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     x, y = torch.zeros(4, 2, dtype=torch.float64), torch.tensor([0, 1, 0, 1])
     with pytest.raises(ValueError, match="x"):
-        torch_step(model, optimizer, torch.full((4, 2), float("nan"), dtype=torch.float64), y)
+        torch_step(
+            model, optimizer, torch.full((4, 2), float("nan"), dtype=torch.float64), y
+        )
     with pytest.raises(ValueError, match="y"):
         torch_step(model, optimizer, x, torch.tensor([0, 1, 0, 2]))
     with pytest.raises(TypeError, match="optimizer"):

@@ -19,7 +19,16 @@ from dlfoundations.backpropagation.toy_model import (
     toy_parameter_gradients,
 )
 
-PARAMS = ToyParameters(beta0=1.0, beta1=2.0, beta2=1.0, beta3=3.0, omega0=0.5, omega1=0.3, omega2=0.5, omega3=-0.7)
+PARAMS = ToyParameters(
+    beta0=1.0,
+    beta1=2.0,
+    beta2=1.0,
+    beta3=3.0,
+    omega0=0.5,
+    omega1=0.3,
+    omega2=0.5,
+    omega3=-0.7,
+)
 
 value = st.floats(-2.0, 2.0, allow_nan=False)
 parameters = st.builds(ToyParameters, *([value] * 8))
@@ -27,7 +36,10 @@ parameters = st.builds(ToyParameters, *([value] * 8))
 
 def torch_intermediates(x: float, y: float, params: ToyParameters):
     """The same chain in torch (float64), every intermediate kept so autograd can report its gradient."""
-    p = {name: torch.tensor(v, dtype=torch.float64, requires_grad=True) for name, v in params._asdict().items()}
+    p = {
+        name: torch.tensor(v, dtype=torch.float64, requires_grad=True)
+        for name, v in params._asdict().items()
+    }
     values = {"f0": p["beta0"] + p["omega0"] * x}
     values["h1"] = torch.sin(values["f0"])
     values["f1"] = p["beta1"] + p["omega1"] * values["h1"]
@@ -45,7 +57,11 @@ def torch_intermediates(x: float, y: float, params: ToyParameters):
 def test_forward_matches_the_closed_formula():
     x = 0.75
     closed = PARAMS.beta3 + PARAMS.omega3 * math.cos(
-        PARAMS.beta2 + PARAMS.omega2 * math.exp(PARAMS.beta1 + PARAMS.omega1 * math.sin(PARAMS.beta0 + PARAMS.omega0 * x))
+        PARAMS.beta2
+        + PARAMS.omega2
+        * math.exp(
+            PARAMS.beta1 + PARAMS.omega1 * math.sin(PARAMS.beta0 + PARAMS.omega0 * x)
+        )
     )
     assert toy_forward(x, PARAMS)["f3"] == pytest.approx(closed, rel=1e-15)
     assert toy_loss(x, 1.5, PARAMS) == pytest.approx((closed - 1.5) ** 2, rel=1e-14)
@@ -60,10 +76,14 @@ def test_every_intermediate_derivative_matches_torch_autograd(params, x, y):
     assert toy_loss(x, y, params) == pytest.approx(loss.item(), rel=1e-12, abs=1e-14)
     for name, tensor in values.items():
         assert forward[name] == pytest.approx(tensor.item(), rel=1e-12, abs=1e-14)
-        assert backward[name] == pytest.approx(tensor.grad.item(), rel=1e-10, abs=1e-12), name
+        assert backward[name] == pytest.approx(
+            tensor.grad.item(), rel=1e-10, abs=1e-12
+        ), name
     gradients = toy_parameter_gradients(x, forward, backward)
     for name in ToyParameters._fields:
-        assert getattr(gradients, name) == pytest.approx(p[name].grad.item(), rel=1e-10, abs=1e-12), name
+        assert getattr(gradients, name) == pytest.approx(
+            p[name].grad.item(), rel=1e-10, abs=1e-12
+        ), name
 
 
 @settings(max_examples=50, deadline=None)
@@ -81,12 +101,16 @@ def test_a_wrong_local_derivative_would_be_caught():
     backward = toy_backward(1.5, PARAMS, forward)
     backward["f2"] = -backward["f2"]
     wrong = np.array(toy_parameter_gradients(0.75, forward, backward))
-    assert not np.allclose(wrong, np.array(toy_numerical_gradients(0.75, 1.5, PARAMS)), rtol=1e-4)
+    assert not np.allclose(
+        wrong, np.array(toy_numerical_gradients(0.75, 1.5, PARAMS)), rtol=1e-4
+    )
 
 
 def test_parameters_accept_any_sequence_of_eight_numbers():
     assert toy_forward(0.5, list(PARAMS)) == toy_forward(0.5, PARAMS)
-    assert toy_gradients(0.5, 1.0, np.arange(8.0)) == toy_gradients(0.5, 1.0, tuple(range(8)))
+    assert toy_gradients(0.5, 1.0, np.arange(8.0)) == toy_gradients(
+        0.5, 1.0, tuple(range(8))
+    )
 
 
 @pytest.mark.parametrize(
@@ -113,9 +137,19 @@ def test_bad_input_names_the_argument(call, error, name):
     [
         (lambda: toy_forward(float("inf"), PARAMS), ValueError, "x"),
         (lambda: toy_loss(0.5, float("inf"), PARAMS), ValueError, "y"),
-        (lambda: toy_backward(1.0, PARAMS, {**toy_forward(0.5, PARAMS), "f3": float("nan")}), ValueError, "forward"),
+        (
+            lambda: toy_backward(
+                1.0, PARAMS, {**toy_forward(0.5, PARAMS), "f3": float("nan")}
+            ),
+            ValueError,
+            "forward",
+        ),
         (lambda: toy_backward(1.0, PARAMS, None), TypeError, "forward"),
-        (lambda: toy_parameter_gradients(0.5, toy_forward(0.5, PARAMS), "abc"), TypeError, "backward"),
+        (
+            lambda: toy_parameter_gradients(0.5, toy_forward(0.5, PARAMS), "abc"),
+            TypeError,
+            "backward",
+        ),
         (lambda: toy_gradients(0.5, 1.0, [1.0] * 9), ValueError, "params"),
     ],
 )

@@ -35,26 +35,44 @@ from dlfoundations.building_blocks.activations import (
 
 
 def moderate_arrays(bound: float = 30.0):
-    return arrays(np.float64, array_shapes(max_dims=3, max_side=6), elements=st.floats(-bound, bound))
+    return arrays(
+        np.float64,
+        array_shapes(max_dims=3, max_side=6),
+        elements=st.floats(-bound, bound),
+    )
 
 
-EXTREME = arrays(np.float64, array_shapes(max_dims=2, max_side=8), elements=st.floats(-1e4, 1e4))
+EXTREME = arrays(
+    np.float64, array_shapes(max_dims=2, max_side=8), elements=st.floats(-1e4, 1e4)
+)
 
 # name: (our function, our derivative, the torch function)
 ELEMENTWISE = {
     "sigmoid": (sigmoid, sigmoid_derivative, torch.sigmoid),
     "tanh": (tanh, tanh_derivative, torch.tanh),
     "relu": (relu, relu_derivative, F.relu),
-    "leaky_relu": (leaky_relu, leaky_relu_derivative, F.leaky_relu),  # both default to slope 0.01
+    "leaky_relu": (
+        leaky_relu,
+        leaky_relu_derivative,
+        F.leaky_relu,
+    ),  # both default to slope 0.01
     "leaky_relu_0.2": (
         lambda x: leaky_relu(x, 0.2),
         lambda x: leaky_relu_derivative(x, 0.2),
         lambda t: F.leaky_relu(t, 0.2),
     ),
     "elu": (elu, elu_derivative, F.elu),
-    "elu_0.5": (lambda x: elu(x, 0.5), lambda x: elu_derivative(x, 0.5), lambda t: F.elu(t, 0.5)),
+    "elu_0.5": (
+        lambda x: elu(x, 0.5),
+        lambda x: elu_derivative(x, 0.5),
+        lambda t: F.elu(t, 0.5),
+    ),
     "gelu": (gelu, gelu_derivative, F.gelu),
-    "gelu_tanh": (gelu_tanh, gelu_tanh_derivative, lambda t: F.gelu(t, approximate="tanh")),
+    "gelu_tanh": (
+        gelu_tanh,
+        gelu_tanh_derivative,
+        lambda t: F.gelu(t, approximate="tanh"),
+    ),
 }
 
 
@@ -120,7 +138,13 @@ def test_gelu_tanh_approximation_is_close_to_exact_gelu():
 
 @st.composite
 def array_and_axis(draw, bound=50.0):
-    x = draw(arrays(np.float64, array_shapes(min_dims=1, max_dims=3, max_side=6), elements=st.floats(-bound, bound)))
+    x = draw(
+        arrays(
+            np.float64,
+            array_shapes(min_dims=1, max_dims=3, max_side=6),
+            elements=st.floats(-bound, bound),
+        )
+    )
     axis = draw(st.integers(-x.ndim, x.ndim - 1))
     return x, axis
 
@@ -129,7 +153,12 @@ def array_and_axis(draw, bound=50.0):
 @given(array_and_axis())
 def test_softmax_matches_torch_along_any_axis(data):
     z, axis = data
-    np.testing.assert_allclose(softmax(z, axis), F.softmax(torch.tensor(z), dim=axis).numpy(), rtol=1e-10, atol=1e-15)
+    np.testing.assert_allclose(
+        softmax(z, axis),
+        F.softmax(torch.tensor(z), dim=axis).numpy(),
+        rtol=1e-10,
+        atol=1e-15,
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -140,7 +169,9 @@ def test_softmax_of_extreme_inputs_is_finite_and_sums_to_one(data):
         s = softmax(z, axis)
     assert np.isfinite(s).all() and np.all(s >= 0)
     np.testing.assert_allclose(s.sum(axis=axis), 1.0, rtol=1e-12)
-    np.testing.assert_allclose(s, F.softmax(torch.tensor(z), dim=axis).numpy(), rtol=1e-10, atol=1e-15)
+    np.testing.assert_allclose(
+        s, F.softmax(torch.tensor(z), dim=axis).numpy(), rtol=1e-10, atol=1e-15
+    )
 
 
 def test_softmax_is_shift_invariant_and_handles_huge_logits():
@@ -152,8 +183,12 @@ def test_softmax_is_shift_invariant_and_handles_huge_logits():
 @settings(max_examples=40, deadline=None)
 @given(arrays(np.float64, st.integers(1, 8), elements=st.floats(-20, 20)))
 def test_softmax_jacobian_matches_torch_autograd(z):
-    expected = torch.autograd.functional.jacobian(lambda t: F.softmax(t, dim=0), torch.tensor(z))
-    np.testing.assert_allclose(softmax_jacobian(z), expected.numpy(), rtol=1e-10, atol=1e-14)
+    expected = torch.autograd.functional.jacobian(
+        lambda t: F.softmax(t, dim=0), torch.tensor(z)
+    )
+    np.testing.assert_allclose(
+        softmax_jacobian(z), expected.numpy(), rtol=1e-10, atol=1e-14
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -163,7 +198,9 @@ def test_softmax_vjp_matches_torch_backward(data, random):
     upstream = np.random.default_rng(random.randint(0, 2**32 - 1)).normal(size=z.shape)
     t = torch.tensor(z, requires_grad=True)
     F.softmax(t, dim=axis).backward(torch.tensor(upstream))
-    np.testing.assert_allclose(softmax_vjp(z, upstream, axis), t.grad.numpy(), rtol=1e-9, atol=1e-13)
+    np.testing.assert_allclose(
+        softmax_vjp(z, upstream, axis), t.grad.numpy(), rtol=1e-9, atol=1e-13
+    )
 
 
 def test_vjp_equals_upstream_times_jacobian():
@@ -176,13 +213,19 @@ def test_vjp_equals_upstream_times_jacobian():
 
 def test_saturated_fraction_counts_small_slopes():
     z = np.array([-10.0, -1.0, 0.0, 1.0, 10.0])
-    assert saturated_fraction(sigmoid_derivative, z) == pytest.approx(2 / 5)  # sigma'(10) ~ 4.5e-5
-    assert saturated_fraction(relu_derivative, z) == pytest.approx(3 / 5)  # ReLU's slope is 0 for z <= 0
+    assert saturated_fraction(sigmoid_derivative, z) == pytest.approx(
+        2 / 5
+    )  # sigma'(10) ~ 4.5e-5
+    assert saturated_fraction(relu_derivative, z) == pytest.approx(
+        3 / 5
+    )  # ReLU's slope is 0 for z <= 0
 
 
 def test_dead_unit_fraction_against_torch():
     rng = np.random.default_rng(0)
-    z = rng.normal(size=(50, 40)) - np.linspace(-1, 4, 40)  # units further right are pushed negative
+    z = rng.normal(size=(50, 40)) - np.linspace(
+        -1, 4, 40
+    )  # units further right are pushed negative
     t = torch.tensor(z, requires_grad=True)
     F.relu(t).sum().backward()
     never_gets_gradient = (t.grad == 0).all(dim=0).numpy()

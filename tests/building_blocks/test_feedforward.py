@@ -71,16 +71,25 @@ def test_init_mlp_is_seeded_and_has_he_variance():
     w3, _ = init_mlp([400, 300, 1], seed=6)
     assert np.array_equal(w1[0], w2[0]) and not np.array_equal(w1[0], w3[0])
     assert w1[0].shape == (300, 400) and w1[1].shape == (1, 300)
-    assert abs(w1[0].var() - 2 / 400) < 0.05 * (2 / 400)  # 120000 draws: within 5% of 2 / fan_in
+    assert abs(w1[0].var() - 2 / 400) < 0.05 * (
+        2 / 400
+    )  # 120000 draws: within 5% of 2 / fan_in
 
 
 def test_empirical_risk_of_squared_error_matches_torch_mse():
     rng = np.random.default_rng(0)
     weights, biases = init_mlp([3, 8, 2], seed=0)
     x, y = rng.normal(size=(50, 3)), rng.normal(size=(50, 2))
-    ours = empirical_risk(lambda inputs: mlp_forward(inputs, weights, biases), squared_error, x, y)
+    ours = empirical_risk(
+        lambda inputs: mlp_forward(inputs, weights, biases), squared_error, x, y
+    )
     prediction = torch_mlp(weights, biases)(torch.from_numpy(x))
-    theirs = torch.nn.functional.mse_loss(prediction, torch.from_numpy(y), reduction="sum").item() / 50
+    theirs = (
+        torch.nn.functional.mse_loss(
+            prediction, torch.from_numpy(y), reduction="sum"
+        ).item()
+        / 50
+    )
     assert ours == pytest.approx(theirs, rel=1e-12)
 
 
@@ -97,12 +106,21 @@ def test_shallow_network_is_linear_between_kinks(units, seed):
     # a second difference at x_i uses x_{i-1}, x_i, x_{i+1}: it can only be non-zero if a kink lies between
     step = x[1] - x[0]
     near_a_kink = np.any(np.abs(x[1:-1, None] - kinks[None, :]) < step, axis=1)
-    assert np.all(np.abs(second_difference[~near_a_kink]) < 1e-12 * (1 + np.abs(f).max()))  # round-off only
+    assert np.all(
+        np.abs(second_difference[~near_a_kink]) < 1e-12 * (1 + np.abs(f).max())
+    )  # round-off only
     # ... and the network does bend at every kink inside the interval, where v_i w_i != 0
     for kink, slope_change in zip(-b / w, v * np.abs(w)):
-        if -3.9 < kink < 3.9 and abs(slope_change) > 1e-3 and np.sum(np.abs(kinks - kink) < 4 * step) == 1:
+        if (
+            -3.9 < kink < 3.9
+            and abs(slope_change) > 1e-3
+            and np.sum(np.abs(kinks - kink) < 4 * step) == 1
+        ):
             i = np.argmin(np.abs(x[1:-1] - kink))
-            assert np.max(np.abs(second_difference[i - 1 : i + 2])) > 0.5 * abs(slope_change) * step
+            assert (
+                np.max(np.abs(second_difference[i - 1 : i + 2]))
+                > 0.5 * abs(slope_change) * step
+            )
 
 
 def test_shallow_network_matches_torch_and_its_contributions_sum_up():
@@ -111,12 +129,21 @@ def test_shallow_network_matches_torch_and_its_contributions_sum_up():
     x = np.linspace(-3, 3, 61)
     model = torch_mlp([w[:, None], v[None, :]], [b, np.array([0.25])])
     expected = model(torch.from_numpy(x[:, None])).detach().numpy()[:, 0]
-    np.testing.assert_allclose(shallow_relu_network(x, w, b, v, 0.25), expected, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(relu_contributions(x, w, b, v).sum(axis=1) + 0.25, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        shallow_relu_network(x, w, b, v, 0.25), expected, rtol=1e-12, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        relu_contributions(x, w, b, v).sum(axis=1) + 0.25,
+        expected,
+        rtol=1e-12,
+        atol=1e-12,
+    )
 
 
 def test_kinks_ignore_constant_units():
-    assert np.array_equal(kink_locations([2.0, 0.0, -1.0], [1.0, 3.0, 2.0]), [-0.5, 2.0])
+    assert np.array_equal(
+        kink_locations([2.0, 0.0, -1.0], [1.0, 3.0, 2.0]), [-0.5, 2.0]
+    )
 
 
 def test_count_linear_regions_of_a_shallow_network_is_kinks_plus_one():
@@ -138,12 +165,17 @@ def test_sawtooth_network_has_two_to_the_depth_pieces(depth):
     expected = x.copy()
     for _ in range(depth):
         expected = 1 - np.abs(2 * expected - 1)
-    np.testing.assert_allclose(mlp_forward(x[:, None], weights, biases)[:, 0], expected, atol=1e-9)
+    np.testing.assert_allclose(
+        mlp_forward(x[:, None], weights, biases)[:, 0], expected, atol=1e-9
+    )
     assert count_parameters([1] + [2] * depth + [1]) == 6 * depth + 1
 
 
 def test_activation_patterns_shape_and_meaning():
-    weights, biases = [np.array([[1.0], [-1.0]]), np.array([[1.0, 1.0]])], [np.zeros(2), np.zeros(1)]
+    weights, biases = (
+        [np.array([[1.0], [-1.0]]), np.array([[1.0, 1.0]])],
+        [np.zeros(2), np.zeros(1)],
+    )
     patterns = activation_patterns(np.array([[-2.0], [3.0]]), weights, biases)
     assert patterns.tolist() == [[False, True], [True, False]]
 
@@ -168,14 +200,20 @@ def test_bad_inputs_raise_errors_naming_the_argument():
         shallow_relu_network(np.zeros((2, 2)), [1.0], [1.0], [1.0])
     with pytest.raises(TypeError, match="c must"):
         shallow_relu_network([0.0], [1.0], [1.0], [1.0], c="1")
-    with pytest.raises(ValueError, match="x must be a 1-D array of strictly increasing"):
-        count_linear_regions(np.array([0.0, 2.0, 1.0]), weights[:1] + [np.zeros((1, 3))], biases)
+    with pytest.raises(
+        ValueError, match="x must be a 1-D array of strictly increasing"
+    ):
+        count_linear_regions(
+            np.array([0.0, 2.0, 1.0]), weights[:1] + [np.zeros((1, 3))], biases
+        )
     with pytest.raises(ValueError, match="depth"):
         sawtooth_network(0)
     with pytest.raises(ValueError, match="predictions and targets"):
         squared_error(np.zeros(3), np.zeros(4))
     with pytest.raises(ValueError, match="loss must return one value per sample"):
-        empirical_risk(lambda x: x, lambda p, t: np.mean(p - t), np.zeros(3), np.zeros(3))
+        empirical_risk(
+            lambda x: x, lambda p, t: np.mean(p - t), np.zeros(3), np.zeros(3)
+        )
     with pytest.raises(TypeError, match="model"):
         empirical_risk(None, squared_error, np.zeros(3), np.zeros(3))
 
@@ -187,7 +225,9 @@ fractions = st.sampled_from([0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.45])
 
 def _labels(data, n_samples: int) -> np.ndarray:
     n_classes = data.draw(st.integers(1, 5))
-    labels = data.draw(st.lists(st.integers(0, n_classes - 1), min_size=n_samples, max_size=n_samples))
+    labels = data.draw(
+        st.lists(st.integers(0, n_classes - 1), min_size=n_samples, max_size=n_samples)
+    )
     return np.array(labels)
 
 
@@ -200,21 +240,37 @@ def _labels(data, n_samples: int) -> np.ndarray:
     stratified=st.booleans(),
     data=st.data(),
 )
-def test_splits_are_disjoint_and_cover_every_sample(n_samples, val, test, seed, stratified, data):
+def test_splits_are_disjoint_and_cover_every_sample(
+    n_samples, val, test, seed, stratified, data
+):
     stratify = _labels(data, n_samples) if stratified else None
-    train_idx, val_idx, test_idx = split_indices(n_samples, val, test, seed=seed, stratify=stratify)
+    train_idx, val_idx, test_idx = split_indices(
+        n_samples, val, test, seed=seed, stratify=stratify
+    )
     together = np.concatenate([train_idx, val_idx, test_idx])
     assert together.size == n_samples  # no sample used twice ...
-    assert np.array_equal(np.sort(together), np.arange(n_samples))  # ... and none left out
+    assert np.array_equal(
+        np.sort(together), np.arange(n_samples)
+    )  # ... and none left out
     for a, b in ((train_idx, val_idx), (train_idx, test_idx), (val_idx, test_idx)):
         assert not set(a) & set(b)
 
 
 @SETTINGS
-@given(n_samples=st.integers(1, 300), val=fractions, test=fractions, stratified=st.booleans(), data=st.data())
-def test_stratified_proportions_within_one_sample_per_class(n_samples, val, test, stratified, data):
+@given(
+    n_samples=st.integers(1, 300),
+    val=fractions,
+    test=fractions,
+    stratified=st.booleans(),
+    data=st.data(),
+)
+def test_stratified_proportions_within_one_sample_per_class(
+    n_samples, val, test, stratified, data
+):
     labels = _labels(data, n_samples)
-    splits = split_indices(n_samples, val, test, seed=3, stratify=labels if stratified else None)
+    splits = split_indices(
+        n_samples, val, test, seed=3, stratify=labels if stratified else None
+    )
     groups = np.unique(labels) if stratified else [None]
     for label in groups:
         members = labels == label if stratified else np.ones(n_samples, bool)
@@ -231,7 +287,10 @@ def test_same_seed_same_split_other_seed_other_split():
     assert all(np.array_equal(a, b) for a, b in zip(first, again))
     assert not all(np.array_equal(a, b) for a, b in zip(first, other))
     plain = split_indices(100, 0.2, 0.2, seed=7)
-    assert not all(np.array_equal(a, b) for a, b in zip(plain, split_indices(100, 0.2, 0.2, seed=8)))
+    assert not all(
+        np.array_equal(a, b)
+        for a, b in zip(plain, split_indices(100, 0.2, 0.2, seed=8))
+    )
 
 
 def test_unstratified_split_is_a_shuffle_not_a_slice():
@@ -249,12 +308,16 @@ def test_unstratified_split_is_a_shuffle_not_a_slice():
 def test_stratified_test_set_matches_sklearn_per_class_counts(counts, test, seed):
     labels = np.repeat(np.arange(len(counts)), counts)
     _, _, ours = split_indices(labels.size, 0.0, test, seed=seed, stratify=labels)
-    _, theirs = train_test_split(np.arange(labels.size), test_size=test, stratify=labels, random_state=seed)
+    _, theirs = train_test_split(
+        np.arange(labels.size), test_size=test, stratify=labels, random_state=seed
+    )
     ours_per_class = np.bincount(labels[ours], minlength=len(counts))
     theirs_per_class = np.bincount(labels[theirs], minlength=len(counts))
     # sklearn rounds the total test size up and then apportions it; each class agrees within one sample
     assert np.all(np.abs(ours_per_class - theirs_per_class) <= 1)
-    assert np.all(np.abs(ours_per_class / np.array(counts) - test) <= 1 / np.array(counts))
+    assert np.all(
+        np.abs(ours_per_class / np.array(counts) - test) <= 1 / np.array(counts)
+    )
 
 
 def test_stratification_keeps_a_rare_class_in_every_split():
@@ -267,11 +330,19 @@ def test_stratification_keeps_a_rare_class_in_every_split():
 def test_train_val_test_split_keeps_inputs_and_targets_paired():
     x = np.arange(60).reshape(30, 2)
     y = np.arange(30) % 3
-    (x_train, y_train), (x_val, y_val), (x_test, y_test) = train_val_test_split(x, y, 0.2, 0.2, seed=1, stratify=True)
+    (x_train, y_train), (x_val, y_val), (x_test, y_test) = train_val_test_split(
+        x, y, 0.2, 0.2, seed=1, stratify=True
+    )
     for xs, ys in ((x_train, y_train), (x_val, y_val), (x_test, y_test)):
-        assert np.array_equal(xs[:, 0] // 2 % 3, ys)  # row i of x is (2i, 2i + 1), and y_i = i % 3
+        assert np.array_equal(
+            xs[:, 0] // 2 % 3, ys
+        )  # row i of x is (2i, 2i + 1), and y_i = i % 3
     assert (len(y_train), len(y_val), len(y_test)) == (18, 6, 6)
-    assert [np.bincount(ys).tolist() for ys in (y_train, y_val, y_test)] == [[6, 6, 6], [2, 2, 2], [2, 2, 2]]
+    assert [np.bincount(ys).tolist() for ys in (y_train, y_val, y_test)] == [
+        [6, 6, 6],
+        [2, 2, 2],
+        [2, 2, 2],
+    ]
 
 
 @pytest.mark.parametrize(

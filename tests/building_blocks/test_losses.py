@@ -48,7 +48,9 @@ def torch_loss_and_gradient(torch_loss, first: np.ndarray, second, **kwargs):
 @st.composite
 def pairs(draw, first=st.floats(-100, 100), second=st.floats(-100, 100)):
     shape = draw(array_shapes(max_dims=3, max_side=6))
-    return draw(arrays(np.float64, shape, elements=first)), draw(arrays(np.float64, shape, elements=second))
+    return draw(arrays(np.float64, shape, elements=first)), draw(
+        arrays(np.float64, shape, elements=second)
+    )
 
 
 PROBABILITIES = st.floats(0, 1)
@@ -65,7 +67,9 @@ def test_mse_and_gradient_match_torch(data):
     prediction, target = data
     loss, grad = torch_loss_and_gradient(F.mse_loss, prediction, target)
     assert mse(prediction, target) == pytest.approx(loss, rel=1e-10, abs=1e-12)
-    np.testing.assert_allclose(mse_gradient(prediction, target), grad, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        mse_gradient(prediction, target), grad, rtol=1e-10, atol=1e-12
+    )
 
 
 @settings(max_examples=50, deadline=None)
@@ -75,7 +79,9 @@ def test_mae_and_gradient_match_torch(data):
     prediction[..., 0] = target[..., 0]  # include ties, where the gradient is 0 in both
     loss, grad = torch_loss_and_gradient(F.l1_loss, prediction, target)
     assert mae(prediction, target) == pytest.approx(loss, rel=1e-10, abs=1e-12)
-    np.testing.assert_allclose(mae_gradient(prediction, target), grad, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        mae_gradient(prediction, target), grad, rtol=1e-10, atol=1e-12
+    )
 
 
 # --- binary cross-entropy -----------------------------------------------------------------
@@ -85,7 +91,10 @@ def test_mae_and_gradient_match_torch(data):
 @given(pairs(first=PROBABILITIES, second=PROBABILITIES))
 def test_bce_from_probabilities_matches_torch_including_0_and_1(data):
     p, y = data
-    p.flat[0], y.flat[0] = 0.0, 1.0  # the worst prediction: log(0), clipped to -100 by both
+    p.flat[0], y.flat[0] = (
+        0.0,
+        1.0,
+    )  # the worst prediction: log(0), clipped to -100 by both
     with strict_floating_point():
         ours = binary_cross_entropy(p, y)
     expected = F.binary_cross_entropy(torch.tensor(p), torch.tensor(y)).item()
@@ -99,16 +108,23 @@ def test_bce_gradient_matches_torch_autograd(data):
     p, y = data
     loss, grad = torch_loss_and_gradient(F.binary_cross_entropy, p, y)
     assert binary_cross_entropy(p, y) == pytest.approx(loss, rel=1e-10)
-    np.testing.assert_allclose(binary_cross_entropy_gradient(p, y), grad, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        binary_cross_entropy_gradient(p, y), grad, rtol=1e-9, atol=1e-12
+    )
 
 
 @settings(max_examples=50, deadline=None)
 @given(pairs(first=LOGITS, second=PROBABILITIES))
 def test_bce_with_logits_matches_torch_even_at_1000(data):
     z, y = data
-    z.flat[0] = 1000.0 if y.flat[0] < 0.5 else -1000.0  # confidently wrong: a loss near 1000, not inf
+    z.flat[0] = (
+        1000.0 if y.flat[0] < 0.5 else -1000.0
+    )  # confidently wrong: a loss near 1000, not inf
     with strict_floating_point():
-        ours, ours_grad = binary_cross_entropy_with_logits(z, y), binary_cross_entropy_with_logits_gradient(z, y)
+        ours, ours_grad = (
+            binary_cross_entropy_with_logits(z, y),
+            binary_cross_entropy_with_logits_gradient(z, y),
+        )
     loss, grad = torch_loss_and_gradient(F.binary_cross_entropy_with_logits, z, y)
     assert np.isfinite(ours) and np.isfinite(ours_grad).all()
     assert ours == pytest.approx(loss, rel=1e-10, abs=1e-12)
@@ -125,7 +141,9 @@ def test_bce_from_logits_equals_bce_of_sigmoid_where_both_are_accurate():
     z = np.linspace(-10, 10, 41)
     y = (np.arange(41) % 3 == 0).astype(float)
     p = 1 / (1 + np.exp(-z))
-    assert binary_cross_entropy_with_logits(z, y) == pytest.approx(binary_cross_entropy(p, y), rel=1e-9)
+    assert binary_cross_entropy_with_logits(z, y) == pytest.approx(
+        binary_cross_entropy(p, y), rel=1e-9
+    )
 
 
 # --- categorical cross-entropy ------------------------------------------------------------
@@ -154,11 +172,19 @@ def test_cross_entropy_and_gradient_match_torch(data):
 
 
 @settings(max_examples=40, deadline=None)
-@given(arrays(np.float64, array_shapes(min_dims=1, max_dims=3, max_side=6), elements=st.floats(-1e4, 1e4)))
+@given(
+    arrays(
+        np.float64,
+        array_shapes(min_dims=1, max_dims=3, max_side=6),
+        elements=st.floats(-1e4, 1e4),
+    )
+)
 def test_logsumexp_matches_torch(z):
     with strict_floating_point():
         ours = logsumexp(z, axis=-1)
-    np.testing.assert_allclose(ours, torch.logsumexp(torch.tensor(z), dim=-1).numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        ours, torch.logsumexp(torch.tensor(z), dim=-1).numpy(), rtol=1e-12, atol=1e-12
+    )
 
 
 EPS = np.finfo(np.float64).eps  # 2.2e-16: one ulp (unit in the last place) near 1
@@ -194,35 +220,63 @@ def test_logsumexp_of_rows_with_infinities():
 @given(pairs(), st.floats(0.1, 10))
 def test_gaussian_nll_matches_torch_and_is_an_affine_function_of_mse(data, sigma):
     mu, y = data
-    expected = -torch.distributions.Normal(torch.tensor(mu), sigma).log_prob(torch.tensor(y)).mean().item()
+    expected = (
+        -torch.distributions.Normal(torch.tensor(mu), sigma)
+        .log_prob(torch.tensor(y))
+        .mean()
+        .item()
+    )
     nll = gaussian_negative_log_likelihood(mu, y, sigma)
     assert nll == pytest.approx(expected, rel=1e-10, abs=1e-10)
-    assert nll == pytest.approx(np.log(sigma * np.sqrt(2 * np.pi)) + mse(mu, y) / (2 * sigma**2), rel=1e-12, abs=1e-12)
+    assert nll == pytest.approx(
+        np.log(sigma * np.sqrt(2 * np.pi)) + mse(mu, y) / (2 * sigma**2),
+        rel=1e-12,
+        abs=1e-12,
+    )
 
 
 @settings(max_examples=40, deadline=None)
 @given(pairs(), st.floats(0.1, 10))
 def test_laplace_nll_matches_torch_and_is_an_affine_function_of_mae(data, scale):
     mu, y = data
-    expected = -torch.distributions.Laplace(torch.tensor(mu), scale).log_prob(torch.tensor(y)).mean().item()
+    expected = (
+        -torch.distributions.Laplace(torch.tensor(mu), scale)
+        .log_prob(torch.tensor(y))
+        .mean()
+        .item()
+    )
     nll = laplace_negative_log_likelihood(mu, y, scale)
     assert nll == pytest.approx(expected, rel=1e-10, abs=1e-10)
-    assert nll == pytest.approx(np.log(2 * scale) + mae(mu, y) / scale, rel=1e-12, abs=1e-12)
+    assert nll == pytest.approx(
+        np.log(2 * scale) + mae(mu, y) / scale, rel=1e-12, abs=1e-12
+    )
 
 
 @settings(max_examples=40, deadline=None)
 @given(pairs(first=st.floats(-50, 50), second=st.sampled_from([0.0, 1.0])))
 def test_bce_with_logits_is_the_bernoulli_negative_log_likelihood(data):
     z, y = data
-    expected = -torch.distributions.Bernoulli(logits=torch.tensor(z)).log_prob(torch.tensor(y)).mean().item()
-    assert binary_cross_entropy_with_logits(z, y) == pytest.approx(expected, rel=1e-10, abs=1e-12)
+    expected = (
+        -torch.distributions.Bernoulli(logits=torch.tensor(z))
+        .log_prob(torch.tensor(y))
+        .mean()
+        .item()
+    )
+    assert binary_cross_entropy_with_logits(z, y) == pytest.approx(
+        expected, rel=1e-10, abs=1e-12
+    )
 
 
 @settings(max_examples=40, deadline=None)
 @given(logits_and_labels(bound=50.0))
 def test_cross_entropy_is_the_categorical_negative_log_likelihood(data):
     z, labels = data
-    expected = -torch.distributions.Categorical(logits=torch.tensor(z)).log_prob(torch.tensor(labels)).mean().item()
+    expected = (
+        -torch.distributions.Categorical(logits=torch.tensor(z))
+        .log_prob(torch.tensor(labels))
+        .mean()
+        .item()
+    )
     assert cross_entropy(z, labels) == pytest.approx(expected, rel=1e-10, abs=1e-12)
 
 
@@ -231,7 +285,9 @@ def test_cross_entropy_is_the_categorical_negative_log_likelihood(data):
 
 @pytest.mark.parametrize("loss", [mse, mae, mse_gradient, mae_gradient])
 def test_regression_losses_reject_bad_input(loss):
-    with pytest.raises(ValueError, match="prediction and target must have the same shape"):
+    with pytest.raises(
+        ValueError, match="prediction and target must have the same shape"
+    ):
         loss([1.0, 2.0, 3.0], [1.0, 2.0])
     with pytest.raises(ValueError, match="prediction must not be empty"):
         loss([], [])
@@ -239,19 +295,27 @@ def test_regression_losses_reject_bad_input(loss):
         loss([1.0, 2.0], [1.0, np.nan])
     with pytest.raises(ValueError, match="prediction must be finite"):
         loss([np.inf], [1.0])
-    with pytest.raises(TypeError, match="prediction must be a number or an array of numbers"):
+    with pytest.raises(
+        TypeError, match="prediction must be a number or an array of numbers"
+    ):
         loss(["a"], [1.0])
 
 
 @pytest.mark.parametrize("loss", [binary_cross_entropy, binary_cross_entropy_gradient])
 def test_bce_from_probabilities_rejects_bad_input(loss):
-    with pytest.raises(ValueError, match="probabilities must lie in \\[0, 1\\], got 1.5"):
+    with pytest.raises(
+        ValueError, match="probabilities must lie in \\[0, 1\\], got 1.5"
+    ):
         loss([0.5, 1.5], [0.0, 1.0])
-    with pytest.raises(ValueError, match="probabilities must lie in \\[0, 1\\], got -0.1"):
+    with pytest.raises(
+        ValueError, match="probabilities must lie in \\[0, 1\\], got -0.1"
+    ):
         loss([-0.1], [0.0])
     with pytest.raises(ValueError, match="targets must lie in \\[0, 1\\], got 2.0"):
         loss([0.5, 0.5], [0.0, 2.0])
-    with pytest.raises(ValueError, match="probabilities and targets must have the same shape"):
+    with pytest.raises(
+        ValueError, match="probabilities and targets must have the same shape"
+    ):
         loss([0.5, 0.5], [1.0])
     with pytest.raises(ValueError, match="probabilities must not contain NaN"):
         loss([np.nan], [1.0])
@@ -259,7 +323,10 @@ def test_bce_from_probabilities_rejects_bad_input(loss):
         loss([0.5], [])
 
 
-@pytest.mark.parametrize("loss", [binary_cross_entropy_with_logits, binary_cross_entropy_with_logits_gradient])
+@pytest.mark.parametrize(
+    "loss",
+    [binary_cross_entropy_with_logits, binary_cross_entropy_with_logits_gradient],
+)
 def test_bce_with_logits_rejects_bad_input(loss):
     with pytest.raises(ValueError, match="targets must lie in \\[0, 1\\], got -1.0"):
         loss([3.0, -2.0], [1.0, -1.0])  # labels in {-1, 1} are a common mistake

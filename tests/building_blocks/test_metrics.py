@@ -35,7 +35,9 @@ def label_pairs(draw, max_classes: int = 5):
 
 def sklearn_prf(y_true, y_pred, labels, average, zero_division):
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # UndefinedMetricWarning when zero_division="warn"
+        warnings.simplefilter(
+            "ignore"
+        )  # UndefinedMetricWarning when zero_division="warn"
         return skm.precision_recall_fscore_support(
             y_true, y_pred, labels=labels, average=average, zero_division=zero_division
         )[:3]
@@ -49,7 +51,9 @@ def test_accuracy_and_confusion_matrix_match_sklearn(pair):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # sklearn warns when only one label occurs
         expected = skm.confusion_matrix(y_true, y_pred, labels=list(range(n_classes)))
-    assert np.array_equal(confusion_matrix(y_true, y_pred, n_classes=n_classes), expected)
+    assert np.array_equal(
+        confusion_matrix(y_true, y_pred, n_classes=n_classes), expected
+    )
 
 
 @SETTINGS
@@ -60,7 +64,13 @@ def test_accuracy_and_confusion_matrix_match_sklearn(pair):
 )
 def test_precision_recall_f1_match_sklearn(pair, average, zero_division):
     y_true, y_pred, n_classes = pair
-    ours = precision_recall_f1(y_true, y_pred, average=average, n_classes=n_classes, zero_division=zero_division)
+    ours = precision_recall_f1(
+        y_true,
+        y_pred,
+        average=average,
+        n_classes=n_classes,
+        zero_division=zero_division,
+    )
     theirs = sklearn_prf(y_true, y_pred, list(range(n_classes)), average, zero_division)
     for mine, reference in zip(ours, theirs):
         np.testing.assert_allclose(mine, reference, rtol=1e-12, atol=1e-12)
@@ -70,48 +80,78 @@ def test_precision_recall_f1_match_sklearn(pair, average, zero_division):
 @given(pair=label_pairs(max_classes=2), zero_division=st.sampled_from([0.0, 1.0]))
 def test_binary_average_matches_sklearn(pair, zero_division):
     y_true, y_pred, _ = pair
-    ours = precision_recall_f1(y_true, y_pred, average="binary", zero_division=zero_division)
+    ours = precision_recall_f1(
+        y_true, y_pred, average="binary", zero_division=zero_division
+    )
     theirs = sklearn_prf(y_true, y_pred, [0, 1], "binary", zero_division)
     np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("average", ["binary", "macro", "weighted"])
 def test_default_zero_division_behaves_like_sklearns_warn(average):
-    y_true, y_pred = np.array([0, 0, 1, 0]), np.zeros(4, dtype=int)  # class 1 never predicted
+    y_true, y_pred = (
+        np.array([0, 0, 1, 0]),
+        np.zeros(4, dtype=int),
+    )  # class 1 never predicted
     with pytest.warns(UndefinedMetricWarning):
-        theirs = skm.precision_recall_fscore_support(y_true, y_pred, labels=[0, 1], average=average)[:3]
-    np.testing.assert_allclose(precision_recall_f1(y_true, y_pred, average=average, n_classes=2), theirs)
+        theirs = skm.precision_recall_fscore_support(
+            y_true, y_pred, labels=[0, 1], average=average
+        )[:3]
+    np.testing.assert_allclose(
+        precision_recall_f1(y_true, y_pred, average=average, n_classes=2), theirs
+    )
 
 
 def test_edge_cases_by_hand():
     # class 2 is never predicted and class 1 never occurs in the truth
     y_true, y_pred = np.array([0, 0, 2, 2]), np.array([0, 1, 0, 0])
-    precision, recall, f1 = precision_recall_f1(y_true, y_pred, average=None, n_classes=3)
+    precision, recall, f1 = precision_recall_f1(
+        y_true, y_pred, average=None, n_classes=3
+    )
     assert precision.tolist() == [1 / 3, 0.0, 0.0]  # class 2: 0/0 -> zero_division = 0
     assert recall.tolist() == [0.5, 0.0, 0.0]  # class 1: 0/0 -> 0
-    precision, recall, _ = precision_recall_f1(y_true, y_pred, average=None, n_classes=3, zero_division=1.0)
-    assert precision.tolist() == [1 / 3, 0.0, 1.0] and recall.tolist() == [0.5, 1.0, 0.0]
+    precision, recall, _ = precision_recall_f1(
+        y_true, y_pred, average=None, n_classes=3, zero_division=1.0
+    )
+    assert precision.tolist() == [1 / 3, 0.0, 1.0] and recall.tolist() == [
+        0.5,
+        1.0,
+        0.0,
+    ]
 
 
 @SETTINGS
 @given(
-    labels=st.lists(st.integers(0, 1), min_size=2, max_size=40).filter(lambda y: 0 < sum(y) < len(y)),
+    labels=st.lists(st.integers(0, 1), min_size=2, max_size=40).filter(
+        lambda y: 0 < sum(y) < len(y)
+    ),
     resolution=st.sampled_from([1, 2, 4, 1000]),  # few distinct values: many ties
     seed=st.integers(0, 10_000),
 )
 def test_roc_curve_and_auc_match_sklearn_with_ties(labels, resolution, seed):
     y_true = np.array(labels)
-    scores = np.round(np.random.default_rng(seed).random(y_true.size) * resolution) / resolution
+    scores = (
+        np.round(np.random.default_rng(seed).random(y_true.size) * resolution)
+        / resolution
+    )
     fpr, tpr, thresholds = roc_curve(y_true, scores)
-    ref_fpr, ref_tpr, ref_thresholds = skm.roc_curve(y_true, scores, drop_intermediate=False)
+    ref_fpr, ref_tpr, ref_thresholds = skm.roc_curve(
+        y_true, scores, drop_intermediate=False
+    )
     np.testing.assert_allclose(fpr, ref_fpr, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(tpr, ref_tpr, rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(thresholds, ref_thresholds)
-    assert thresholds.size == np.unique(scores).size + 1  # +inf, then each distinct score
+    assert (
+        thresholds.size == np.unique(scores).size + 1
+    )  # +inf, then each distinct score
     expected_auc = skm.roc_auc_score(y_true, scores)
     assert roc_auc(y_true, scores) == pytest.approx(expected_auc, rel=1e-12, abs=1e-12)
-    assert auc_by_ranking(y_true, scores) == pytest.approx(expected_auc, rel=1e-12, abs=1e-12)
-    assert auc(fpr, tpr) == pytest.approx(skm.auc(ref_fpr, ref_tpr), rel=1e-12, abs=1e-12)
+    assert auc_by_ranking(y_true, scores) == pytest.approx(
+        expected_auc, rel=1e-12, abs=1e-12
+    )
+    assert auc(fpr, tpr) == pytest.approx(
+        skm.auc(ref_fpr, ref_tpr), rel=1e-12, abs=1e-12
+    )
 
 
 def test_roc_of_real_valued_scores_and_perfect_and_reversed_rankings():
@@ -126,8 +166,13 @@ def test_accuracy_misleads_on_imbalanced_data():
     y_true = (rng.random(2000) < 0.05).astype(int)
     always_negative = np.zeros_like(y_true)
     report = binary_report(y_true, always_negative)
-    assert report["accuracy"] == pytest.approx(1 - y_true.mean()) and report["accuracy"] > 0.94
-    assert report["recall"] == report["f1"] == 0.0 == skm.f1_score(y_true, always_negative)
+    assert (
+        report["accuracy"] == pytest.approx(1 - y_true.mean())
+        and report["accuracy"] > 0.94
+    )
+    assert (
+        report["recall"] == report["f1"] == 0.0 == skm.f1_score(y_true, always_negative)
+    )
     assert report["accuracy"] == skm.accuracy_score(y_true, always_negative)
 
 
@@ -142,27 +187,95 @@ def test_predict_at_threshold():
     [
         (lambda: accuracy([0, 1, 1], [0, 1]), ValueError, "same length"),
         (lambda: accuracy([], []), ValueError, "y_true must not be empty"),
-        (lambda: accuracy([0, np.nan], [0, 1]), ValueError, "y_true must not contain NaN"),
-        (lambda: accuracy([0, 1], [0, -1]), ValueError, "y_pred must hold class indices"),
-        (lambda: accuracy([0, 1.5], [0, 1]), ValueError, "y_true must hold class indices"),
-        (lambda: accuracy(["a", "b"], [0, 1]), TypeError, "y_true must be a number or an array of numbers"),
-        (lambda: confusion_matrix([0, 3], [0, 1], n_classes=3), ValueError, "y_true holds label 3"),
-        (lambda: confusion_matrix([0, 1], [0, 1], n_classes=0), ValueError, "n_classes"),
-        (lambda: precision_recall_f1([0, 2], [0, 1], average="binary"), ValueError, "y_true holds label 2"),
-        (lambda: precision_recall_f1([0, 1], [0, 1], average="mean"), ValueError, "average"),
-        (lambda: precision_recall_f1([0, 1], [0, 1], zero_division=0.5), ValueError, "zero_division"),
-        (lambda: precision_recall_f1([0, 1], [0, 1], zero_division="warn"), TypeError, "zero_division"),
-        (lambda: roc_curve([0, 1, 2], [0.1, 0.2, 0.3]), ValueError, "y_true must hold binary"),
-        (lambda: roc_curve([1, 1], [0.1, 0.2]), ValueError, "y_true must contain both classes"),
+        (
+            lambda: accuracy([0, np.nan], [0, 1]),
+            ValueError,
+            "y_true must not contain NaN",
+        ),
+        (
+            lambda: accuracy([0, 1], [0, -1]),
+            ValueError,
+            "y_pred must hold class indices",
+        ),
+        (
+            lambda: accuracy([0, 1.5], [0, 1]),
+            ValueError,
+            "y_true must hold class indices",
+        ),
+        (
+            lambda: accuracy(["a", "b"], [0, 1]),
+            TypeError,
+            "y_true must be a number or an array of numbers",
+        ),
+        (
+            lambda: confusion_matrix([0, 3], [0, 1], n_classes=3),
+            ValueError,
+            "y_true holds label 3",
+        ),
+        (
+            lambda: confusion_matrix([0, 1], [0, 1], n_classes=0),
+            ValueError,
+            "n_classes",
+        ),
+        (
+            lambda: precision_recall_f1([0, 2], [0, 1], average="binary"),
+            ValueError,
+            "y_true holds label 2",
+        ),
+        (
+            lambda: precision_recall_f1([0, 1], [0, 1], average="mean"),
+            ValueError,
+            "average",
+        ),
+        (
+            lambda: precision_recall_f1([0, 1], [0, 1], zero_division=0.5),
+            ValueError,
+            "zero_division",
+        ),
+        (
+            lambda: precision_recall_f1([0, 1], [0, 1], zero_division="warn"),
+            TypeError,
+            "zero_division",
+        ),
+        (
+            lambda: roc_curve([0, 1, 2], [0.1, 0.2, 0.3]),
+            ValueError,
+            "y_true must hold binary",
+        ),
+        (
+            lambda: roc_curve([1, 1], [0.1, 0.2]),
+            ValueError,
+            "y_true must contain both classes",
+        ),
         (lambda: roc_curve([0, 1], [0.1, 0.2, 0.3]), ValueError, "scores and y_true"),
-        (lambda: roc_curve([0, 1], [0.1, np.nan]), ValueError, "scores must not contain NaN"),
+        (
+            lambda: roc_curve([0, 1], [0.1, np.nan]),
+            ValueError,
+            "scores must not contain NaN",
+        ),
         (lambda: roc_curve([0, 1], [0.1, np.inf]), ValueError, "scores must be finite"),
         (lambda: roc_curve([], []), ValueError, "y_true must not be empty"),
-        (lambda: auc([0.0, 1.0, 0.5], [0.0, 1.0, 1.0]), ValueError, "fpr must be non-decreasing"),
+        (
+            lambda: auc([0.0, 1.0, 0.5], [0.0, 1.0, 1.0]),
+            ValueError,
+            "fpr must be non-decreasing",
+        ),
         (lambda: auc([0.0], [0.0]), ValueError, "fpr and tpr"),
-        (lambda: predict_at_threshold([0.2, 1.2]), ValueError, "probabilities must lie in"),
-        (lambda: predict_at_threshold([0.2, -0.1]), ValueError, "probabilities must lie in"),
-        (lambda: predict_at_threshold([0.2, 0.4], threshold=2.0), ValueError, "threshold"),
+        (
+            lambda: predict_at_threshold([0.2, 1.2]),
+            ValueError,
+            "probabilities must lie in",
+        ),
+        (
+            lambda: predict_at_threshold([0.2, -0.1]),
+            ValueError,
+            "probabilities must lie in",
+        ),
+        (
+            lambda: predict_at_threshold([0.2, 0.4], threshold=2.0),
+            ValueError,
+            "threshold",
+        ),
     ],
 )
 def test_bad_input_raises_an_error_naming_the_argument(call, error, match):

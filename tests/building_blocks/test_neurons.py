@@ -45,9 +45,18 @@ def layer_inputs(draw):
 def test_neuron_matches_torch_linear_plus_activation(data):
     x, w, b = data
     bias = torch.tensor([b], dtype=torch.float64)
-    expected_sum = torch.nn.functional.linear(torch.tensor(x), torch.tensor(w)[None, :], bias)[:, 0]
-    np.testing.assert_allclose(weighted_sum(x, w, b), expected_sum.numpy(), rtol=1e-12, atol=1e-9)
-    np.testing.assert_allclose(neuron(x, w, b, sigmoid), torch.sigmoid(expected_sum).numpy(), rtol=1e-9, atol=1e-12)
+    expected_sum = torch.nn.functional.linear(
+        torch.tensor(x), torch.tensor(w)[None, :], bias
+    )[:, 0]
+    np.testing.assert_allclose(
+        weighted_sum(x, w, b), expected_sum.numpy(), rtol=1e-12, atol=1e-9
+    )
+    np.testing.assert_allclose(
+        neuron(x, w, b, sigmoid),
+        torch.sigmoid(expected_sum).numpy(),
+        rtol=1e-9,
+        atol=1e-12,
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -70,7 +79,9 @@ def test_perceptron_matches_sklearn_step_for_step(lr, epochs):
     rng = np.random.default_rng(7)
     w0, b0 = rng.normal(size=2), float(rng.normal())
     run = train_perceptron(x, y, lr=lr, max_epochs=epochs, weights=w0, bias=b0)
-    reference = Perceptron(eta0=lr, shuffle=False, tol=None, max_iter=epochs, penalty=None)
+    reference = Perceptron(
+        eta0=lr, shuffle=False, tol=None, max_iter=epochs, penalty=None
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # sklearn warns that max_iter was reached
         reference.fit(x, y, coef_init=w0[None, :].copy(), intercept_init=np.array([b0]))
@@ -80,7 +91,9 @@ def test_perceptron_matches_sklearn_step_for_step(lr, epochs):
 
 def novikoff_bound(x, y, margin_direction, margin_offset):
     """(R / gamma)^2: the most mistakes the perceptron can make, from a known separator (w*, b*)."""
-    augmented = np.hstack([x, np.ones((len(x), 1))])  # the bias is a weight on a constant input 1
+    augmented = np.hstack(
+        [x, np.ones((len(x), 1))]
+    )  # the bias is a weight on a constant input 1
     u = np.append(margin_direction, margin_offset)
     u = u / np.linalg.norm(u)
     signs = 2 * y - 1
@@ -98,11 +111,15 @@ def test_perceptron_converges_on_separable_data_within_the_bound(seed, margin, c
     run = train_perceptron(x, y, max_epochs=100_000)
     assert run.converged
     assert run.errors[-1] == 0
-    assert np.array_equal(step(weighted_sum(x, run.weights, run.bias)), y)  # zero training errors
+    assert np.array_equal(
+        step(weighted_sum(x, run.weights, run.bias)), y
+    )  # zero training errors
     c1, c2 = center  # the data was labelled by x2 - c2 = 0.5 (x1 - c1) + 0.1
     bound = novikoff_bound(x, y, np.array([-0.5, 1.0]), -0.1 - c2 + 0.5 * c1)
     assert sum(run.errors) <= bound
-    assert len(run.errors) <= bound + 1  # every epoch but the last makes at least one mistake
+    assert (
+        len(run.errors) <= bound + 1
+    )  # every epoch but the last makes at least one mistake
     assert all(e > 0 for e in run.errors[:-1])
 
 
@@ -131,7 +148,9 @@ def test_perceptron_learns_and_and_or():
     for labels in ([0, 0, 0, 1], [0, 1, 1, 1]):
         run = train_perceptron(XOR_INPUTS, labels, max_epochs=100)
         assert run.converged
-        assert np.array_equal(step(weighted_sum(XOR_INPUTS, run.weights, run.bias)), labels)
+        assert np.array_equal(
+            step(weighted_sum(XOR_INPUTS, run.weights, run.bias)), labels
+        )
 
 
 def test_hand_set_network_computes_xor():
@@ -152,12 +171,16 @@ def test_two_layer_gradients_match_torch_autograd():
     params["b1"] = np.random.default_rng(4).normal(size=5)
     params["b2"] = np.array(0.3)
     grads = two_layer_gradients(params, XOR_INPUTS, XOR_LABELS)
-    t = {name: torch.tensor(value, requires_grad=True) for name, value in params.items()}
+    t = {
+        name: torch.tensor(value, requires_grad=True) for name, value in params.items()
+    }
     x, y = torch.tensor(XOR_INPUTS), torch.tensor(XOR_LABELS)
     logits = torch.tanh(x @ t["W1"] + t["b1"]) @ t["w2"] + t["b2"]
     torch.nn.functional.binary_cross_entropy_with_logits(logits, y).backward()
     for name in params:
-        np.testing.assert_allclose(grads[name], t[name].grad.numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(
+            grads[name], t[name].grad.numpy(), rtol=1e-10, atol=1e-12
+        )
 
 
 # --- bad input ----------------------------------------------------------------------------

@@ -36,7 +36,11 @@ CASES = {
     "sigmoid": (sigmoid, sigmoid_derivative, torch.sigmoid),
     "tanh": (tanh, tanh_derivative, torch.tanh),
 }
-inputs = arrays(np.float64, array_shapes(max_dims=2, max_side=8), elements=st.floats(-6, 6, width=64))
+inputs = arrays(
+    np.float64,
+    array_shapes(max_dims=2, max_side=8),
+    elements=st.floats(-6, 6, width=64),
+)
 
 
 def autograd_derivative(torch_function, x: np.ndarray) -> np.ndarray:
@@ -50,7 +54,9 @@ def autograd_derivative(torch_function, x: np.ndarray) -> np.ndarray:
 @given(x=inputs)
 def test_analytic_derivative_matches_autograd(name, x):
     _, derivative, torch_function = CASES[name]
-    np.testing.assert_allclose(derivative(x), autograd_derivative(torch_function, x), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        derivative(x), autograd_derivative(torch_function, x), rtol=1e-12, atol=1e-15
+    )
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -61,7 +67,9 @@ def test_analytic_derivative_matches_central_difference(name, x):
     x = x[np.abs(x) > 1e-3]  # ReLU-like functions have a kink at 0
     if x.size == 0:
         return
-    np.testing.assert_allclose(central_difference(function, x, 1e-6), derivative(x), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(
+        central_difference(function, x, 1e-6), derivative(x), rtol=1e-6, atol=1e-8
+    )
 
 
 def test_central_difference_error_falls_as_h_squared_until_round_off():
@@ -101,8 +109,12 @@ def test_gradient_of_bowl_matches_autograd_and_central_differences(x, y):
     value = t[0] ** 2 + 2 * t[1] ** 2 + t[0] * t[1] / 2 + torch.sin(2 * t[0])
     value.backward()
     np.testing.assert_allclose(bowl(point), value.item(), rtol=1e-12)
-    np.testing.assert_allclose(bowl_gradient(point), t.grad.numpy(), rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(numerical_gradient(bowl, point), t.grad.numpy(), atol=1e-7)
+    np.testing.assert_allclose(
+        bowl_gradient(point), t.grad.numpy(), rtol=1e-12, atol=1e-14
+    )
+    np.testing.assert_allclose(
+        numerical_gradient(bowl, point), t.grad.numpy(), atol=1e-7
+    )
 
 
 def test_gradient_check_detects_a_wrong_derivative():

@@ -36,9 +36,17 @@ def test_functions_match_torch(x):
         warnings.simplefilter("error")  # no overflow warnings, even at |x| = 1e4
         np.testing.assert_allclose(square(x), (t * t).numpy(), rtol=1e-12)
         np.testing.assert_array_equal(relu(x), torch.relu(t).numpy())
-        np.testing.assert_allclose(leaky_relu(x, 0.2), torch.nn.functional.leaky_relu(t, 0.2).numpy(), rtol=1e-12)
-        np.testing.assert_allclose(sigmoid(x), torch.sigmoid(t).numpy(), rtol=1e-12, atol=1e-300)
-        np.testing.assert_allclose(tanh(x), torch.tanh(t).numpy(), rtol=1e-9, atol=1e-15)
+        np.testing.assert_allclose(
+            leaky_relu(x, 0.2),
+            torch.nn.functional.leaky_relu(t, 0.2).numpy(),
+            rtol=1e-12,
+        )
+        np.testing.assert_allclose(
+            sigmoid(x), torch.sigmoid(t).numpy(), rtol=1e-12, atol=1e-300
+        )
+        np.testing.assert_allclose(
+            tanh(x), torch.tanh(t).numpy(), rtol=1e-9, atol=1e-15
+        )
 
 
 @settings(max_examples=100, deadline=None)
@@ -75,7 +83,9 @@ def test_sigmoid_symmetry_and_range(x):
 
 def test_leaky_relu_default_slope_is_torchs():
     x = np.array([-3.0, -0.5, 0.0, 2.0])
-    np.testing.assert_allclose(leaky_relu(x), torch.nn.functional.leaky_relu(torch.from_numpy(x)).numpy())
+    np.testing.assert_allclose(
+        leaky_relu(x), torch.nn.functional.leaky_relu(torch.from_numpy(x)).numpy()
+    )
 
 
 def test_functions_accept_scalars_and_lists():

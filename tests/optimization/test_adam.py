@@ -42,7 +42,13 @@ def adam_hyperparameters(betas):
 
 @settings(max_examples=50, deadline=None)
 @example(
-    hyperparameters={"lr": 0.09375, "betas": (0.0, 0.999), "eps": 1e-8, "weight_decay": 0.5, "amsgrad": False},
+    hyperparameters={
+        "lr": 0.09375,
+        "betas": (0.0, 0.999),
+        "eps": 1e-8,
+        "weight_decay": 0.5,
+        "amsgrad": False,
+    },
     seed=0,
     n_in=1,
     n_out=3,
@@ -57,18 +63,28 @@ def test_adam_matches_torch_step_for_step(hyperparameters, seed, n_in, n_out):
     # Near the optimum some settings make Adam's path chaotic: torch against itself, started 1e-15 away,
     # drifts apart by more than the tolerance. No implementation can match such a path; skip those draws.
     assume(torch_self_sensitivity(seed, n_in, n_out, hyperparameters) < 1e-8)
-    worst, ours, theirs, torch_params = run_both(Adam, torch.optim.Adam, seed, n_in, n_out, **hyperparameters)
+    worst, ours, theirs, torch_params = run_both(
+        Adam, torch.optim.Adam, seed, n_in, n_out, **hyperparameters
+    )
     assert worst < 1e-6
     for i, tp in enumerate(torch_params):  # the moment estimates agree too
         state = theirs.state[tp]
         assert ours.steps == int(state["step"])
-        np.testing.assert_allclose(ours.m[i], state["exp_avg"].numpy(), atol=1e-6, rtol=0)
-        np.testing.assert_allclose(ours.v[i], state["exp_avg_sq"].numpy(), atol=1e-6, rtol=1e-9)
+        np.testing.assert_allclose(
+            ours.m[i], state["exp_avg"].numpy(), atol=1e-6, rtol=0
+        )
+        np.testing.assert_allclose(
+            ours.v[i], state["exp_avg_sq"].numpy(), atol=1e-6, rtol=1e-9
+        )
         if hyperparameters["amsgrad"]:
-            np.testing.assert_allclose(ours.v_max[i], state["max_exp_avg_sq"].numpy(), atol=1e-6, rtol=1e-9)
+            np.testing.assert_allclose(
+                ours.v_max[i], state["max_exp_avg_sq"].numpy(), atol=1e-6, rtol=1e-9
+            )
 
 
-def torch_self_sensitivity(seed, n_in, n_out, hyperparameters, steps=100, nudge=1e-15) -> float:
+def torch_self_sensitivity(
+    seed, n_in, n_out, hyperparameters, steps=100, nudge=1e-15
+) -> float:
     """Largest gap over ``steps`` between torch's Adam path and the same path nudged by a
     relative ``nudge`` at the start and after every step, as rounding differs at every
     step between two implementations (a nudge at the start alone misses paths that
@@ -87,13 +103,19 @@ def torch_self_sensitivity(seed, n_in, n_out, hyperparameters, steps=100, nudge=
                 with torch.no_grad():
                     for tp in torch_params:
                         tp.mul_(1 + nudge)
-            path.append(np.concatenate([tp.detach().numpy().ravel() for tp in torch_params]))
+            path.append(
+                np.concatenate([tp.detach().numpy().ravel() for tp in torch_params])
+            )
         paths.append(np.array(path))
     return float(np.max(np.abs(paths[0] - paths[1])))
 
 
 @settings(max_examples=40, deadline=None)
-@given(hyperparameters=adam_hyperparameters(any_betas), seed=st.integers(0, 2**31), n_in=st.integers(1, 4))
+@given(
+    hyperparameters=adam_hyperparameters(any_betas),
+    seed=st.integers(0, 2**31),
+    n_in=st.integers(1, 4),
+)
 def test_adam_update_matches_torch_from_the_same_state(hyperparameters, seed, n_in):
     """For every hyperparameter setting, each of 100 steps taken from torch's own state gives torch's result."""
     params, _, torch_loss = least_squares_problem(seed, n_in, 2)
@@ -109,17 +131,38 @@ def test_adam_update_matches_torch_from_the_same_state(hyperparameters, seed, n_
             zeros = np.zeros(tuple(tp.shape))
             m = state["exp_avg"].numpy().copy() if state else zeros
             v = state["exp_avg_sq"].numpy().copy() if state else zeros
-            v_max = (state["max_exp_avg_sq"].numpy().copy() if state else zeros) if hyperparameters["amsgrad"] else None
-            inputs.append((tp.detach().numpy().copy(), tp.grad.numpy().copy(), m, v, v_max))
+            v_max = (
+                (state["max_exp_avg_sq"].numpy().copy() if state else zeros)
+                if hyperparameters["amsgrad"]
+                else None
+            )
+            inputs.append(
+                (tp.detach().numpy().copy(), tp.grad.numpy().copy(), m, v, v_max)
+            )
         optimizer.step()
         for tp, (param, grad, m, v, v_max) in zip(torch_params, inputs):
             new_param, m, v, v_max = adam_update(
-                param, grad, m, v, v_max, step, lr=hyperparameters["lr"], beta1=beta1, beta2=beta2,
-                eps=hyperparameters["eps"], weight_decay=hyperparameters["weight_decay"],
+                param,
+                grad,
+                m,
+                v,
+                v_max,
+                step,
+                lr=hyperparameters["lr"],
+                beta1=beta1,
+                beta2=beta2,
+                eps=hyperparameters["eps"],
+                weight_decay=hyperparameters["weight_decay"],
             )
-            np.testing.assert_allclose(new_param, tp.detach().numpy(), rtol=1e-9, atol=1e-12)
-            np.testing.assert_allclose(m, optimizer.state[tp]["exp_avg"].numpy(), rtol=1e-9, atol=1e-12)
-            np.testing.assert_allclose(v, optimizer.state[tp]["exp_avg_sq"].numpy(), rtol=1e-9, atol=1e-12)
+            np.testing.assert_allclose(
+                new_param, tp.detach().numpy(), rtol=1e-9, atol=1e-12
+            )
+            np.testing.assert_allclose(
+                m, optimizer.state[tp]["exp_avg"].numpy(), rtol=1e-9, atol=1e-12
+            )
+            np.testing.assert_allclose(
+                v, optimizer.state[tp]["exp_avg_sq"].numpy(), rtol=1e-9, atol=1e-12
+            )
 
 
 def test_bias_correction_recovers_a_constant_gradient_exactly():
@@ -127,21 +170,35 @@ def test_bias_correction_recovers_a_constant_gradient_exactly():
     m = np.zeros(2)
     for step in range(1, 30):
         m = moving_average(m, g, beta)
-        np.testing.assert_allclose(m, (1 - beta**step) * g)  # raw average: biased towards 0
-        np.testing.assert_allclose(bias_correct(m, beta, step), g)  # corrected: the gradient itself
+        np.testing.assert_allclose(
+            m, (1 - beta**step) * g
+        )  # raw average: biased towards 0
+        np.testing.assert_allclose(
+            bias_correct(m, beta, step), g
+        )  # corrected: the gradient itself
 
 
 def test_first_adam_step_has_size_lr_per_coordinate():
     """With bias correction, m_hat = g and v_hat = g^2 on step 1, so every coordinate moves by lr (eps = 0)."""
     param, grad = np.array([1.0, 1.0, 1.0]), np.array([1e-4, 2.0, -300.0])
-    new_param, m, v, v_max = adam_update(param, grad, np.zeros(3), np.zeros(3), None, 1, lr=0.01, eps=0.0)
+    new_param, m, v, v_max = adam_update(
+        param, grad, np.zeros(3), np.zeros(3), None, 1, lr=0.01, eps=0.0
+    )
     np.testing.assert_allclose(new_param, param - 0.01 * np.sign(grad))
     assert v_max is None
 
 
 def test_adam_with_zero_betas_is_normalized_gradient_descent():
     """betas = (0, 0): m = g, v = g^2, so each step is lr * g / (|g| + eps), a sign step."""
-    path = trajectory(Adam, ill_conditioned_gradient, [-3.0, 2.0], 20, lr=0.1, betas=(0.0, 0.0), eps=0.0)
+    path = trajectory(
+        Adam,
+        ill_conditioned_gradient,
+        [-3.0, 2.0],
+        20,
+        lr=0.1,
+        betas=(0.0, 0.0),
+        eps=0.0,
+    )
     steps = np.diff(path, axis=0)
     expected = -0.1 * np.sign([ill_conditioned_gradient(p) for p in path[:-1]])
     np.testing.assert_allclose(steps, expected, atol=1e-12)
@@ -172,7 +229,9 @@ def test_amsgrad_keeps_the_running_maximum():
 )
 def test_invalid_hyperparameters_raise_value_error_like_torch(kwargs, name):
     with pytest.raises(ValueError):
-        torch.optim.Adam([torch.zeros(2, dtype=torch.float64, requires_grad=True)], **kwargs)
+        torch.optim.Adam(
+            [torch.zeros(2, dtype=torch.float64, requires_grad=True)], **kwargs
+        )
     with pytest.raises(ValueError, match=name):
         Adam([np.zeros(2)], **kwargs)
 
@@ -200,10 +259,43 @@ def test_bad_arguments():
         (lambda: moving_average(np.zeros(2), np.zeros(2), 1.0), "beta"),
         (lambda: bias_correct(np.ones(2), 0.9, 0), "step"),
         (lambda: bias_correct(np.ones(2), np.nan, 1), "beta"),
-        (lambda: adam_update(np.zeros(2), np.zeros(2), np.zeros(3), np.zeros(2), None, 1, lr=0.1), "m"),
-        (lambda: adam_update(np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(1), 1, lr=0.1), "v_max"),
-        (lambda: adam_update(np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2), None, 0, lr=0.1), "step"),
-        (lambda: adam_update(np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2), None, 1, lr=0.1, eps=-1.0), "eps"),
+        (
+            lambda: adam_update(
+                np.zeros(2), np.zeros(2), np.zeros(3), np.zeros(2), None, 1, lr=0.1
+            ),
+            "m",
+        ),
+        (
+            lambda: adam_update(
+                np.zeros(2),
+                np.zeros(2),
+                np.zeros(2),
+                np.zeros(2),
+                np.zeros(1),
+                1,
+                lr=0.1,
+            ),
+            "v_max",
+        ),
+        (
+            lambda: adam_update(
+                np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2), None, 0, lr=0.1
+            ),
+            "step",
+        ),
+        (
+            lambda: adam_update(
+                np.zeros(2),
+                np.zeros(2),
+                np.zeros(2),
+                np.zeros(2),
+                None,
+                1,
+                lr=0.1,
+                eps=-1.0,
+            ),
+            "eps",
+        ),
         (lambda: Adam([np.zeros(2)], betas=(0.9, np.nan)), r"betas\[1\]"),
         (lambda: Adam([np.zeros(2)], lr=np.inf), "lr"),
         (lambda: Adam([np.zeros(2)]).step("grads"), "grads"),

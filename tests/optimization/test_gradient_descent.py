@@ -30,7 +30,9 @@ from dlfoundations.optimization.problems import (
 
 X, Y = regression_data()
 OPTIMUM = np.linalg.lstsq(np.column_stack([np.ones_like(X), X]), Y, rcond=None)[0]
-HESSIAN = 2 * np.column_stack([np.ones_like(X), X]).T @ np.column_stack([np.ones_like(X), X])
+HESSIAN = (
+    2 * np.column_stack([np.ones_like(X), X]).T @ np.column_stack([np.ones_like(X), X])
+)
 START = np.array([-1.0, 3.0])
 
 
@@ -43,7 +45,10 @@ def gradient(phi):
 
 
 def torch_loss(phi: torch.Tensor, x, y) -> torch.Tensor:
-    x, y = torch.as_tensor(x, dtype=torch.float64), torch.as_tensor(y, dtype=torch.float64)
+    x, y = (
+        torch.as_tensor(x, dtype=torch.float64),
+        torch.as_tensor(y, dtype=torch.float64),
+    )
     return torch.sum((phi[0] + phi[1] * x - y) ** 2)
 
 
@@ -51,15 +56,26 @@ def torch_loss(phi: torch.Tensor, x, y) -> torch.Tensor:
 
 
 @settings(max_examples=40, deadline=None)
-@given(phi0=st.floats(-5, 5), phi1=st.floats(-5, 5), n=st.integers(2, 30), seed=st.integers(0, 1000))
+@given(
+    phi0=st.floats(-5, 5),
+    phi1=st.floats(-5, 5),
+    n=st.integers(2, 30),
+    seed=st.integers(0, 1000),
+)
 def test_loss_and_gradient_match_torch_autograd(phi0, phi1, n, seed):
     x, y = regression_data(n, seed)
     phi = torch.tensor([phi0, phi1], dtype=torch.float64, requires_grad=True)
     expected = torch_loss(phi, x, y)
     expected.backward()
-    assert least_squares_loss([phi0, phi1], x, y) == pytest.approx(expected.item(), rel=1e-12, abs=1e-12)
-    np.testing.assert_allclose(least_squares_gradient(np.array([phi0, phi1]), x, y), phi.grad.numpy(),
-                               rtol=1e-10, atol=1e-10)
+    assert least_squares_loss([phi0, phi1], x, y) == pytest.approx(
+        expected.item(), rel=1e-12, abs=1e-12
+    )
+    np.testing.assert_allclose(
+        least_squares_gradient(np.array([phi0, phi1]), x, y),
+        phi.grad.numpy(),
+        rtol=1e-10,
+        atol=1e-10,
+    )
 
 
 def test_loss_on_a_grid_matches_pointwise():
@@ -73,7 +89,9 @@ def test_loss_on_a_grid_matches_pointwise():
 def test_solution_is_the_lstsq_minimiser():
     np.testing.assert_allclose(least_squares_solution(X, Y), OPTIMUM, rtol=1e-12)
     np.testing.assert_allclose(gradient(OPTIMUM), 0.0, atol=1e-10)
-    assert regression_data(10, seed=3)[0] == pytest.approx(regression_data(10, seed=3)[0])
+    assert regression_data(10, seed=3)[0] == pytest.approx(
+        regression_data(10, seed=3)[0]
+    )
 
 
 # --- fixed step -----------------------------------------------------------------------
@@ -129,7 +147,9 @@ def test_line_search_step_is_the_exact_minimiser_along_the_gradient():
         t_exact = g @ g / (g @ HESSIAN @ g)
         t_found = (before - after) @ g / (g @ g)
         assert t_found == pytest.approx(t_exact, rel=1e-6)
-        np.testing.assert_allclose(after, before - t_found * g, rtol=1e-12)  # and it moved along -g
+        np.testing.assert_allclose(
+            after, before - t_found * g, rtol=1e-12
+        )  # and it moved along -g
 
 
 def test_exact_line_search_makes_successive_gradients_orthogonal():
@@ -173,7 +193,10 @@ def test_cosine_minimum_is_pi():
     assert result.value == pytest.approx(-1.0, abs=1e-12)
 
 
-@pytest.mark.parametrize("start, step, expected", [(2.4, -0.2, RIGHT_MINIMUM), (-2.4, 0.2, LEFT_MINIMUM), (0.5, 0.1, RIGHT_MINIMUM)])
+@pytest.mark.parametrize(
+    "start, step, expected",
+    [(2.4, -0.2, RIGHT_MINIMUM), (-2.4, 0.2, LEFT_MINIMUM), (0.5, 0.1, RIGHT_MINIMUM)],
+)
 def test_two_minima_finds_the_local_minimum_of_its_bracket(start, step, expected):
     scipy_optimize = pytest.importorskip("scipy.optimize")
     a, b, c = bracket_minimum(two_minima, start, step)
@@ -182,7 +205,9 @@ def test_two_minima_finds_the_local_minimum_of_its_bracket(start, step, expected
     assert result.x == pytest.approx(expected, abs=1e-6)
     assert abs(two_minima_derivative(result.x)) < 1e-5
     # scipy's Brent method started from our bracket agrees
-    oracle = scipy_optimize.minimize_scalar(two_minima, bracket=(a, b, c), method="brent", tol=1e-12)
+    oracle = scipy_optimize.minimize_scalar(
+        two_minima, bracket=(a, b, c), method="brent", tol=1e-12
+    )
     assert result.x == pytest.approx(oracle.x, abs=1e-6)
 
 
@@ -209,8 +234,12 @@ def test_bracket_property_and_scipy_oracle(start, step):
     assert result.value <= f(b)
     # a local minimum: nothing lower close by on either side
     assert f(result.x) <= min(f(result.x - 1e-4), f(result.x + 1e-4))
-    oracle = scipy_optimize.minimize_scalar(f, bounds=(result.x - 0.05, result.x + 0.05), method="bounded",
-                                            options={"xatol": 1e-10})
+    oracle = scipy_optimize.minimize_scalar(
+        f,
+        bounds=(result.x - 0.05, result.x + 0.05),
+        method="bounded",
+        options={"xatol": 1e-10},
+    )
     assert result.x == pytest.approx(oracle.x, abs=1e-5)
 
 
@@ -223,14 +252,18 @@ def test_brackets_shrink_and_stay_nested():
         assert a0 <= a1 < b1 < c1 <= c0
 
 
-@pytest.mark.parametrize("f, start, step", [(lambda x: (x - 3) ** 2, 0.0, 1.0), (np.cos, 0.5, 1.0),
-                                             (two_minima, 2.4, -0.2)])
+@pytest.mark.parametrize(
+    "f, start, step",
+    [(lambda x: (x - 3) ** 2, 0.0, 1.0), (np.cos, 0.5, 1.0), (two_minima, 2.4, -0.2)],
+)
 def test_each_step_shrinks_a_golden_bracket_by_the_golden_ratio(f, start, step):
     """Bracketing with steps that grow by the golden ratio leaves the bracket in golden
     proportions, and golden-section search then shrinks it by 1/1.618 at every evaluation."""
     result = line_search(f, start, step, tol=1e-6)
     widths = np.array([c - a for a, _, c in result.brackets])
-    np.testing.assert_allclose(widths[1:] / widths[:-1], 2 / (1 + np.sqrt(5)), rtol=1e-6)
+    np.testing.assert_allclose(
+        widths[1:] / widths[:-1], 2 / (1 + np.sqrt(5)), rtol=1e-6
+    )
 
 
 # --- bad input ------------------------------------------------------------------------
@@ -294,7 +327,9 @@ def test_line_search_bad_input():
     with pytest.raises(ValueError, match="unbounded below"):
         bracket_minimum(lambda x: -x, 0.0, 1.0)
     with pytest.raises(ValueError, match="does not decrease"):
-        bracket_minimum(f, 1.0, 0.5)  # starting at the minimum, f rises in both directions
+        bracket_minimum(
+            f, 1.0, 0.5
+        )  # starting at the minimum, f rises in both directions
 
 
 def test_checks_live_outside_the_shown_functions():

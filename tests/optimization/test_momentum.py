@@ -29,15 +29,28 @@ def least_squares_problem(seed: int, n_in: int, n_out: int, n: int = 16):
         return [x.T @ residuals / n, residuals.sum(axis=0) / n]
 
     def torch_loss(w, b):
-        return 0.5 * ((torch.from_numpy(x) @ w + b - torch.from_numpy(y)) ** 2).sum() / n
+        return (
+            0.5 * ((torch.from_numpy(x) @ w + b - torch.from_numpy(y)) ** 2).sum() / n
+        )
 
     return params, numpy_gradients, torch_loss
 
 
-def run_both(optimizer, torch_class, seed, n_in, n_out, steps=STEPS, state_key=None, **hyperparameters):
+def run_both(
+    optimizer,
+    torch_class,
+    seed,
+    n_in,
+    n_out,
+    steps=STEPS,
+    state_key=None,
+    **hyperparameters,
+):
     """Run our optimizer (numpy gradients) and torch's (autograd gradients) side by side; return the largest gap."""
     params, numpy_gradients, torch_loss = least_squares_problem(seed, n_in, n_out)
-    torch_params = [torch.tensor(p, dtype=torch.float64, requires_grad=True) for p in params]
+    torch_params = [
+        torch.tensor(p, dtype=torch.float64, requires_grad=True) for p in params
+    ]
     ours = optimizer(params, **hyperparameters)
     theirs = torch_class(torch_params, **hyperparameters)
     worst = 0.0
@@ -70,19 +83,27 @@ sgd_hyperparameters = st.fixed_dictionaries(
     n_out=st.integers(1, 3),
 )
 def test_sgd_matches_torch_step_for_step(hyperparameters, seed, n_in, n_out):
-    if hyperparameters["nesterov"] and (hyperparameters["momentum"] <= 0 or hyperparameters["dampening"] != 0):
+    if hyperparameters["nesterov"] and (
+        hyperparameters["momentum"] <= 0 or hyperparameters["dampening"] != 0
+    ):
         hyperparameters["dampening"] = 0.0
         hyperparameters["momentum"] = max(hyperparameters["momentum"], 0.5)
-    worst, ours, theirs, torch_params = run_both(SGD, torch.optim.SGD, seed, n_in, n_out, **hyperparameters)
+    worst, ours, theirs, torch_params = run_both(
+        SGD, torch.optim.SGD, seed, n_in, n_out, **hyperparameters
+    )
     assert worst < 1e-6
     if hyperparameters["momentum"] != 0:  # the momentum buffers agree too
         for buffer, tp in zip(ours.buffers, torch_params):
-            np.testing.assert_allclose(buffer, theirs.state[tp]["momentum_buffer"].numpy(), atol=1e-6, rtol=0)
+            np.testing.assert_allclose(
+                buffer, theirs.state[tp]["momentum_buffer"].numpy(), atol=1e-6, rtol=0
+            )
 
 
 def test_first_step_fills_buffer_with_the_gradient_without_dampening():
     param, grad = np.array([1.0, -2.0]), np.array([0.5, 4.0])
-    new_param, buffer = sgd_update(param, grad, None, lr=0.1, momentum=0.9, dampening=0.5)
+    new_param, buffer = sgd_update(
+        param, grad, None, lr=0.1, momentum=0.9, dampening=0.5
+    )
     np.testing.assert_array_equal(buffer, grad)  # b_1 = g_1: not (1 - dampening) * g_1
     np.testing.assert_allclose(new_param, param - 0.1 * grad)
     torch_param = torch.tensor(param, requires_grad=True)
@@ -91,7 +112,9 @@ def test_first_step_fills_buffer_with_the_gradient_without_dampening():
     torch_sgd.step()
     np.testing.assert_allclose(new_param, torch_param.detach().numpy(), atol=1e-15)
     # the second step does dampen
-    new_param2, buffer2 = sgd_update(new_param, grad, buffer, lr=0.1, momentum=0.9, dampening=0.5)
+    new_param2, buffer2 = sgd_update(
+        new_param, grad, buffer, lr=0.1, momentum=0.9, dampening=0.5
+    )
     np.testing.assert_allclose(buffer2, 0.9 * grad + 0.5 * grad)
 
 
@@ -105,16 +128,25 @@ def test_plain_sgd_is_gradient_descent():
 def test_heavy_ball_is_sgd_with_momentum():
     """x_{t+1} = x_t - lr g_t + beta (x_t - x_{t-1}), the heavy-ball form, gives the same points."""
     lr, beta = 0.05, 0.8
-    path = trajectory(SGD, ill_conditioned_gradient, [-4.0, 1.0], 40, lr=lr, momentum=beta)
+    path = trajectory(
+        SGD, ill_conditioned_gradient, [-4.0, 1.0], 40, lr=lr, momentum=beta
+    )
     previous, current = path[0], path[0] - lr * ill_conditioned_gradient(path[0])
     for t in range(1, 40):
         np.testing.assert_allclose(path[t], current, atol=1e-12)
-        previous, current = current, current - lr * ill_conditioned_gradient(current) + beta * (current - previous)
+        previous, current = (
+            current,
+            current
+            - lr * ill_conditioned_gradient(current)
+            + beta * (current - previous),
+        )
 
 
 def test_trajectory_matches_torch_and_has_start_row():
     start = [-4.0, 1.0]
-    path = trajectory(SGD, ill_conditioned_gradient, start, 30, lr=0.03, momentum=0.9, nesterov=True)
+    path = trajectory(
+        SGD, ill_conditioned_gradient, start, 30, lr=0.03, momentum=0.9, nesterov=True
+    )
     assert path.shape == (31, 2)
     np.testing.assert_array_equal(path[0], start)
     point = torch.tensor(start, dtype=torch.float64, requires_grad=True)
@@ -131,10 +163,16 @@ def test_ill_conditioned_gradient_matches_finite_differences():
     for point in rng.normal(size=(5, 2)):
         h = 1e-6
         numeric = [
-            (ill_conditioned_loss(point + h * e, 9.0) - ill_conditioned_loss(point - h * e, 9.0)) / (2 * h)
+            (
+                ill_conditioned_loss(point + h * e, 9.0)
+                - ill_conditioned_loss(point - h * e, 9.0)
+            )
+            / (2 * h)
             for e in np.eye(2)
         ]
-        np.testing.assert_allclose(ill_conditioned_gradient(point, 9.0), numeric, rtol=1e-6)
+        np.testing.assert_allclose(
+            ill_conditioned_gradient(point, 9.0), numeric, rtol=1e-6
+        )
 
 
 def test_tuned_heavy_ball_beats_tuned_gradient_descent():
@@ -148,9 +186,14 @@ def test_tuned_heavy_ball_beats_tuned_gradient_descent():
 
     momentum_path = trajectory(SGD, gradient, [1.0, 1.0], steps, lr=lr, momentum=beta)
     gd_path = trajectory(SGD, gradient, [1.0, 1.0], steps, lr=2 / (1 + kappa))
-    momentum_error, gd_error = np.linalg.norm(momentum_path[-1]), np.linalg.norm(gd_path[-1])
+    momentum_error, gd_error = (
+        np.linalg.norm(momentum_path[-1]),
+        np.linalg.norm(gd_path[-1]),
+    )
     assert gd_error > 0.1  # (99/101)^100 ~ 0.13
-    assert momentum_error < 100 * steps * (9 / 11) ** steps  # the rate, up to the polynomial factor of a double root
+    assert (
+        momentum_error < 100 * steps * (9 / 11) ** steps
+    )  # the rate, up to the polynomial factor of a double root
 
 
 @pytest.mark.parametrize(
@@ -160,12 +203,17 @@ def test_tuned_heavy_ball_beats_tuned_gradient_descent():
         ({"lr": 0.1, "momentum": -0.5}, "momentum"),
         ({"lr": 0.1, "weight_decay": -1e-4}, "weight_decay"),
         ({"lr": 0.1, "nesterov": True}, "nesterov"),  # Nesterov without momentum
-        ({"lr": 0.1, "momentum": 0.9, "dampening": 0.1, "nesterov": True}, "nesterov"),  # with dampening
+        (
+            {"lr": 0.1, "momentum": 0.9, "dampening": 0.1, "nesterov": True},
+            "nesterov",
+        ),  # with dampening
     ],
 )
 def test_invalid_hyperparameters_raise_value_error_like_torch(kwargs, name):
     with pytest.raises(ValueError):
-        torch.optim.SGD([torch.zeros(2, dtype=torch.float64, requires_grad=True)], **kwargs)
+        torch.optim.SGD(
+            [torch.zeros(2, dtype=torch.float64, requires_grad=True)], **kwargs
+        )
     with pytest.raises(ValueError, match=name):
         SGD([np.zeros(2)], **kwargs)
 
@@ -208,7 +256,9 @@ def test_nesterov_is_sutskever_look_ahead_in_shifted_variables():
     """Classical Nesterov: v <- mu v - lr grad(theta + mu v), theta <- theta + v. Its look-ahead point
     phi = theta + mu v follows torch's (and our) Nesterov update exactly."""
     lr, mu, start = 0.02, 0.85, np.array([-4.0, 1.0])
-    path = trajectory(SGD, ill_conditioned_gradient, start, 50, lr=lr, momentum=mu, nesterov=True)
+    path = trajectory(
+        SGD, ill_conditioned_gradient, start, 50, lr=lr, momentum=mu, nesterov=True
+    )
     theta, v = start.copy(), np.zeros(2)
     for t in range(1, 51):
         v = mu * v - lr * ill_conditioned_gradient(theta + mu * v)
@@ -226,13 +276,27 @@ def test_nesterov_is_sutskever_look_ahead_in_shifted_variables():
         (lambda: SGD([np.zeros(2)], lr=0.1, dampening=np.inf), "dampening"),
         (lambda: SGD([np.zeros(2)], lr=0.1).step(None), "grads"),
         (lambda: sgd_update(np.zeros(2), np.zeros(3), None, lr=0.1), "param"),
-        (lambda: sgd_update(np.zeros(2), np.zeros(2), np.zeros(3), lr=0.1, momentum=0.9), "buffer"),
+        (
+            lambda: sgd_update(
+                np.zeros(2), np.zeros(2), np.zeros(3), lr=0.1, momentum=0.9
+            ),
+            "buffer",
+        ),
         (lambda: sgd_update(np.zeros(2), np.zeros(2), None, lr=-0.1), "lr"),
         (lambda: sgd_update(np.zeros(2), [np.nan, 0.0], None, lr=0.1), "grad"),
-        (lambda: sgd_update(np.zeros(2), np.zeros(2), None, lr=0.1, nesterov=True), "nesterov"),
-        (lambda: trajectory(SGD, ill_conditioned_gradient, [np.nan, 1.0], 5, lr=0.1), "start"),
+        (
+            lambda: sgd_update(np.zeros(2), np.zeros(2), None, lr=0.1, nesterov=True),
+            "nesterov",
+        ),
+        (
+            lambda: trajectory(SGD, ill_conditioned_gradient, [np.nan, 1.0], 5, lr=0.1),
+            "start",
+        ),
         (lambda: trajectory(SGD, "gradient", [1.0, 1.0], 5, lr=0.1), "gradient"),
-        (lambda: trajectory(None, ill_conditioned_gradient, [1.0, 1.0], 5), "optimizer_class"),
+        (
+            lambda: trajectory(None, ill_conditioned_gradient, [1.0, 1.0], 5),
+            "optimizer_class",
+        ),
         (lambda: ill_conditioned_loss([1.0, np.nan]), "point"),
         (lambda: ill_conditioned_gradient([1.0, 2.0], kappa=np.inf), "kappa"),
         (lambda: heavy_ball_parameters(np.nan, 1.0), "mu"),

@@ -33,20 +33,24 @@ def _from_forward_pass(arguments: dict) -> None:
     y, weights, fs, hs = (arguments[k] for k in ("y", "weights", "fs", "hs"))
     if len(fs) != len(weights) or len(hs) != len(weights):
         message = "fs and hs must come from forward_pass with the same weights"
-        raise ValueError(f"{message}: one per layer ({len(weights)}), got {len(fs)}, {len(hs)}")
+        raise ValueError(
+            f"{message}: one per layer ({len(weights)}), got {len(fs)}, {len(hs)}"
+        )
     if y.shape != fs[-1].shape:
         message = f"y must have the shape of the output fs[-1] {fs[-1].shape}"
         raise ValueError(f"{message}, got {y.shape}")
     n = y.shape[0]
     for k, (w, f, h) in enumerate(zip(weights, fs, hs)):
         if f.shape != (n, w.shape[0]):
-            message = f"fs[{k}] must have shape {(n, w.shape[0])} to fit y and weights[{k}]"
+            message = (
+                f"fs[{k}] must have shape {(n, w.shape[0])} to fit y and weights[{k}]"
+            )
             raise ValueError(f"{message}, got {f.shape}")
         if h.shape != (n, w.shape[1]):
-            message = f"hs[{k}] must have shape {(n, w.shape[1])} to fit y and weights[{k}]"
+            message = (
+                f"hs[{k}] must have shape {(n, w.shape[1])} to fit y and weights[{k}]"
+            )
             raise ValueError(f"{message}, got {h.shape}")
-
-
 
 
 @check_arguments(layer_sizes=layer_sizes, seed=non_negative_integer)

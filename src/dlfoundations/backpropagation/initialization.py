@@ -57,17 +57,23 @@ def _layer_shapes(arguments: dict) -> None:
     weights, fs = arguments["weights"], arguments["fs"]
     gradient = arguments["output_gradient"]
     if len(fs) != len(weights):
-        message = f"fs must hold one pre-activation per layer of weights ({len(weights)})"
+        message = (
+            f"fs must hold one pre-activation per layer of weights ({len(weights)})"
+        )
         raise ValueError(f"{message}, got {len(fs)}")
     if gradient.shape != fs[-1].shape:
-        message = f"output_gradient must have the shape of the output fs[-1] {fs[-1].shape}"
+        message = (
+            f"output_gradient must have the shape of the output fs[-1] {fs[-1].shape}"
+        )
         raise ValueError(f"{message}, got {gradient.shape}")
     n = gradient.shape[0]
     for k, (w, f) in enumerate(zip(weights, fs)):
         inputs = fs[k - 1].shape[1] if k > 0 else w.shape[1]
         if f.shape != (n, w.shape[0]) or w.shape[1] != inputs:
             message = f"fs[{k}] must have shape (N, {w.shape[0]}) to fit weights[{k}]"
-            raise ValueError(f"{message}, and weights[{k}] {inputs} inputs; got {f.shape}")
+            raise ValueError(
+                f"{message}, and weights[{k}] {inputs} inputs; got {f.shape}"
+            )
 
 
 @check_arguments(shape=_weight_shape)

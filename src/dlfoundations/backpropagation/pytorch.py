@@ -55,7 +55,10 @@ def _fits_model(arguments: dict) -> None:
     """x is as wide as the model's input, y's classes are among its outputs."""
     model, x, y = arguments["model"], arguments["x"], arguments["y"]
     if isinstance(model, MLP):
-        width, n_classes = model.layers[0].weight.shape[0], model.layers[-1].weight.shape[1]
+        width, n_classes = (
+            model.layers[0].weight.shape[0],
+            model.layers[-1].weight.shape[1],
+        )
     else:
         linear = [m for m in model.modules() if isinstance(m, nn.Linear)]
         if not linear:

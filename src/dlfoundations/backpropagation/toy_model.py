@@ -36,7 +36,9 @@ class ToyParameters(NamedTuple):
 # --8<-- [end:parameters]
 
 ToyParameters.__new__ = staticmethod(
-    check_arguments(**dict.fromkeys(ToyParameters._fields, finite))(ToyParameters.__new__)
+    check_arguments(**dict.fromkeys(ToyParameters._fields, finite))(
+        ToyParameters.__new__
+    )
 )
 
 
@@ -61,7 +63,9 @@ def _intermediates(value, name: str) -> dict[str, float]:
     """A dict of the seven intermediates f0, h1, ..., f3 (values or derivatives)."""
     if not isinstance(value, dict):
         kind = type(value).__name__
-        raise TypeError(f"{name} must be a dict of the values f0, h1, ..., f3, got {kind}")
+        raise TypeError(
+            f"{name} must be a dict of the values f0, h1, ..., f3, got {kind}"
+        )
     missing = sorted(set(_INTERMEDIATES) - set(value))
     if missing:
         raise ValueError(f"{name} must hold f0, h1, ..., f3; it lacks {missing}")
@@ -165,9 +169,7 @@ def toy_numerical_gradients(
 ) -> ToyParameters:
     """The same gradient by central differences, one parameter at a time."""
     point = np.array(params, dtype=float)
-    gradient = numerical_gradient(
-        lambda p: toy_loss(x, y, ToyParameters(*p)), point, h
-    )
+    gradient = numerical_gradient(lambda p: toy_loss(x, y, ToyParameters(*p)), point, h)
     return ToyParameters(*gradient.tolist())
 
 

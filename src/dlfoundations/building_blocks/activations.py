@@ -188,7 +188,10 @@ def softmax_jacobian(z) -> np.ndarray:
 
 
 @check_arguments(
-    same_shape("z", "upstream"), _axis_of("z", "axis"), z=finite_array, upstream=finite_array
+    same_shape("z", "upstream"),
+    _axis_of("z", "axis"),
+    z=finite_array,
+    upstream=finite_array,
 )
 # --8<-- [start:softmax_vjp]
 def softmax_vjp(z, upstream, axis: int = -1) -> np.ndarray:

@@ -72,7 +72,9 @@ def _class_per_sample(value, name: str) -> np.ndarray:
     """One class index 0, 1, 2, ... per sample (whole floats allowed), as int64."""
     labels = float_array(value, name)
     if labels.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D array of labels, got shape {labels.shape}")
+        raise ValueError(
+            f"{name} must be a 1-D array of labels, got shape {labels.shape}"
+        )
     if np.any(labels < 0) or np.any(labels != np.round(labels)):
         raise ValueError(f"{name} must hold class indices 0, 1, 2, ... (integers >= 0)")
     return labels.astype(np.int64)
@@ -109,14 +111,18 @@ def layers_chain(arguments: dict) -> None:
     weights, biases = arguments["weights"], arguments["biases"]
     if len(weights) != len(biases):
         message = "must be non-empty lists of the same length"
-        raise ValueError(f"weights and biases {message}, got {len(weights)} and {len(biases)}")
+        raise ValueError(
+            f"weights and biases {message}, got {len(weights)} and {len(biases)}"
+        )
     for k, (w, b) in enumerate(zip(weights, biases)):
         if b.shape != (w.shape[0],):
             message = f"must be (out, in) and biases[{k}] (out,)"
             raise ValueError(f"weights[{k}] {message}, got {w.shape} and {b.shape}")
         if k > 0 and w.shape[1] != weights[k - 1].shape[0]:
             outputs = weights[k - 1].shape[0]
-            message = f"takes {w.shape[1]} inputs but layer {k - 1} has {outputs} outputs"
+            message = (
+                f"takes {w.shape[1]} inputs but layer {k - 1} has {outputs} outputs"
+            )
             raise ValueError(f"weights[{k}] {message}")
     x = arguments.get("x")
     if x is not None and x.ndim == 2 and x.shape[1] != weights[0].shape[1]:
@@ -296,7 +302,9 @@ def kink_locations(w, b) -> np.ndarray:
 # --8<-- [end:kink_locations]
 
 
-@check_arguments(layer_sizes=layer_sizes, seed=non_negative_integer, bias_std=non_negative)
+@check_arguments(
+    layer_sizes=layer_sizes, seed=non_negative_integer, bias_std=non_negative
+)
 # --8<-- [start:init_mlp]
 def init_mlp(
     layer_sizes: Sequence[int], seed: int = 0, bias_std: float = 0.1

@@ -38,7 +38,9 @@ def _inputs(value, name: str) -> np.ndarray:
     if x.ndim == 1:
         x = x[np.newaxis, :]
     if x.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (examples, features), got shape {x.shape}")
+        raise ValueError(
+            f"{name} must be 2-D (examples, features), got shape {x.shape}"
+        )
     return x
 
 
@@ -146,7 +148,9 @@ def step(z) -> np.ndarray:
 # --8<-- [end:step]
 
 
-@check_arguments(_one_weight_per_feature, x=_inputs, weights=vector, bias=_single_number)
+@check_arguments(
+    _one_weight_per_feature, x=_inputs, weights=vector, bias=_single_number
+)
 # --8<-- [start:weighted_sum]
 def weighted_sum(x, weights, bias) -> np.ndarray:
     """z = x . w + b for each example (row) of x."""

@@ -111,7 +111,9 @@ def imported_names(src_dir: Path, module: str, tree: ast.Module) -> dict[str, st
     return names
 
 
-def module_dependencies(src_dir: Path, module: str, imports_of: dict | None = None) -> set[str]:
+def module_dependencies(
+    src_dir: Path, module: str, imports_of: dict | None = None
+) -> set[str]:
     """``module`` and every package module it imports, transitively (read from source).
 
     ``imports_of`` memoizes the imports of each module file within one discovery, so a
@@ -127,7 +129,9 @@ def module_dependencies(src_dir: Path, module: str, imports_of: dict | None = No
         if current not in imports_of:
             path = module_file(src_dir, current)
             tree = ast.parse(path.read_text(encoding="utf-8")) if path else None
-            imports_of[current] = imported_names(src_dir, current, tree).values() if tree else None
+            imports_of[current] = (
+                imported_names(src_dir, current, tree).values() if tree else None
+            )
         if imports_of[current] is None:
             continue
         seen.add(current)
@@ -160,7 +164,8 @@ def _is_figure(node: ast.AST) -> bool:
     if not isinstance(node, ast.FunctionDef):
         return False
     return any(
-        (isinstance(d, ast.Name) and d.id == "figure") or (isinstance(d, ast.Attribute) and d.attr == "figure")
+        (isinstance(d, ast.Name) and d.id == "figure")
+        or (isinstance(d, ast.Attribute) and d.attr == "figure")
         for d in node.decorator_list
     )
 
@@ -199,7 +204,9 @@ def discover(src_dir: Path) -> list[FigureSpec]:
     src_dir = Path(src_dir)
     sources = hashlib.sha256(Path(__file__).read_bytes() + library_versions().encode())
     for path in sorted(Path(src_dir, PACKAGE).rglob("*.py")):
-        sources.update(path.relative_to(src_dir).as_posix().encode() + b"\0" + path.read_bytes())
+        sources.update(
+            path.relative_to(src_dir).as_posix().encode() + b"\0" + path.read_bytes()
+        )
     key = f"{src_dir.resolve()}:{sources.hexdigest()}"
     if key not in _DISCOVERED:
         _DISCOVERED.clear()
@@ -209,7 +216,9 @@ def discover(src_dir: Path) -> list[FigureSpec]:
 
 def _discover(src_dir: Path) -> list[FigureSpec]:
     shared = [module_file(src_dir, f"{FIGURES_PACKAGE}._style"), Path(__file__)]
-    shared_text = "".join(p.read_text(encoding="utf-8") for p in shared if p) + library_versions()
+    shared_text = (
+        "".join(p.read_text(encoding="utf-8") for p in shared if p) + library_versions()
+    )
     specs, imports_of = [], {}
     for chapter in chapter_modules(src_dir):
         module = f"{FIGURES_PACKAGE}.{chapter}"
@@ -219,11 +228,24 @@ def _discover(src_dir: Path) -> list[FigureSpec]:
         imports = imported_names(src_dir, module, tree)
         for node in tree.body:
             if _is_figure(node):
-                specs.append(_spec(src_dir, chapter, node, lines, definitions, imports, shared_text, imports_of))
+                specs.append(
+                    _spec(
+                        src_dir,
+                        chapter,
+                        node,
+                        lines,
+                        definitions,
+                        imports,
+                        shared_text,
+                        imports_of,
+                    )
+                )
     return specs
 
 
-def _spec(src_dir, chapter, node, lines, definitions, imports, shared_text, imports_of) -> FigureSpec:
+def _spec(
+    src_dir, chapter, node, lines, definitions, imports, shared_text, imports_of
+) -> FigureSpec:
     """Hash a figure function with the module-level code and package modules it uses."""
     local_sources, used_modules = [], set()
     todo, seen = [node], set()
@@ -246,7 +268,9 @@ def _spec(src_dir, chapter, node, lines, definitions, imports, shared_text, impo
         digest.update(text.encode())
     for module in sorted(dependencies):
         digest.update(module.encode() + module_file(src_dir, module).read_bytes())
-    return FigureSpec(chapter, node.name, digest.hexdigest()[:KEY_LENGTH], tuple(sorted(dependencies)))
+    return FigureSpec(
+        chapter, node.name, digest.hexdigest()[:KEY_LENGTH], tuple(sorted(dependencies))
+    )
 
 
 def stale(specs: list[FigureSpec], cache_dir: Path) -> list[FigureSpec]:
@@ -271,7 +295,9 @@ def render_svg(spec: FigureSpec) -> bytes:
     module = importlib.import_module(f"{FIGURES_PACKAGE}.{spec.module}")
     result = getattr(module, spec.function)()
     if not isinstance(result, Figure):
-        raise TypeError(f"{spec.function}() must return a matplotlib Figure, got {type(result).__name__}")
+        raise TypeError(
+            f"{spec.function}() must return a matplotlib Figure, got {type(result).__name__}"
+        )
     buffer = io.BytesIO()
     result.savefig(buffer, format="svg", metadata=SVG_METADATA)
     return buffer.getvalue()
@@ -284,7 +310,9 @@ def write_atomically(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; a web server must be able to read it
+        os.chmod(
+            temporary, 0o644
+        )  # mkstemp makes it private; a web server must be able to read it
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -305,23 +333,33 @@ def _render_or_report(spec: FigureSpec) -> tuple[bytes | None, str | None, float
     try:
         svg = render_svg(spec)
     except Exception:
-        return None, f"figure {spec.name} failed:\n{traceback.format_exc()}", time.perf_counter() - started
+        return (
+            None,
+            f"figure {spec.name} failed:\n{traceback.format_exc()}",
+            time.perf_counter() - started,
+        )
     return svg, None, time.perf_counter() - started
 
 
-def render_all(specs: list[FigureSpec], cache_dir: Path, log=print, jobs: int = 1) -> list[str]:
+def render_all(
+    specs: list[FigureSpec], cache_dir: Path, log=print, jobs: int = 1
+) -> list[str]:
     """Render ``specs`` into the cache with ``jobs`` processes; return the error reports of failed figures."""
     errors = []
     if jobs > 1 and len(specs) > 1:
         from concurrent.futures import ProcessPoolExecutor
         from multiprocessing import get_context
 
-        pool = ProcessPoolExecutor(max_workers=min(jobs, len(specs)), mp_context=get_context("spawn"))
+        pool = ProcessPoolExecutor(
+            max_workers=min(jobs, len(specs)), mp_context=get_context("spawn")
+        )
         results = pool.map(_render_or_report, specs)
     else:
         pool, results = None, map(_render_or_report, specs)
     try:
-        for number, (spec, (svg, error, seconds)) in enumerate(zip(specs, results), start=1):
+        for number, (spec, (svg, error, seconds)) in enumerate(
+            zip(specs, results), start=1
+        ):
             if error:
                 errors.append(error)
                 log(f"[{number}/{len(specs)}] {spec.name} FAILED")
@@ -344,16 +382,31 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: ``python -m dlfoundations.figures [--cache-dir DIR] [--all] [NAME ...]``."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m dlfoundations.figures", description=main.__doc__)
-    parser.add_argument("names", nargs="*", help="figures to render (default: every stale figure)")
+    parser = argparse.ArgumentParser(
+        prog="python -m dlfoundations.figures", description=main.__doc__
+    )
+    parser.add_argument(
+        "names", nargs="*", help="figures to render (default: every stale figure)"
+    )
     parser.add_argument("--cache-dir", type=Path, default=Path(".cache/figures"))
-    parser.add_argument("--all", action="store_true", help="render every figure, stale or not")
-    parser.add_argument("--list", action="store_true", help="list figures and whether they are cached")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="render in this many processes")
+    parser.add_argument(
+        "--all", action="store_true", help="render every figure, stale or not"
+    )
+    parser.add_argument(
+        "--list", action="store_true", help="list figures and whether they are cached"
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="render in this many processes",
+    )
     args = parser.parse_args(argv)
 
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(variable, "1")  # one thread per figure process: no oversubscribed cores
+        os.environ.setdefault(
+            variable, "1"
+        )  # one thread per figure process: no oversubscribed cores
     specs = discover(default_src_dir())
     if args.list:
         for spec in specs:
@@ -367,8 +420,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown figure name(s): {', '.join(unknown)}; try --list")
     chosen = [by_name[name] for name in args.names] if args.names else specs
     todo = chosen if args.all or args.names else stale(chosen, args.cache_dir)
-    print(f"{len(todo)} of {len(specs)} figures to render into {args.cache_dir}", flush=True)
-    errors = render_all(todo, args.cache_dir, log=lambda line: print(line, flush=True), jobs=args.jobs)
+    print(
+        f"{len(todo)} of {len(specs)} figures to render into {args.cache_dir}",
+        flush=True,
+    )
+    errors = render_all(
+        todo, args.cache_dir, log=lambda line: print(line, flush=True), jobs=args.jobs
+    )
     for report in errors:
         print(report, file=sys.stderr)
     return 1 if errors else 0

@@ -28,7 +28,9 @@ def apply_style() -> None:
     plt.rcParams.update(STYLE)
 
 
-def new_figure(ncols: int = 1, nrows: int = 1, width: float = 6.4, height: float = 4.0, **kwargs):
+def new_figure(
+    ncols: int = 1, nrows: int = 1, width: float = 6.4, height: float = 4.0, **kwargs
+):
     """Return ``(figure, axes)`` in the book's style; the figure is not registered with pyplot."""
     from matplotlib.figure import Figure
 

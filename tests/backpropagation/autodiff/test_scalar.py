@@ -14,11 +14,11 @@ from hypothesis import assume, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from dlfoundations.backpropagation.autodiff.graph import ( # noqa: E402
+from dlfoundations.backpropagation.autodiff.graph import (  # noqa: E402
     draw_graph,
     graph_layout,
 )
-from dlfoundations.backpropagation.autodiff.scalar import ( # noqa: E402
+from dlfoundations.backpropagation.autodiff.scalar import (  # noqa: E402
     MLP,
     Value,
     topological_order,
@@ -31,7 +31,21 @@ N_LEAVES = 3
 # "safe" forms keep every operation inside its domain (log of a positive number,
 # division by a number away from 0), and the same code runs on Values and on torch tensors.
 
-UNARY = ["exp", "log", "tanh", "relu", "neg", "square", "cube", "sqrt", "inverse_sqrt", "rsub", "rmul", "radd", "rdiv"]
+UNARY = [
+    "exp",
+    "log",
+    "tanh",
+    "relu",
+    "neg",
+    "square",
+    "cube",
+    "sqrt",
+    "inverse_sqrt",
+    "rsub",
+    "rmul",
+    "radd",
+    "rdiv",
+]
 BINARY = ["add", "sub", "mul", "div"]
 
 
@@ -106,7 +120,12 @@ def torch_gradients(tree, values):
 
 
 @settings(max_examples=60, deadline=None)
-@given(tree=trees, values=st.lists(st.floats(-2, 2, allow_nan=False), min_size=N_LEAVES, max_size=N_LEAVES))
+@given(
+    tree=trees,
+    values=st.lists(
+        st.floats(-2, 2, allow_nan=False), min_size=N_LEAVES, max_size=N_LEAVES
+    ),
+)
 def test_random_expressions_match_torch(tree, values):
     leaves = [Value(v) for v in values]
     try:
@@ -128,7 +147,9 @@ def test_each_unary_operation_matches_torch(name):
         value = Value(x)
         out = apply_unary(name, value)
         out.backward()
-        expected_value, (expected_grad,) = torch_gradients(("unary", name, ("leaf", 0)), [x])
+        expected_value, (expected_grad,) = torch_gradients(
+            ("unary", name, ("leaf", 0)), [x]
+        )
         assert out.data == pytest.approx(expected_value, rel=1e-12)
         assert value.grad == pytest.approx(expected_grad, rel=1e-12, abs=1e-15)
 
@@ -138,7 +159,9 @@ def test_each_binary_operation_matches_torch(name):
     a, b = Value(1.7), Value(-0.6)
     out = apply_binary(name, a, b)
     out.backward()
-    expected_value, expected_grads = torch_gradients(("binary", name, ("leaf", 0), ("leaf", 1)), [1.7, -0.6])
+    expected_value, expected_grads = torch_gradients(
+        ("binary", name, ("leaf", 0), ("leaf", 1)), [1.7, -0.6]
+    )
     assert out.data == pytest.approx(expected_value, rel=1e-12)
     assert [a.grad, b.grad] == pytest.approx(expected_grads, rel=1e-12)
 
@@ -238,7 +261,9 @@ def test_deep_chain_does_not_hit_the_recursion_limit():
     y.backward()
     assert y.data == pytest.approx(depth + 0.5)
     assert x.grad == 1.0
-    assert len(topological_order(y)) == 2 * depth + 1  # x, then a constant and a sum per step
+    assert (
+        len(topological_order(y)) == 2 * depth + 1
+    )  # x, then a constant and a sum per step
 
 
 def test_reused_intermediate_node_accumulates_like_torch():
@@ -298,8 +323,14 @@ def test_scalar_mlp_gradients_match_torch():
     for i, layer in enumerate(model.layers):
         linear = torch.nn.Linear(len(layer[0].w), len(layer), dtype=torch.float64)
         with torch.no_grad():
-            linear.weight.copy_(torch.tensor([[w.data for w in n.w] for n in layer], dtype=torch.float64))
-            linear.bias.copy_(torch.tensor([n.b.data for n in layer], dtype=torch.float64))
+            linear.weight.copy_(
+                torch.tensor(
+                    [[w.data for w in n.w] for n in layer], dtype=torch.float64
+                )
+            )
+            linear.bias.copy_(
+                torch.tensor([n.b.data for n in layer], dtype=torch.float64)
+            )
         layers += [linear] + ([torch.nn.ReLU()] if i < len(model.layers) - 1 else [])
     net = torch.nn.Sequential(*layers)
     t_loss = ((net(torch.tensor(inputs, dtype=torch.float64))[:, 0] - 1.0) ** 2).sum()
@@ -309,8 +340,12 @@ def test_scalar_mlp_gradients_match_torch():
     linears = [m for m in net if isinstance(m, torch.nn.Linear)]
     for layer, linear in zip(model.layers, linears):
         grads = np.array([[w.grad for w in n.w] for n in layer])
-        np.testing.assert_allclose(grads, linear.weight.grad.numpy(), rtol=1e-10, atol=1e-14)
-        assert [n.b.grad for n in layer] == pytest.approx(linear.bias.grad.tolist(), rel=1e-10)
+        np.testing.assert_allclose(
+            grads, linear.weight.grad.numpy(), rtol=1e-10, atol=1e-14
+        )
+        assert [n.b.grad for n in layer] == pytest.approx(
+            linear.bias.grad.tolist(), rel=1e-10
+        )
     assert len(model.parameters()) == (3 * 4 + 4) + (4 * 4 + 4) + (4 + 1)
 
 
@@ -368,7 +403,9 @@ def test_draw_graph_draws_one_box_per_value_and_one_circle_per_operation():
     fig = Figure()
     ax = fig.subplots()
     draw_graph(out, ax)
-    texts = [t.get_text() for t in ax.texts if t.get_text()]  # the arrows are empty annotations
+    texts = [
+        t.get_text() for t in ax.texts if t.get_text()
+    ]  # the arrows are empty annotations
     assert sum("grad" in t for t in texts) == 4  # a, b, b * b, relu
     assert sorted(t for t in texts if "grad" not in t) == sorted(["+", "*", "relu"])
     assert any("grad 24" in t for t in texts)

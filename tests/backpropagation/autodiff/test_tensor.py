@@ -43,7 +43,9 @@ def check_against_torch(f, arrays, rtol=1e-10):
     np.testing.assert_allclose(out.data, t_out.detach().numpy(), rtol=rtol, atol=1e-12)
     for mine, reference in zip(ours, theirs):
         assert mine.grad.shape == mine.shape
-        np.testing.assert_allclose(mine.grad, reference.grad.numpy(), rtol=rtol, atol=1e-12)
+        np.testing.assert_allclose(
+            mine.grad, reference.grad.numpy(), rtol=rtol, atol=1e-12
+        )
 
 
 def arrays_for(shapes, seed, positive=()):
@@ -60,13 +62,21 @@ def arrays_for(shapes, seed, positive=()):
     ids=["add", "sub", "mul", "div"],
 )
 @SETTINGS
-@given(shapes=mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=4), seed=st.integers(0, 1000))
+@given(
+    shapes=mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=4),
+    seed=st.integers(0, 1000),
+)
 def test_broadcasting_arithmetic_matches_torch(op, shapes, seed):
     check_against_torch(op, arrays_for(shapes.input_shapes, seed, positive=(1,)))
 
 
 @SETTINGS
-@given(m=st.integers(1, 5), k=st.integers(1, 5), n=st.integers(1, 5), seed=st.integers(0, 1000))
+@given(
+    m=st.integers(1, 5),
+    k=st.integers(1, 5),
+    n=st.integers(1, 5),
+    seed=st.integers(0, 1000),
+)
 def test_matmul_and_transpose_match_torch(m, k, n, seed):
     a, b = arrays_for([(m, k), (k, n)], seed)
     check_against_torch(lambda x, y: x @ y, [a, b])
@@ -81,14 +91,30 @@ def test_sum_and_mean_over_any_axes_match_torch(shape, data):
         st.one_of(
             st.none(),
             st.integers(-ndim, ndim - 1),
-            st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True).map(tuple),
+            st.lists(
+                st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True
+            ).map(tuple),
         )
     )
     keepdims = data.draw(st.booleans())
     (x,) = arrays_for([shape], data.draw(st.integers(0, 1000)))
     dim = tuple(range(ndim)) if axis is None else axis
-    check_against_torch(lambda t: t.sum(axis, keepdims=keepdims) if isinstance(t, Tensor) else t.sum(dim, keepdim=keepdims), [x])
-    check_against_torch(lambda t: t.mean(axis, keepdims=keepdims) if isinstance(t, Tensor) else t.mean(dim, keepdim=keepdims), [x])
+    check_against_torch(
+        lambda t: (
+            t.sum(axis, keepdims=keepdims)
+            if isinstance(t, Tensor)
+            else t.sum(dim, keepdim=keepdims)
+        ),
+        [x],
+    )
+    check_against_torch(
+        lambda t: (
+            t.mean(axis, keepdims=keepdims)
+            if isinstance(t, Tensor)
+            else t.mean(dim, keepdim=keepdims)
+        ),
+        [x],
+    )
 
 
 @pytest.mark.parametrize(
@@ -100,13 +126,22 @@ def test_sum_and_mean_over_any_axes_match_torch(shape, data):
         ("tanh", lambda t: t.tanh(), torch.tanh),
         ("neg", lambda t: -t, lambda t: -t),
         ("pow", lambda t: (t * t + 0.5) ** -1.5, lambda t: (t * t + 0.5) ** -1.5),
-        ("reflected", lambda t: (2.0 - t) * 3.0 / (1.0 + t * t) + 1.0, lambda t: (2.0 - t) * 3.0 / (1.0 + t * t) + 1.0),
+        (
+            "reflected",
+            lambda t: (2.0 - t) * 3.0 / (1.0 + t * t) + 1.0,
+            lambda t: (2.0 - t) * 3.0 / (1.0 + t * t) + 1.0,
+        ),
     ],
 )
 @SETTINGS
-@given(shape=array_shapes(min_dims=1, max_dims=3, max_side=4), seed=st.integers(0, 1000))
+@given(
+    shape=array_shapes(min_dims=1, max_dims=3, max_side=4), seed=st.integers(0, 1000)
+)
 def test_elementwise_functions_match_torch(name, ours, theirs, shape, seed):
-    check_against_torch(lambda t: ours(t) if isinstance(t, Tensor) else theirs(t), arrays_for([shape], seed))
+    check_against_torch(
+        lambda t: ours(t) if isinstance(t, Tensor) else theirs(t),
+        arrays_for([shape], seed),
+    )
 
 
 @SETTINGS
@@ -116,11 +151,18 @@ def test_log_softmax_matches_torch_on_any_axis(shape, data):
     scale = data.draw(st.sampled_from([1.0, 1000.0]))  # 1000: naive exp would overflow
     (x,) = arrays_for([shape], data.draw(st.integers(0, 1000)))
     x = x * scale
-    check_against_torch(lambda t: t.log_softmax(axis) if isinstance(t, Tensor) else torch.log_softmax(t, axis), [x])
+    check_against_torch(
+        lambda t: (
+            t.log_softmax(axis) if isinstance(t, Tensor) else torch.log_softmax(t, axis)
+        ),
+        [x],
+    )
 
 
 def test_log_softmax_is_finite_for_extreme_logits():
-    logits = Tensor([[1000.0, -1000.0, 0.0], [-800.0, -800.0, -800.0]], requires_grad=True)
+    logits = Tensor(
+        [[1000.0, -1000.0, 0.0], [-800.0, -800.0, -800.0]], requires_grad=True
+    )
     out = logits.log_softmax(axis=1)
     assert np.all(np.isfinite(out.data))
     np.testing.assert_allclose(out.data[1], np.log(1 / 3))
@@ -221,7 +263,9 @@ def test_mlp_with_cross_entropy_matches_torch(batch, n_classes, seed):
     model = MLP([3, 5, n_classes], seed=seed)
     loss = cross_entropy(model(x), targets)
     loss.backward()
-    (w1, b1), (w2, b2) = [[torch_leaf(p.data) for p in layer.parameters()] for layer in model.layers]
+    (w1, b1), (w2, b2) = [
+        [torch_leaf(p.data) for p in layer.parameters()] for layer in model.layers
+    ]
     logits = torch.relu(torch.tensor(x) @ w1 + b1) @ w2 + b2
     t_loss = torch.nn.functional.cross_entropy(logits, torch.tensor(targets))
     t_loss.backward()
@@ -252,7 +296,9 @@ def test_sgd_step_moves_against_the_gradient():
 
 def test_unbroadcast_sums_over_added_and_stretched_axes():
     grad = np.arange(24.0).reshape(2, 3, 4)
-    np.testing.assert_allclose(unbroadcast(grad, (3, 1)), grad.sum(axis=(0, 2))[:, None])
+    np.testing.assert_allclose(
+        unbroadcast(grad, (3, 1)), grad.sum(axis=(0, 2))[:, None]
+    )
     np.testing.assert_allclose(unbroadcast(grad, (4,)), grad.sum(axis=(0, 1)))
     assert unbroadcast(grad, (2, 3, 4)) is grad
 
@@ -371,7 +417,9 @@ def test_first_training_step_matches_torch():
     w1, b1, w2, b2, w3, b3 = params
     h = torch.relu(torch.relu(torch.tensor(x) @ w1 + b1) @ w2 + b2)
     scores = (h @ w3 + b3)[:, 0]
-    t_loss = torch.relu(1 - torch.tensor(y) * scores).mean() + 1e-4 * sum((p * p).sum() for p in params)
+    t_loss = torch.relu(1 - torch.tensor(y) * scores).mean() + 1e-4 * sum(
+        (p * p).sum() for p in params
+    )
     t_loss.backward()
     assert abs(loss.item() - t_loss.item()) < 1e-12
     for p, t in zip(model.parameters(), params):

@@ -106,7 +106,9 @@ class Value:
         n = _as_number(exponent, "exponent")
         a = self.data
         if a < 0 and not n.is_integer():
-            raise ValueError(f"a negative base ({a}) needs an integer exponent, got {n}")
+            raise ValueError(
+                f"a negative base ({a}) needs an integer exponent, got {n}"
+            )
         if a == 0 and n < 1 and n != 0:
             message = f"0 ** {n} has no finite derivative"
             raise ValueError(f"{message}; the base must be nonzero for exponent < 1")
@@ -177,7 +179,9 @@ def _as_value(x) -> Value:
     if isinstance(x, Value):
         return x
     if isinstance(x, bool) or not isinstance(x, Real):
-        raise TypeError(f"other must be a real number or a Value, got {type(x).__name__}")
+        raise TypeError(
+            f"other must be a real number or a Value, got {type(x).__name__}"
+        )
     return Value._from_op(float(x), (), (), "")  # a constant leaf
 
 
@@ -270,7 +274,10 @@ def _inputs(value, name: str) -> list:
     """A list of numbers or Values."""
     if not isinstance(value, (list, tuple)):
         raise TypeError(f"{name} must be a list of numbers, got {type(value).__name__}")
-    return [v if isinstance(v, Value) else real(v, f"{name}[{i}]") for i, v in enumerate(value)]
+    return [
+        v if isinstance(v, Value) else real(v, f"{name}[{i}]")
+        for i, v in enumerate(value)
+    ]
 
 
 def _as_wide_as(width):
@@ -282,9 +289,9 @@ def _as_wide_as(width):
     return check
 
 
-Neuron.__call__ = check_arguments(
-    _as_wide_as(lambda neuron: len(neuron.w)), x=_inputs
-)(Neuron.__call__)
+Neuron.__call__ = check_arguments(_as_wide_as(lambda neuron: len(neuron.w)), x=_inputs)(
+    Neuron.__call__
+)
 MLP.__call__ = check_arguments(
     _as_wide_as(lambda mlp: len(mlp.layers[0][0].w)), x=_inputs
 )(MLP.__call__)

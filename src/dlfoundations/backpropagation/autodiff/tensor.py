@@ -60,7 +60,6 @@ def _reducible(arguments: dict) -> None:
 
 @check_arguments(_reducible, grad=_array, shape=_shape)
 
-
 # --8<-- [start:unbroadcast]
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum ``grad`` over the axes that broadcasting added or stretched, so that it
@@ -321,8 +320,12 @@ class Tensor:
 def _as_exponent(exponent) -> float:
     if isinstance(exponent, Tensor):
         raise TypeError("exponent must be a number, not a Tensor")
-    if isinstance(exponent, bool) or not isinstance(exponent, (int, float, np.integer, np.floating)):
-        raise TypeError(f"exponent must be a real number, got {type(exponent).__name__}")
+    if isinstance(exponent, bool) or not isinstance(
+        exponent, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(
+            f"exponent must be a real number, got {type(exponent).__name__}"
+        )
     return float(exponent)
 
 
@@ -368,7 +371,7 @@ def _axes(value, name: str):
 def _axis(arguments: dict) -> None:
     """axis names axes of the tensor (negative ones count from the end)."""
     axis, ndim = arguments["axis"], arguments["self"].data.ndim
-    for a in (() if axis is None else axis if isinstance(axis, tuple) else (axis,)):
+    for a in () if axis is None else axis if isinstance(axis, tuple) else (axis,):
         if not -ndim <= a < max(ndim, 1):
             raise ValueError(f"axis must be in [{-ndim}, {ndim}), got {axis}")
 
@@ -379,7 +382,9 @@ Tensor.log_softmax = check_arguments(_axis, axis=integer)(Tensor.log_softmax)
 
 for _name in ("add", "sub", "mul", "truediv", "radd", "rsub", "rmul", "rtruediv"):
     _method = getattr(Tensor, f"__{_name}__")
-    setattr(Tensor, f"__{_name}__", check_arguments(_broadcasts, other=_operand)(_method))
+    setattr(
+        Tensor, f"__{_name}__", check_arguments(_broadcasts, other=_operand)(_method)
+    )
 Tensor.__matmul__ = check_arguments(other=_operand)(Tensor.__matmul__)
 
 
@@ -390,9 +395,7 @@ def _rng(value, name: str) -> np.random.Generator:
     return value
 
 
-@check_constructor(
-    n_in=count, n_out=count, rng=_rng, init_bound=optional(positive)
-)
+@check_constructor(n_in=count, n_out=count, rng=_rng, init_bound=optional(positive))
 # --8<-- [start:linear]
 class Linear:
     """A fully connected layer x @ W + b, with W of shape (n_in, n_out).
@@ -477,7 +480,9 @@ def _class_indices(value, name: str) -> np.ndarray:
     try:
         np.asarray(value)
     except ValueError:
-        raise ValueError(f"{name} must be a rectangular array of class indices") from None
+        raise ValueError(
+            f"{name} must be a rectangular array of class indices"
+        ) from None
     return labels(value, name)
 
 
@@ -552,9 +557,7 @@ def cross_entropy(logits: Tensor, targets) -> Tensor:
 # --8<-- [end:cross_entropy]
 
 
-@check_arguments(
-    n_samples=count, noise=non_negative, random_state=non_negative_integer
-)
+@check_arguments(n_samples=count, noise=non_negative, random_state=non_negative_integer)
 # --8<-- [start:moons]
 def moons(
     n_samples: int = 100, noise: float = 0.1, random_state: int = 1

@@ -18,12 +18,26 @@ WIDTHS = [2, 8, 8, 8, 8, 1]
 
 
 def _box(ax, x, y, text, color="#e8eaf6"):
-    ax.add_patch(FancyBboxPatch((x - 0.42, y - 0.3), 0.84, 0.6, boxstyle="round,pad=0.05", fc=color, ec="black"))
+    ax.add_patch(
+        FancyBboxPatch(
+            (x - 0.42, y - 0.3),
+            0.84,
+            0.6,
+            boxstyle="round,pad=0.05",
+            fc=color,
+            ec="black",
+        )
+    )
     ax.text(x, y, text, ha="center", va="center", fontsize=12)
 
 
 def _arrow(ax, start, end, color):
-    ax.annotate("", xy=end, xytext=start, arrowprops={"arrowstyle": "->", "color": color, "lw": 1.5})
+    ax.annotate(
+        "",
+        xy=end,
+        xytext=start,
+        arrowprops={"arrowstyle": "->", "color": color, "lw": 1.5},
+    )
 
 
 @figure
@@ -31,10 +45,23 @@ def forward_backward_flow():
     fig, ax = new_figure(width=12.0, height=4.6)
     ax.axis("off")
     ax.set(xlim=(-0.7, 10.9), ylim=(-3.1, 1.6))
-    nodes = [(0, "$h_0 = x$"), (2, "$f_0$"), (4, "$h_1$"), (6, "$f_1$"), (8, "$h_2 \\;\\cdots\\; f_K$"), (10, r"$L$")]
+    nodes = [
+        (0, "$h_0 = x$"),
+        (2, "$f_0$"),
+        (4, "$h_1$"),
+        (6, "$f_1$"),
+        (8, "$h_2 \\;\\cdots\\; f_K$"),
+        (10, r"$L$"),
+    ]
     for x, text in nodes:
         _box(ax, x, 0, text)
-    forward_ops = [r"$\beta_0 + \Omega_0 h_0$", "ReLU", r"$\beta_1 + \Omega_1 h_1$", "ReLU", r"$\|f_K - y\|^2$"]
+    forward_ops = [
+        r"$\beta_0 + \Omega_0 h_0$",
+        "ReLU",
+        r"$\beta_1 + \Omega_1 h_1$",
+        "ReLU",
+        r"$\|f_K - y\|^2$",
+    ]
     backward_ops = [
         r"$\partial L/\partial h_0 = \Omega_0^T\, \partial L/\partial f_0$",
         r"$\partial L/\partial f_0 = \mathbb{I}[f_0 > 0] \odot \partial L/\partial h_1$",
@@ -47,14 +74,45 @@ def forward_backward_flow():
         _arrow(ax, (x + 0.5, 0.1), (x + 1.5, 0.1), "C0")
         _arrow(ax, (x + 1.5, -0.1), (x + 0.5, -0.1), "C3")
         ax.text(x + 1, 0.5, forward, ha="center", color="C0", fontsize=11)
-        ax.text(x + 1, -0.75 if i % 2 == 0 else -1.15, backward, ha="center", color="C3", fontsize=10)
+        ax.text(
+            x + 1,
+            -0.75 if i % 2 == 0 else -1.15,
+            backward,
+            ha="center",
+            color="C3",
+            fontsize=10,
+        )
     for k, x in enumerate((2, 6)):
         _box(ax, x, -2.5, f"$\\Omega_{k}, \\beta_{k}$", color="#fde0dc")
         _arrow(ax, (x, -0.38), (x, -2.15), "C3")
-        ax.text(x + 0.1, -1.75, f"$\\partial L/\\partial \\Omega_{k} = \\partial L/\\partial f_{k}\\; h_{k}^T$", fontsize=10, color="C3")
-        ax.text(x + 0.1, -2.1, f"$\\partial L/\\partial \\beta_{k} = \\partial L/\\partial f_{k}$", fontsize=10, color="C3")
-    ax.text(-0.6, 1.35, "forward pass: compute and store every $f_k$ and $h_k$", color="C0", fontsize=11)
-    ax.text(-0.6, -3.05, "backward pass: reuse them, from the loss back to the input", color="C3", fontsize=11)
+        ax.text(
+            x + 0.1,
+            -1.75,
+            f"$\\partial L/\\partial \\Omega_{k} = \\partial L/\\partial f_{k}\\; h_{k}^T$",
+            fontsize=10,
+            color="C3",
+        )
+        ax.text(
+            x + 0.1,
+            -2.1,
+            f"$\\partial L/\\partial \\beta_{k} = \\partial L/\\partial f_{k}$",
+            fontsize=10,
+            color="C3",
+        )
+    ax.text(
+        -0.6,
+        1.35,
+        "forward pass: compute and store every $f_k$ and $h_k$",
+        color="C0",
+        fontsize=11,
+    )
+    ax.text(
+        -0.6,
+        -3.05,
+        "backward pass: reuse them, from the loss back to the input",
+        color="C3",
+        fontsize=11,
+    )
     return fig
 
 
@@ -71,21 +129,52 @@ def gradient_check():
 
         def loss_of_layer(p, k=k, omega=omega):
             trial = list(weights), list(biases)
-            trial[0][k], trial[1][k] = p[: omega.size].reshape(omega.shape), p[omega.size :]
+            trial[0][k], trial[1][k] = (
+                p[: omega.size].reshape(omega.shape),
+                p[omega.size :],
+            )
             return least_squares_loss(forward_pass(x, *trial)[0][-1], y)
 
-        numeric = numerical_gradient(loss_of_layer, np.concatenate([omega.ravel(), beta]))
+        numeric = numerical_gradient(
+            loss_of_layer, np.concatenate([omega.ravel(), beta])
+        )
         analytic = np.concatenate([weight_gradients[k].ravel(), bias_gradients[k]])
         largest = max(largest, np.max(np.abs(numeric - analytic)))
         left.plot(numeric, analytic, "o", markersize=4, alpha=0.7, label=f"layer {k}")
     limit = np.max(np.abs(left.get_xlim()))
-    left.text(0.97, 0.03, f"largest difference: {largest:.1e}", transform=left.transAxes, ha="right", fontsize=9)
+    left.text(
+        0.97,
+        0.03,
+        f"largest difference: {largest:.1e}",
+        transform=left.transAxes,
+        ha="right",
+        fontsize=9,
+    )
     left.plot([-limit, limit], [-limit, limit], color="gray", linewidth=1, zorder=0)
-    left.set(xlabel="central difference", ylabel="backpropagation", title="Every parameter's gradient, two ways")
+    left.set(
+        xlabel="central difference",
+        ylabel="backpropagation",
+        title="Every parameter's gradient, two ways",
+    )
     left.legend(fontsize=8, ncols=2)
     layers = np.arange(len(weights))
-    right.bar(layers - 0.2, [np.linalg.norm(g) for g in weight_gradients], 0.4, label=r"$\|\partial L / \partial \Omega_k\|$")
-    right.bar(layers + 0.2, [np.linalg.norm(g) for g in bias_gradients], 0.4, label=r"$\|\partial L / \partial \beta_k\|$")
-    right.set(xlabel="layer $k$", ylabel="norm of the gradient", title="Gradient size per layer", xticks=layers)
+    right.bar(
+        layers - 0.2,
+        [np.linalg.norm(g) for g in weight_gradients],
+        0.4,
+        label=r"$\|\partial L / \partial \Omega_k\|$",
+    )
+    right.bar(
+        layers + 0.2,
+        [np.linalg.norm(g) for g in bias_gradients],
+        0.4,
+        label=r"$\|\partial L / \partial \beta_k\|$",
+    )
+    right.set(
+        xlabel="layer $k$",
+        ylabel="norm of the gradient",
+        title="Gradient size per layer",
+        xticks=layers,
+    )
     right.legend(fontsize=9)
     return fig

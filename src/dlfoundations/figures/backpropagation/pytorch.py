@@ -33,12 +33,22 @@ def scratch_vs_torch_losses():
         steps, scratch_losses, linewidth=4, alpha=0.5, label="from scratch (our Tensor)"
     )
     left.plot(steps, torch_losses, "--", color="black", linewidth=1.2, label="PyTorch")
-    left.set(xlabel="SGD step", ylabel="cross-entropy loss", title="Same weights, same data, same steps")
+    left.set(
+        xlabel="SGD step",
+        ylabel="cross-entropy loss",
+        title="Same weights, same data, same steps",
+    )
     left.legend(fontsize=8)
     right.semilogy(steps, np.maximum(gap, 1e-18), ".", color="C3")
-    right.axhline(np.finfo(np.float64).eps, color="gray", linestyle=":", label="machine epsilon")
-    right.set(xlabel="SGD step", ylabel="|loss difference|", ylim=(1e-18, 1e-10),
-              title="The two losses differ only by round-off")
+    right.axhline(
+        np.finfo(np.float64).eps, color="gray", linestyle=":", label="machine epsilon"
+    )
+    right.set(
+        xlabel="SGD step",
+        ylabel="|loss difference|",
+        ylim=(1e-18, 1e-10),
+        title="The two losses differ only by round-off",
+    )
     right.legend(fontsize=8)
     return fig
 
@@ -51,9 +61,25 @@ def minibatch_training_curves():
         torch.manual_seed(0)
         model = TorchMLP([2, 16, 16, 2])
         with _one_thread():
-            history = fit(model, x, y, epochs=40, batch_size=batch_size, lr=0.1, device=torch.device("cpu"))
-        ax.plot(np.arange(1, 41), history, label=f"batch {batch_size}: accuracy {accuracy(model, x, y):.0%}")
-    ax.set(xlabel="epoch", ylabel="mean training loss", yscale="log",
-           title="fit() on 200 moons: smaller batches take more steps per epoch")
+            history = fit(
+                model,
+                x,
+                y,
+                epochs=40,
+                batch_size=batch_size,
+                lr=0.1,
+                device=torch.device("cpu"),
+            )
+        ax.plot(
+            np.arange(1, 41),
+            history,
+            label=f"batch {batch_size}: accuracy {accuracy(model, x, y):.0%}",
+        )
+    ax.set(
+        xlabel="epoch",
+        ylabel="mean training loss",
+        yscale="log",
+        title="fit() on 200 moons: smaller batches take more steps per epoch",
+    )
     ax.legend(fontsize=8)
     return fig

@@ -14,7 +14,16 @@ from dlfoundations.backpropagation.toy_model import (
 from dlfoundations.figures import figure
 from dlfoundations.figures._style import new_figure
 
-PARAMS = ToyParameters(beta0=1.0, beta1=2.0, beta2=1.0, beta3=3.0, omega0=0.5, omega1=0.3, omega2=0.5, omega3=-0.7)
+PARAMS = ToyParameters(
+    beta0=1.0,
+    beta1=2.0,
+    beta2=1.0,
+    beta3=3.0,
+    omega0=0.5,
+    omega1=0.3,
+    omega2=0.5,
+    omega3=-0.7,
+)
 X, Y = 0.75, 1.5
 
 # (node name, LaTeX label, operation on the arrow into the next node, local derivative of that arrow)
@@ -42,17 +51,56 @@ def computational_chain():
     ax.axis("off")
     for i, (name, label, operation, local) in enumerate(CHAIN):
         cx = 2 * i
-        ax.add_patch(FancyBboxPatch((cx - 0.45, -0.35), 0.9, 0.7, boxstyle="round,pad=0.05", fc="#e8eaf6", ec="black"))
+        ax.add_patch(
+            FancyBboxPatch(
+                (cx - 0.45, -0.35),
+                0.9,
+                0.7,
+                boxstyle="round,pad=0.05",
+                fc="#e8eaf6",
+                ec="black",
+            )
+        )
         ax.text(cx, 0.0, label, ha="center", va="center", fontsize=13)
         ax.text(cx, 0.62, f"{values[name]:.3f}", ha="center", color="C0", fontsize=9)
         if name in derivatives:
-            ax.text(cx, -0.72, f"{derivatives[name]:.3f}", ha="center", color="C3", fontsize=9)
+            ax.text(
+                cx,
+                -0.72,
+                f"{derivatives[name]:.3f}",
+                ha="center",
+                color="C3",
+                fontsize=9,
+            )
         if operation is not None:
-            ax.annotate("", xy=(cx + 1.5, 0.12), xytext=(cx + 0.5, 0.12), arrowprops={"arrowstyle": "->", "color": "C0"})
-            ax.annotate("", xy=(cx + 0.5, -0.12), xytext=(cx + 1.5, -0.12), arrowprops={"arrowstyle": "->", "color": "C3"})
+            ax.annotate(
+                "",
+                xy=(cx + 1.5, 0.12),
+                xytext=(cx + 0.5, 0.12),
+                arrowprops={"arrowstyle": "->", "color": "C0"},
+            )
+            ax.annotate(
+                "",
+                xy=(cx + 0.5, -0.12),
+                xytext=(cx + 1.5, -0.12),
+                arrowprops={"arrowstyle": "->", "color": "C3"},
+            )
             ax.text(cx + 1.0, 1.05, operation, ha="center", fontsize=9, color="C0")
-            ax.text(cx + 1.0, -1.25, r"$\times$ " + local, ha="center", fontsize=9, color="C3")
-    ax.text(-0.6, 1.35, "forward: values (blue), the operation of each step above it", color="C0", fontsize=9)
+            ax.text(
+                cx + 1.0,
+                -1.25,
+                r"$\times$ " + local,
+                ha="center",
+                fontsize=9,
+                color="C3",
+            )
+    ax.text(
+        -0.6,
+        1.35,
+        "forward: values (blue), the operation of each step above it",
+        color="C0",
+        fontsize=9,
+    )
     ax.text(-0.6, -1.8, r"backward: $\partial \ell / \partial(\cdot)$ (red), each the next one times the local derivative",
             color="C3", fontsize=9)  # fmt: skip
     return fig
@@ -69,10 +117,17 @@ def gradient_tangents():
         slope = getattr(gradient, name)
         ax.plot(grid, losses, color="black", linewidth=1.5, label=r"$\ell$")
         near = np.abs(grid - value) <= 0.3
-        ax.plot(grid[near], toy_loss(X, Y, PARAMS) + slope * (grid[near] - value), color="C3", label="backprop slope")
+        ax.plot(
+            grid[near],
+            toy_loss(X, Y, PARAMS) + slope * (grid[near] - value),
+            color="C3",
+            label="backprop slope",
+        )
         ax.plot([value], [toy_loss(X, Y, PARAMS)], "o", color="C3")
         symbol = "\\" + name[:-1] + "_" + name[-1]
-        ax.set_title(f"$\\partial \\ell / \\partial {symbol} = {slope:.3f}$", fontsize=10)
+        ax.set_title(
+            f"$\\partial \\ell / \\partial {symbol} = {slope:.3f}$", fontsize=10
+        )
         ax.set_xlabel(f"${symbol}$")
     axes[0, 0].set(ylim=(-0.5, 8.0), ylabel="loss")
     axes[1, 0].set_ylabel("loss")

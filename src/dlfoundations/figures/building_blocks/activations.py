@@ -33,7 +33,11 @@ def activations_and_derivatives():
         ("sigmoid", sigmoid, sigmoid_derivative),
         ("tanh", tanh, tanh_derivative),
         ("ReLU", relu, relu_derivative),
-        ("leaky ReLU (slope 0.1)", lambda x: leaky_relu(x, 0.1), lambda x: leaky_relu_derivative(x, 0.1)),
+        (
+            "leaky ReLU (slope 0.1)",
+            lambda x: leaky_relu(x, 0.1),
+            lambda x: leaky_relu_derivative(x, 0.1),
+        ),
         ("ELU ($\\alpha = 1$)", elu, elu_derivative),
         ("GELU", gelu, gelu_derivative),
     ]
@@ -43,7 +47,9 @@ def activations_and_derivatives():
         ax.plot(X, f(X), label="$f(x)$")
         ax.plot(X, df(X), linestyle="--", label="$f'(x)$")
         ax.set(title=title, ylim=(-1.3, 2.3))
-    axes[1, 2].plot(X, gelu_tanh(X), ":", color="black", linewidth=1.2, label="tanh approximation")
+    axes[1, 2].plot(
+        X, gelu_tanh(X), ":", color="black", linewidth=1.2, label="tanh approximation"
+    )
     axes[0, 0].legend(loc="upper left", fontsize=8)
     axes[1, 2].legend(loc="upper left", fontsize=8)
     for ax in axes[1]:
@@ -56,23 +62,48 @@ def sigmoid_saturation():
     fig, (left, right) = new_figure(ncols=2, width=10.0, height=3.9)
     z = np.linspace(-8, 8, 801)
     left.plot(z, sigmoid(z), label="$\\sigma(z)$")
-    left.plot(z, sigmoid_derivative(z), label="$\\sigma'(z) = \\sigma(z)(1 - \\sigma(z))$")
+    left.plot(
+        z, sigmoid_derivative(z), label="$\\sigma'(z) = \\sigma(z)(1 - \\sigma(z))$"
+    )
     saturated = sigmoid_derivative(z) < 0.01
-    left.fill_between(z, 0, 1, where=saturated, color="gray", alpha=0.2, label="$\\sigma'(z) < 0.01$: saturated")
+    left.fill_between(
+        z,
+        0,
+        1,
+        where=saturated,
+        color="gray",
+        alpha=0.2,
+        label="$\\sigma'(z) < 0.01$: saturated",
+    )
     left.axhline(0.25, color="C1", linestyle=":", linewidth=1)
     left.text(-7.8, 0.28, "largest slope: 0.25", fontsize=8, color="C1")
-    left.set(xlabel="pre-activation $z$", title="Sigmoid: flat at both ends", ylim=(-0.05, 1.05))
+    left.set(
+        xlabel="pre-activation $z$",
+        title="Sigmoid: flat at both ends",
+        ylim=(-0.05, 1.05),
+    )
     left.legend(fontsize=8, loc="center left", bbox_to_anchor=(0.0, 0.62))
     # pre-activations z ~ N(0, s^2): larger weights (or inputs) mean a larger spread s
     rng = np.random.default_rng(0)
     standard = rng.standard_normal(20_000)
     scales = np.linspace(0.05, 10, 100)
-    for name, derivative in (("sigmoid", sigmoid_derivative), ("tanh", tanh_derivative)):
-        right.plot(scales, [saturated_fraction(derivative, s * standard) for s in scales], label=name)
+    for name, derivative in (
+        ("sigmoid", sigmoid_derivative),
+        ("tanh", tanh_derivative),
+    ):
+        right.plot(
+            scales,
+            [saturated_fraction(derivative, s * standard) for s in scales],
+            label=name,
+        )
     relu_flat = [saturated_fraction(relu_derivative, s * standard) for s in scales]
     right.plot(scales, relu_flat, label="ReLU (slope 0 for $z < 0$)")
-    right.set(xlabel="spread of the pre-activations (standard deviation of $z$)", ylabel="fraction with slope < 0.01",
-              title="Large weights push units into saturation", ylim=(-0.02, 1.02))
+    right.set(
+        xlabel="spread of the pre-activations (standard deviation of $z$)",
+        ylabel="fraction with slope < 0.01",
+        title="Large weights push units into saturation",
+        ylim=(-0.02, 1.02),
+    )
     right.legend(fontsize=8)
     return fig
 
@@ -81,21 +112,35 @@ def sigmoid_saturation():
 def dead_relus():
     rng = np.random.default_rng(1)
     x = rng.standard_normal((500, 20))  # 500 examples, 20 features
-    weights = rng.normal(0, 1 / np.sqrt(20), size=(20, 200))  # 200 ReLU units, each z ~ N(b, 1)
+    weights = rng.normal(
+        0, 1 / np.sqrt(20), size=(20, 200)
+    )  # 200 ReLU units, each z ~ N(b, 1)
     shifts = np.linspace(-5, 1, 61)
     z_without_bias = x @ weights
     dead = [dead_unit_fraction(z_without_bias + shift) for shift in shifts]
     fig, (left, right) = new_figure(ncols=2, width=10.0, height=3.8)
     for shift, color in ((0.0, "C0"), (-3.5, "C3")):
         z = z_without_bias[:, 0] + shift
-        left.hist(z, bins=40, alpha=0.6, color=color, label=f"bias {shift:+.1f}: active on {np.mean(z > 0):.0%}")
+        left.hist(
+            z,
+            bins=40,
+            alpha=0.6,
+            color=color,
+            label=f"bias {shift:+.1f}: active on {np.mean(z > 0):.0%}",
+        )
     left.axvline(0, color="black", linewidth=1)
-    left.set(xlabel="pre-activation $z$ of one unit over 500 examples", ylabel="count",
-             title="A large negative bias switches a ReLU off")
+    left.set(
+        xlabel="pre-activation $z$ of one unit over 500 examples",
+        ylabel="count",
+        title="A large negative bias switches a ReLU off",
+    )
     left.legend(fontsize=8)
     right.plot(shifts, dead, color="C3")
-    right.set(xlabel="bias $b$ of every unit", ylabel="fraction of dead units",
-              title="Units that output 0 on all 500 examples")
+    right.set(
+        xlabel="bias $b$ of every unit",
+        ylabel="fraction of dead units",
+        title="Units that output 0 on all 500 examples",
+    )
     return fig
 
 
@@ -106,9 +151,17 @@ def softmax_temperature():
     positions = np.arange(len(logits))
     temperatures = (4.0, 1.0, 0.25)
     for i, temperature in enumerate(temperatures):
-        ax.bar(positions + (i - 1) * 0.26, softmax(logits / temperature), width=0.26,
-               label=f"softmax$(z / {temperature:g})$")
-    ax.set(xticks=positions, xticklabels=[f"class {k}\n$z = {v:g}$" for k, v in enumerate(logits)],
-           ylabel="probability", title="Softmax turns logits into probabilities; scaling them sharpens or flattens")
+        ax.bar(
+            positions + (i - 1) * 0.26,
+            softmax(logits / temperature),
+            width=0.26,
+            label=f"softmax$(z / {temperature:g})$",
+        )
+    ax.set(
+        xticks=positions,
+        xticklabels=[f"class {k}\n$z = {v:g}$" for k, v in enumerate(logits)],
+        ylabel="probability",
+        title="Softmax turns logits into probabilities; scaling them sharpens or flattens",
+    )
     ax.legend(fontsize=8)
     return fig

@@ -18,8 +18,16 @@ from dlfoundations.figures._style import new_figure
 
 def _fitted_logistic_model(weights, seed: int = 0):
     """A logistic regression fitted on the training part of a seeded make_classification dataset."""
-    x, y = make_classification(n_samples=1500, n_features=6, n_informative=4, n_classes=len(weights),
-                               weights=weights, n_clusters_per_class=1, class_sep=1.0, random_state=seed)
+    x, y = make_classification(
+        n_samples=1500,
+        n_features=6,
+        n_informative=4,
+        n_classes=len(weights),
+        weights=weights,
+        n_clusters_per_class=1,
+        class_sep=1.0,
+        random_state=seed,
+    )
     train, _, test = split_indices(len(y), 0.0, 0.4, seed=seed, stratify=y)
     model = LogisticRegression(max_iter=1000).fit(x[train], y[train])
     return model, x[test], y[test]
@@ -43,7 +51,12 @@ def confusion_matrix_plot():
     matrix = confusion_matrix(y_test, model.predict(x_test), n_classes=3)
     fig, (left, right) = new_figure(ncols=2, width=8.4, height=3.8)
     _draw_matrix(left, matrix, "d", "Counts $C_{ij}$")
-    _draw_matrix(right, matrix / matrix.sum(axis=1, keepdims=True), ".2f", "Rows normalised: recall on the diagonal")
+    _draw_matrix(
+        right,
+        matrix / matrix.sum(axis=1, keepdims=True),
+        ".2f",
+        "Rows normalised: recall on the diagonal",
+    )
     return fig
 
 
@@ -58,20 +71,57 @@ def roc_curves():
         y_true = np.r_[np.zeros(n, int), np.ones(n, int)]
         scores = np.r_[negatives, positives]
         fpr, tpr, thresholds = roc_curve(y_true, scores)
-        right.plot(fpr, tpr, color=colour, label=f"separation {separation}: AUC = {roc_auc(y_true, scores):.3f}")
+        right.plot(
+            fpr,
+            tpr,
+            color=colour,
+            label=f"separation {separation}: AUC = {roc_auc(y_true, scores):.3f}",
+        )
         if separation == 1.0:
             bins = np.linspace(-4, 5, 46)
-            left.hist(negatives, bins=bins, alpha=0.5, color="C7", label="scores of negatives")
-            left.hist(positives, bins=bins, alpha=0.5, color=colour, label="scores of positives (separation 1)")
-            k = np.searchsorted(-thresholds, -0.5)  # the first threshold at or below t = 0.5
-            left.axvline(thresholds[k], color="black", linestyle="--", label=f"threshold $t = {thresholds[k]:.2f}$")
-            right.plot(fpr[k], tpr[k], "ko", label=f"$t = {thresholds[k]:.2f}$: FPR {fpr[k]:.2f}, TPR {tpr[k]:.2f}")
-    right.plot([0, 1], [0, 1], color="gray", linestyle=":", label="random scores: AUC = 0.5")
-    left.set(xlabel="score", ylabel="count", title="Two score distributions; predict 1 if score $\\geq t$")
+            left.hist(
+                negatives, bins=bins, alpha=0.5, color="C7", label="scores of negatives"
+            )
+            left.hist(
+                positives,
+                bins=bins,
+                alpha=0.5,
+                color=colour,
+                label="scores of positives (separation 1)",
+            )
+            k = np.searchsorted(
+                -thresholds, -0.5
+            )  # the first threshold at or below t = 0.5
+            left.axvline(
+                thresholds[k],
+                color="black",
+                linestyle="--",
+                label=f"threshold $t = {thresholds[k]:.2f}$",
+            )
+            right.plot(
+                fpr[k],
+                tpr[k],
+                "ko",
+                label=f"$t = {thresholds[k]:.2f}$: FPR {fpr[k]:.2f}, TPR {tpr[k]:.2f}",
+            )
+    right.plot(
+        [0, 1], [0, 1], color="gray", linestyle=":", label="random scores: AUC = 0.5"
+    )
+    left.set(
+        xlabel="score",
+        ylabel="count",
+        title="Two score distributions; predict 1 if score $\\geq t$",
+    )
     left.set_ylim(0, 1.4 * left.get_ylim()[1])  # room for the legend above the bars
-    left.legend(fontsize=8, loc="upper left", frameon=True, framealpha=1.0, edgecolor="white")
-    right.set(xlabel="false positive rate", ylabel="true positive rate", aspect="equal",
-              title="ROC curves: every threshold at once")
+    left.legend(
+        fontsize=8, loc="upper left", frameon=True, framealpha=1.0, edgecolor="white"
+    )
+    right.set(
+        xlabel="false positive rate",
+        ylabel="true positive rate",
+        aspect="equal",
+        title="ROC curves: every threshold at once",
+    )
     right.legend(fontsize=8, loc="lower right")
     return fig
 
@@ -80,16 +130,23 @@ def roc_curves():
 def accuracy_misleads():
     model, x_test, y_test = _fitted_logistic_model(weights=[0.95, 0.05], seed=1)
     always_negative = binary_report(y_test, np.zeros_like(y_test))
-    logistic = binary_report(y_test, predict_at_threshold(model.predict_proba(x_test)[:, 1], 0.5))
+    logistic = binary_report(
+        y_test, predict_at_threshold(model.predict_proba(x_test)[:, 1], 0.5)
+    )
     names = list(always_negative)
     fig, ax = new_figure(width=6.4, height=3.8)
     positions = np.arange(len(names))
     reports = (("always predict 0", always_negative), ("logistic regression", logistic))
     for offset, (label, report) in zip((-0.2, 0.2), reports):
-        bars = ax.bar(positions + offset, [report[k] for k in names], width=0.4, label=label)
+        bars = ax.bar(
+            positions + offset, [report[k] for k in names], width=0.4, label=label
+        )
         ax.bar_label(bars, fmt="%.2f", fontsize=8)
     ax.set_xticks(positions, [name.replace("f1", "F1") for name in names])
-    ax.set(ylim=(0, 1.12), ylabel="score on the test set",
-           title=f"{np.mean(y_test == 1):.0%} positives: accuracy hides a useless classifier")
+    ax.set(
+        ylim=(0, 1.12),
+        ylabel="score on the test set",
+        title=f"{np.mean(y_test == 1):.0%} positives: accuracy hides a useless classifier",
+    )
     ax.legend(loc="upper center", ncols=2, fontsize=8)
     return fig

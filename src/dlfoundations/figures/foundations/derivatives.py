@@ -29,11 +29,27 @@ def secant_to_tangent():
     ax.plot(X, sigmoid(X), color="black", label=r"$\sigma(x)$")
     for h in (2.0, 1.0, 0.5):
         slope = forward_difference(sigmoid, x0, h)
-        ax.plot(X, sigmoid(x0) + slope * (X - x0), linestyle="--", linewidth=1.2, label=f"secant, $h = {h}$")
+        ax.plot(
+            X,
+            sigmoid(x0) + slope * (X - x0),
+            linestyle="--",
+            linewidth=1.2,
+            label=f"secant, $h = {h}$",
+        )
     tangent = sigmoid_derivative(x0)
-    ax.plot(X, sigmoid(x0) + tangent * (X - x0), color="C3", label="tangent (the limit $h \\to 0$)")
+    ax.plot(
+        X,
+        sigmoid(x0) + tangent * (X - x0),
+        color="C3",
+        label="tangent (the limit $h \\to 0$)",
+    )
     ax.plot([x0], [sigmoid(x0)], "ko")
-    ax.set(ylim=(-0.3, 1.3), xlabel="$x$", ylabel="$f(x)$", title="Secant slopes approach the derivative")
+    ax.set(
+        ylim=(-0.3, 1.3),
+        xlabel="$x$",
+        ylabel="$f(x)$",
+        title="Secant slopes approach the derivative",
+    )
     ax.legend(loc="upper left", fontsize=8)
     return fig
 
@@ -43,7 +59,11 @@ def functions_and_derivatives():
     pairs = [
         ("$x^2$", square, square_derivative),
         ("ReLU", relu, relu_derivative),
-        ("leaky ReLU (0.1)", lambda x: leaky_relu(x, 0.1), lambda x: leaky_relu_derivative(x, 0.1)),
+        (
+            "leaky ReLU (0.1)",
+            lambda x: leaky_relu(x, 0.1),
+            lambda x: leaky_relu_derivative(x, 0.1),
+        ),
         ("sigmoid", sigmoid, sigmoid_derivative),
         ("tanh", tanh, tanh_derivative),
     ]
@@ -51,7 +71,12 @@ def functions_and_derivatives():
     for ax, (title, f, df) in zip(axes, pairs):
         ax.plot(X, f(X), label="$f$")
         ax.plot(X, df(X), label="$f'$ (analytic)")
-        ax.plot(X[::40], central_difference(f, X[::40] + 1e-3), "k.", label="central difference")
+        ax.plot(
+            X[::40],
+            central_difference(f, X[::40] + 1e-3),
+            "k.",
+            label="central difference",
+        )
         ax.set(title=title, xlabel="$x$")
     axes[0].legend(fontsize=7, loc="upper center")
     return fig
@@ -66,7 +91,13 @@ def finite_difference_error():
     ax.loglog(steps, central, "s-", markersize=3, label="central difference")
     ax.loglog(steps, 0.5 * steps, ":", color="C0", label="slope 1 ($\\propto h$)")
     ax.loglog(steps, steps**2 / 6, ":", color="C1", label="slope 2 ($\\propto h^2$)")
-    ax.loglog(steps, 1e-16 / steps, "--", color="gray", label="round-off ($\\propto \\epsilon / h$)")
+    ax.loglog(
+        steps,
+        1e-16 / steps,
+        "--",
+        color="gray",
+        label="round-off ($\\propto \\epsilon / h$)",
+    )
     ax.set(
         ylim=(1e-17, 10),
         xlabel="step size $h$",
@@ -85,7 +116,12 @@ def chain_rule_check():
     ax.plot(X, sigmoid(square(X)), label=r"$h(x) = \sigma(x^2)$")
     ax.plot(X, derivative(X), label=r"$h'(x) = \sigma'(x^2) \cdot 2x$ (chain rule)")
     points = X[::30]
-    ax.plot(points, central_difference(lambda x: sigmoid(square(x)), points), "k.", label="central difference")
+    ax.plot(
+        points,
+        central_difference(lambda x: sigmoid(square(x)), points),
+        "k.",
+        label="central difference",
+    )
     ax.set(xlabel="$x$", title="The chain rule agrees with finite differences")
     ax.legend(fontsize=8)
     return fig
@@ -103,7 +139,12 @@ def gradient_field():
     ax_, ay_ = np.meshgrid(np.linspace(-1.8, 1.8, 10), np.linspace(-1.8, 1.8, 10))
     gx, gy = bowl_gradient(np.stack([ax_, ay_]))
     ax.quiver(ax_, ay_, -gx, -gy, color="white", angles="xy", label=r"$-\nabla f$")
-    ax.set(xlabel="$x$", ylabel="$y$", aspect="equal", title=r"Contours of $f$ and the arrows of $-\nabla f$")
+    ax.set(
+        xlabel="$x$",
+        ylabel="$y$",
+        aspect="equal",
+        title=r"Contours of $f$ and the arrows of $-\nabla f$",
+    )
     ax.grid(False)
     ax.legend(loc="upper right")
     return fig

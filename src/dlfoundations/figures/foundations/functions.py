@@ -39,7 +39,11 @@ def relu_plot():
 
 @figure
 def leaky_relu_plot():
-    return _plot_function(lambda x: leaky_relu(x, negative_slope=0.1), "Leaky ReLU", r"$f(x) = \max(x, 0.1x)$")
+    return _plot_function(
+        lambda x: leaky_relu(x, negative_slope=0.1),
+        "Leaky ReLU",
+        r"$f(x) = \max(x, 0.1x)$",
+    )
 
 
 @figure

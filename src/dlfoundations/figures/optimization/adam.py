@@ -23,7 +23,12 @@ def _gradient(point):
 
 RUNS = [
     ("gradient descent, lr 0.036", "C3", SGD, {"lr": 0.036}),
-    ("normalised gradient descent, lr 0.3", "C0", Adam, {"lr": 0.3, "betas": (0.0, 0.0)}),
+    (
+        "normalised gradient descent, lr 0.3",
+        "C0",
+        Adam,
+        {"lr": 0.3, "betas": (0.0, 0.0)},
+    ),
     ("Adam, lr 0.3, betas (0.9, 0.999)", "C2", Adam, {"lr": 0.3}),
 ]
 
@@ -35,11 +40,23 @@ def adam_paths():
     levels = np.geomspace(0.05, values.max(), 14)
     fig, axes = new_figure(ncols=3, width=12.0, height=2.9)
     for ax, (title, color, optimizer, hyperparameters) in zip(axes, RUNS):
-        ax.contourf(xs, ys, values, levels=levels, cmap="Blues_r", alpha=0.6).set_rasterized(True)  # a small file
+        ax.contourf(
+            xs, ys, values, levels=levels, cmap="Blues_r", alpha=0.6
+        ).set_rasterized(True)  # a small file
         ax.contour(xs, ys, values, levels=levels, colors="white", linewidths=0.5)
         path = trajectory(optimizer, _gradient, START, STEPS, **hyperparameters)
-        ax.plot(path[:, 0], path[:, 1], "o-", color=color, markersize=2.5, linewidth=1.2)
-        ax.plot([0], [0], marker="*", color="gold", markersize=14, markeredgecolor="black", zorder=5)
+        ax.plot(
+            path[:, 0], path[:, 1], "o-", color=color, markersize=2.5, linewidth=1.2
+        )
+        ax.plot(
+            [0],
+            [0],
+            marker="*",
+            color="gold",
+            markersize=14,
+            markeredgecolor="black",
+            zorder=5,
+        )
         loss = ill_conditioned_loss(path[-1], KAPPA)
         ax.set_title(f"{title}\nloss after {STEPS} steps: {loss:.1e}", fontsize=9)
         ax.set(xlim=(-9, 2), ylim=(-2, 2), xlabel="$x$", aspect="equal")
@@ -72,7 +89,10 @@ def bias_correction():
     noisy = 1.0 + 0.5 * rng.standard_normal(steps)  # gradients with mean 1
     fig, axes = new_figure(ncols=3, width=12.0, height=3.4)
 
-    panels = ((axes[0], np.ones(steps), "constant gradient $g_t = 1$"), (axes[1], noisy, "noisy gradient, mean 1"))
+    panels = (
+        (axes[0], np.ones(steps), "constant gradient $g_t = 1$"),
+        (axes[1], noisy, "noisy gradient, mean 1"),
+    )
     for ax, gradients, title in panels:
         m, raw, corrected = 0.0, [], []
         for step, g in enumerate(gradients, start=1):
@@ -81,20 +101,42 @@ def bias_correction():
             corrected.append(bias_correct(m, beta1, step))
         ax.plot(t, gradients, ".", color="gray", markersize=4, label="gradient $g_t$")
         ax.plot(t, raw, color="C3", label=r"raw average $m_t$")
-        ax.plot(t, corrected, color="C2", label=r"corrected $\hat m_t = m_t / (1 - \beta_1^t)$")
+        ax.plot(
+            t,
+            corrected,
+            color="C2",
+            label=r"corrected $\hat m_t = m_t / (1 - \beta_1^t)$",
+        )
         ax.set(xlabel="step $t$", ylim=(-0.1, 2.2), title=title)
     axes[0].legend(fontsize=8, loc="lower right")
 
     long_t = np.arange(1, 3001)
-    m, v, raw, corrected = 0.0, 0.0, [], []  # constant gradient g = 1: the size of each Adam step, in units of lr
+    m, v, raw, corrected = (
+        0.0,
+        0.0,
+        [],
+        [],
+    )  # constant gradient g = 1: the size of each Adam step, in units of lr
     for step in long_t:
         m, v = moving_average(m, 1.0, beta1), moving_average(v, 1.0, beta2)
         raw.append(m / np.sqrt(v))
-        corrected.append(bias_correct(m, beta1, step) / np.sqrt(bias_correct(v, beta2, step)))
-    axes[2].semilogx(long_t, raw, color="C3", label=r"without correction $m_t / \sqrt{v_t}$")
-    axes[2].semilogx(long_t, corrected, color="C2", label=r"with correction $\hat m_t / \sqrt{\hat v_t}$")
+        corrected.append(
+            bias_correct(m, beta1, step) / np.sqrt(bias_correct(v, beta2, step))
+        )
+    axes[2].semilogx(
+        long_t, raw, color="C3", label=r"without correction $m_t / \sqrt{v_t}$"
+    )
+    axes[2].semilogx(
+        long_t,
+        corrected,
+        color="C2",
+        label=r"with correction $\hat m_t / \sqrt{\hat v_t}$",
+    )
     axes[2].set(
-        xlabel="step $t$", ylabel="step size / lr", ylim=(0, 7.5), title="Adam's step, constant gradient $g_t = 1$"
+        xlabel="step $t$",
+        ylabel="step size / lr",
+        ylim=(0, 7.5),
+        title="Adam's step, constant gradient $g_t = 1$",
     )
     axes[2].legend(fontsize=8, loc="upper right")
     fig.suptitle(r"Bias correction, $\beta_1 = 0.9$, $\beta_2 = 0.999$", fontsize=10)

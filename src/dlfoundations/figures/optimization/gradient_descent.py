@@ -28,12 +28,28 @@ def loss_contour(ax, x=X, y=Y) -> None:
     """Draw the contours of the least-squares loss over (phi0, phi1), and its minimum."""
     phi0, phi1 = np.meshgrid(np.linspace(*PHI0_RANGE, 81), np.linspace(*PHI1_RANGE, 81))
     loss = least_squares_loss(np.stack([phi0, phi1]), x, y)
-    levels = np.geomspace(loss.min(), loss.max(), 24)  # log-spaced: rings near the minimum too
-    ax.contourf(phi0, phi1, loss, levels=levels, cmap="Blues", alpha=0.8).set_rasterized(True)  # a small file
+    levels = np.geomspace(
+        loss.min(), loss.max(), 24
+    )  # log-spaced: rings near the minimum too
+    ax.contourf(
+        phi0, phi1, loss, levels=levels, cmap="Blues", alpha=0.8
+    ).set_rasterized(True)  # a small file
     ax.contour(phi0, phi1, loss, levels=levels, colors="gray", linewidths=0.4)
-    ax.plot(*least_squares_solution(x, y), "*", color="gold", markersize=14, markeredgecolor="black",
-            label="least squares")
-    ax.set(xlim=PHI0_RANGE, ylim=PHI1_RANGE, xlabel=r"intercept $\phi_0$", ylabel=r"slope $\phi_1$", aspect="equal")
+    ax.plot(
+        *least_squares_solution(x, y),
+        "*",
+        color="gold",
+        markersize=14,
+        markeredgecolor="black",
+        label="least squares",
+    )
+    ax.set(
+        xlim=PHI0_RANGE,
+        ylim=PHI1_RANGE,
+        xlabel=r"intercept $\phi_0$",
+        ylabel=r"slope $\phi_1$",
+        aspect="equal",
+    )
     ax.grid(False)
 
 
@@ -49,21 +65,45 @@ def _gradient(phi):
 def line_search_bracket():
     a, b, c = bracket_minimum(two_minima, start=2.4, step=-0.2)
     result = golden_section_search(two_minima, a, b, c, tol=1e-3)
-    fig, (top, bottom) = new_figure(nrows=2, width=6.4, height=5.6, sharex=True, height_ratios=[1.2, 1])
+    fig, (top, bottom) = new_figure(
+        nrows=2, width=6.4, height=5.6, sharex=True, height_ratios=[1.2, 1]
+    )
     grid = np.linspace(-2.3, 2.5, 400)
-    top.plot(grid, two_minima(grid), color="black", label=r"$f(x) = x^4/4 - x^2 + 0.3x$")
-    top.plot([a, b, c], two_minima([a, b, c]), "o", color="C1", label="first bracket $a, b, c$")
-    top.plot([result.x], [result.value], "*", color="C3", markersize=14, label="line-search result")
+    top.plot(
+        grid, two_minima(grid), color="black", label=r"$f(x) = x^4/4 - x^2 + 0.3x$"
+    )
+    top.plot(
+        [a, b, c],
+        two_minima([a, b, c]),
+        "o",
+        color="C1",
+        label="first bracket $a, b, c$",
+    )
+    top.plot(
+        [result.x],
+        [result.value],
+        "*",
+        color="C3",
+        markersize=14,
+        label="line-search result",
+    )
     top.plot([2.4], two_minima([2.4]), "s", color="gray", label="start")
-    top.set(ylabel="$f(x)$", title="Bracket, then shrink: line search finds the minimum in its bracket")
+    top.set(
+        ylabel="$f(x)$",
+        title="Bracket, then shrink: line search finds the minimum in its bracket",
+    )
     top.legend(fontsize=8, loc="upper center")
     brackets = result.brackets[:14]
     for k, (a_k, b_k, c_k) in enumerate(brackets):
         bottom.plot([a_k, c_k], [k, k], color="C0", linewidth=1.5)
         bottom.plot([a_k, c_k], [k, k], "|", color="C0", markersize=10)
         bottom.plot([b_k], [k], "o", color="C1", markersize=4)
-    bottom.set(ylim=(len(brackets) - 0.5, -0.5), xlabel="$x$", ylabel="iteration",
-               title="Bracket $[a, c]$ and its lowest point $b$, step by step")
+    bottom.set(
+        ylim=(len(brackets) - 0.5, -0.5),
+        xlabel="$x$",
+        ylabel="iteration",
+        title="Bracket $[a, c]$ and its lowest point $b$, step by step",
+    )
     return fig
 
 
@@ -72,15 +112,33 @@ def fixed_step_descent():
     path = gradient_descent(_gradient, START, lr=0.008, steps=30)
     fig, (left, right) = new_figure(ncols=2, width=10.0, height=4.4)
     loss_contour(left)
-    left.plot(path[:, 0], path[:, 1], "o-", color="C3", markersize=3, linewidth=1.2, label="gradient descent")
+    left.plot(
+        path[:, 0],
+        path[:, 1],
+        "o-",
+        color="C3",
+        markersize=3,
+        linewidth=1.2,
+        label="gradient descent",
+    )
     left.set(title=r"Fixed step $\alpha = 0.008$, 30 steps")
     left.legend(fontsize=8, loc="upper right")
     right.plot(X, Y, "k.", label="data")
     grid = np.linspace(0, 2, 2)
     for step, shade in zip((0, 2, 5, 30), (0.25, 0.5, 0.75, 1.0)):
         phi0, phi1 = path[step]
-        right.plot(grid, phi0 + phi1 * grid, color="C3", alpha=shade, label=f"after {step} steps")
-    right.set(xlabel="$x$", ylabel="$y$", title=r"The line $y = \phi_0 + \phi_1 x$ as it is fitted")
+        right.plot(
+            grid,
+            phi0 + phi1 * grid,
+            color="C3",
+            alpha=shade,
+            label=f"after {step} steps",
+        )
+    right.set(
+        xlabel="$x$",
+        ylabel="$y$",
+        title=r"The line $y = \phi_0 + \phi_1 x$ as it is fitted",
+    )
     right.legend(fontsize=8)
     return fig
 
@@ -92,27 +150,60 @@ def line_search_descent():
     best = _loss(least_squares_solution(X, Y))
     fig, (left, right) = new_figure(ncols=2, width=10.0, height=4.4)
     loss_contour(left)
-    left.plot(searched[:, 0], searched[:, 1], "o-", color="C3", markersize=3, linewidth=1.2,
-              label="line search at every step")
+    left.plot(
+        searched[:, 0],
+        searched[:, 1],
+        "o-",
+        color="C3",
+        markersize=3,
+        linewidth=1.2,
+        label="line search at every step",
+    )
     left.set(title="Each step goes to the lowest point along $-\\nabla L$")
     left.legend(fontsize=8, loc="upper right")
-    right.semilogy(_loss(searched.T) - best, "o-", markersize=3, color="C3", label="line search")
-    right.semilogy(_loss(fixed.T) - best, "s-", markersize=3, color="C0", label=r"fixed step $\alpha = 0.008$")
-    right.set(xlabel="step", ylabel=r"$L(\phi) - L(\phi^*)$", title="Distance to the minimum loss")
+    right.semilogy(
+        _loss(searched.T) - best, "o-", markersize=3, color="C3", label="line search"
+    )
+    right.semilogy(
+        _loss(fixed.T) - best,
+        "s-",
+        markersize=3,
+        color="C0",
+        label=r"fixed step $\alpha = 0.008$",
+    )
+    right.set(
+        xlabel="step",
+        ylabel=r"$L(\phi) - L(\phi^*)$",
+        title="Distance to the minimum loss",
+    )
     right.legend(fontsize=8)
     return fig
 
 
 @figure
 def learning_rates():
-    rates = (("too small", 0.001, "C2"), ("about right", 0.008, "C0"), ("too large", 0.0112, "C3"))
+    rates = (
+        ("too small", 0.001, "C2"),
+        ("about right", 0.008, "C0"),
+        ("too large", 0.0112, "C3"),
+    )
     fig, axes = new_figure(ncols=2, nrows=2, width=9.0, height=8.4)
     for ax, (label, rate, color) in zip(axes.flat, rates):
         path = gradient_descent(_gradient, START, lr=rate, steps=20)
         loss_contour(ax)
         ax.plot(path[:, 0], path[:, 1], "o-", color=color, markersize=3, linewidth=1.2)
         ax.set(title=f"{label}: $\\alpha = {rate}$, 20 steps")
-        axes[1, 1].semilogy(_loss(path.T), "o-", color=color, markersize=3, label=f"{label}, $\\alpha = {rate}$")
-    axes[1, 1].set(xlabel="step", ylabel=r"loss $L(\phi)$", title="Too small crawls, too large diverges")
+        axes[1, 1].semilogy(
+            _loss(path.T),
+            "o-",
+            color=color,
+            markersize=3,
+            label=f"{label}, $\\alpha = {rate}$",
+        )
+    axes[1, 1].set(
+        xlabel="step",
+        ylabel=r"loss $L(\phi)$",
+        title="Too small crawls, too large diverges",
+    )
     axes[1, 1].legend(fontsize=8)
     return fig

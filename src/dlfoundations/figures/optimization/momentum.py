@@ -20,9 +20,19 @@ def _contours(ax, kappa=KAPPA, xlim=(-10, 2.5), ylim=(-2.2, 2.2)):
     xs, ys = np.meshgrid(np.linspace(*xlim, 301), np.linspace(*ylim, 201))
     values = ill_conditioned_loss(np.stack([xs, ys]), kappa)
     levels = np.geomspace(0.05, values.max(), 14)
-    ax.contourf(xs, ys, values, levels=levels, cmap="Blues_r", alpha=0.6).set_rasterized(True)  # a small file
+    ax.contourf(
+        xs, ys, values, levels=levels, cmap="Blues_r", alpha=0.6
+    ).set_rasterized(True)  # a small file
     ax.contour(xs, ys, values, levels=levels, colors="white", linewidths=0.5)
-    ax.plot([0], [0], marker="*", color="gold", markersize=14, markeredgecolor="black", zorder=5)
+    ax.plot(
+        [0],
+        [0],
+        marker="*",
+        color="gold",
+        markersize=14,
+        markeredgecolor="black",
+        zorder=5,
+    )
     ax.set(xlim=xlim, ylim=ylim, xlabel="$x$", aspect="equal")
     ax.grid(False)
 
@@ -38,18 +48,26 @@ def momentum_paths():
         ("gradient descent, lr 0.07 (near the limit 2/L = 0.08)", "C3", {"lr": 0.07}),
         ("gradient descent, lr 0.035", "C3", {"lr": 0.035}),
         ("heavy ball, lr 0.035, momentum 0.8", "C1", {"lr": 0.035, "momentum": 0.8}),
-        ("Nesterov, lr 0.035, momentum 0.8", "C2", {"lr": 0.035, "momentum": 0.8, "nesterov": True}),
+        (
+            "Nesterov, lr 0.035, momentum 0.8",
+            "C2",
+            {"lr": 0.035, "momentum": 0.8, "nesterov": True},
+        ),
     ]
     fig, axes = new_figure(ncols=2, nrows=2, width=10.0, height=5.2)
     for ax, (title, color, hyperparameters) in zip(axes.flat, runs):
         _contours(ax)
         path = trajectory(SGD, _gradient, START, steps, **hyperparameters)
-        ax.plot(path[:, 0], path[:, 1], "o-", color=color, markersize=2.5, linewidth=1.2)
+        ax.plot(
+            path[:, 0], path[:, 1], "o-", color=color, markersize=2.5, linewidth=1.2
+        )
         loss = ill_conditioned_loss(path[-1], KAPPA)
         ax.set_title(f"{title}\nloss after {steps} steps: {loss:.1e}", fontsize=9)
     for ax in axes[:, 0]:
         ax.set_ylabel("$y$")
-    fig.suptitle(r"$f(x, y) = (x^2 + 25 y^2)/2$ from $(-9, 1.6)$, 40 steps each", fontsize=10)
+    fig.suptitle(
+        r"$f(x, y) = (x^2 + 25 y^2)/2$ from $(-9, 1.6)$, 40 steps each", fontsize=10
+    )
     return fig
 
 
@@ -69,21 +87,31 @@ def momentum_loss_curves():
         (
             f"Nesterov, $\\eta = 1/L$, momentum {(root_kappa - 1) / (root_kappa + 1):.3f}",
             "C2",
-            {"lr": 1 / L, "momentum": (root_kappa - 1) / (root_kappa + 1), "nesterov": True},
+            {
+                "lr": 1 / L,
+                "momentum": (root_kappa - 1) / (root_kappa + 1),
+                "nesterov": True,
+            },
         ),
     ]
     fig, ax = new_figure(width=6.6, height=4.2)
     iterations = np.arange(steps + 1)
     for label, color, hyperparameters in runs:
         path = trajectory(SGD, _gradient, START, steps, **hyperparameters)
-        ax.semilogy(iterations, ill_conditioned_loss(path.T, KAPPA), color=color, label=label)
+        ax.semilogy(
+            iterations, ill_conditioned_loss(path.T, KAPPA), color=color, label=label
+        )
     loss0 = ill_conditioned_loss(np.array(START), KAPPA)
     gd_rate = (L / mu - 1) / (L / mu + 1)
     hb_rate = (root_kappa - 1) / (root_kappa + 1)
     gd_label = r"$((\kappa-1)/(\kappa+1))^{2t}$"
     hb_label = r"$((\sqrt{\kappa}-1)/(\sqrt{\kappa}+1))^{2t}$"
-    ax.semilogy(iterations, loss0 * gd_rate ** (2 * iterations), ":", color="C3", label=gd_label)
-    ax.semilogy(iterations, loss0 * hb_rate ** (2 * iterations), ":", color="C1", label=hb_label)
+    ax.semilogy(
+        iterations, loss0 * gd_rate ** (2 * iterations), ":", color="C3", label=gd_label
+    )
+    ax.semilogy(
+        iterations, loss0 * hb_rate ** (2 * iterations), ":", color="C1", label=hb_label
+    )
     ax.set(
         ylim=(1e-14, 1e3),
         xlabel="iteration $t$",
@@ -116,13 +144,25 @@ def momentum_condition_number():
         gd.append(_iterations_to(1e-8, {"lr": 2 / (1 + kappa)}, kappa))
         hb.append(_iterations_to(1e-8, {"lr": lr, "momentum": beta}, kappa))
         nesterov_beta = (root_kappa - 1) / (root_kappa + 1)
-        nesterov.append(_iterations_to(1e-8, {"lr": 1 / kappa, "momentum": nesterov_beta, "nesterov": True}, kappa))
+        nesterov.append(
+            _iterations_to(
+                1e-8,
+                {"lr": 1 / kappa, "momentum": nesterov_beta, "nesterov": True},
+                kappa,
+            )
+        )
     fig, ax = new_figure(width=6.0, height=4.0)
     ax.loglog(kappas, gd, "o-", color="C3", label="gradient descent (tuned)")
     ax.loglog(kappas, hb, "s-", color="C1", label="heavy ball (tuned)")
     ax.loglog(kappas, nesterov, "^-", color="C2", label=r"Nesterov ($\eta = 1/L$)")
     ax.loglog(kappas, 5 * kappas, ":", color="gray", label=r"$\propto \kappa$")
-    ax.loglog(kappas, 5 * np.sqrt(kappas), "--", color="gray", label=r"$\propto \sqrt{\kappa}$")
+    ax.loglog(
+        kappas,
+        5 * np.sqrt(kappas),
+        "--",
+        color="gray",
+        label=r"$\propto \sqrt{\kappa}$",
+    )
     ax.set(
         xlabel=r"condition number $\kappa = L / \mu$",
         ylabel="iterations to shrink the loss $10^8$-fold",

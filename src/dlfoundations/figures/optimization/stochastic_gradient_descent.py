@@ -36,13 +36,25 @@ def _halving(initial_lr: float):
 # (label, batch size, learning rate or schedule, colour): the runs compared in this chapter
 RUNS = (
     ("full batch ($B = 40$), $\\alpha = 0.008$", 40, 0.008, "C0"),
-    ("mini-batch ($B = 8$), $\\alpha_0 = 0.004$, halved every 10", 8, _halving(0.004), "C1"),
-    ("stochastic ($B = 1$), $\\alpha_0 = 0.001$, halved every 10", 1, _halving(0.001), "C3"),
+    (
+        "mini-batch ($B = 8$), $\\alpha_0 = 0.004$, halved every 10",
+        8,
+        _halving(0.004),
+        "C1",
+    ),
+    (
+        "stochastic ($B = 1$), $\\alpha_0 = 0.001$, halved every 10",
+        1,
+        _halving(0.001),
+        "C3",
+    ),
 )
 
 
 def _run(batch_size, lr, epochs=N_EPOCHS, seed=0):
-    return minibatch_gradient_descent(least_squares_gradient, START, X, Y, batch_size, epochs, lr, seed)
+    return minibatch_gradient_descent(
+        least_squares_gradient, START, X, Y, batch_size, epochs, lr, seed
+    )
 
 
 def _excess_loss(path):
@@ -57,13 +69,39 @@ def gradient_estimates():
     rng = np.random.default_rng(0)
     fig, axes = new_figure(ncols=2, width=9.0, height=4.2, sharex=True, sharey=True)
     for ax, batch_size in zip(axes, (1, 8)):
-        batches = [rng.choice(len(X), size=batch_size, replace=False) for _ in range(400)]
-        estimates = np.array([stochastic_gradient(least_squares_gradient, phi, X, Y, b) for b in batches])
-        ax.plot(estimates[:, 0], estimates[:, 1], ".", color="C0", alpha=0.3, label=f"estimates from batches of {batch_size}")
-        ax.plot(*estimates.mean(axis=0), "o", color="C1", markersize=9, label="their average")
-        ax.plot(*full, "*", color="C3", markersize=14, markeredgecolor="black", label="full gradient")
-        ax.set(title=f"$B = {batch_size}$: spread {np.std(estimates - full, axis=0).mean():.0f}",
-               xlabel=r"$\partial L / \partial \phi_0$")
+        batches = [
+            rng.choice(len(X), size=batch_size, replace=False) for _ in range(400)
+        ]
+        estimates = np.array(
+            [stochastic_gradient(least_squares_gradient, phi, X, Y, b) for b in batches]
+        )
+        ax.plot(
+            estimates[:, 0],
+            estimates[:, 1],
+            ".",
+            color="C0",
+            alpha=0.3,
+            label=f"estimates from batches of {batch_size}",
+        )
+        ax.plot(
+            *estimates.mean(axis=0),
+            "o",
+            color="C1",
+            markersize=9,
+            label="their average",
+        )
+        ax.plot(
+            *full,
+            "*",
+            color="C3",
+            markersize=14,
+            markeredgecolor="black",
+            label="full gradient",
+        )
+        ax.set(
+            title=f"$B = {batch_size}$: spread {np.std(estimates - full, axis=0).mean():.0f}",
+            xlabel=r"$\partial L / \partial \phi_0$",
+        )
         ax.legend(fontsize=8, loc="upper left")
     axes[0].set(ylabel=r"$\partial L / \partial \phi_1$")
     return fig
@@ -84,17 +122,36 @@ def batch_size_paths():
 
 @figure
 def loss_curves():
-    fig, (by_epoch, by_example) = new_figure(ncols=2, width=10.0, height=4.2, sharey=True)
+    fig, (by_epoch, by_example) = new_figure(
+        ncols=2, width=10.0, height=4.2, sharey=True
+    )
     for label, batch_size, rate, color in RUNS:
         run = _run(batch_size, rate)
         excess = _excess_loss(run.path)
         epochs = run.examples_seen / len(X)
         at_epoch_end = run.examples_seen % len(X) == 0
-        by_epoch.semilogy(epochs[at_epoch_end], excess[at_epoch_end], "-", color=color, label=label)
-        by_example.semilogy(run.examples_seen, excess, "-", color=color, linewidth=0.8, alpha=0.8, label=label)
-    by_epoch.set(xlabel="epoch", ylabel=r"$L(\phi) - L(\phi^*)$", title="Loss at the end of each epoch")
-    by_example.set(xscale="log", xlabel="gradient evaluations (examples processed)",
-                   title="Loss after every step, against work done")
+        by_epoch.semilogy(
+            epochs[at_epoch_end], excess[at_epoch_end], "-", color=color, label=label
+        )
+        by_example.semilogy(
+            run.examples_seen,
+            excess,
+            "-",
+            color=color,
+            linewidth=0.8,
+            alpha=0.8,
+            label=label,
+        )
+    by_epoch.set(
+        xlabel="epoch",
+        ylabel=r"$L(\phi) - L(\phi^*)$",
+        title="Loss at the end of each epoch",
+    )
+    by_example.set(
+        xscale="log",
+        xlabel="gradient evaluations (examples processed)",
+        title="Loss after every step, against work done",
+    )
     by_epoch.set(ylim=(1e-5, 300))
     by_epoch.legend(fontsize=8)
     return fig
@@ -105,8 +162,12 @@ def learning_rate_schedules():
     schedules = {
         "constant": lambda epoch: 0.001,
         "step decay (halve every 10)": _halving(0.001),
-        "exponential ($\\gamma = 0.933$)": lambda epoch: exponential_decay(epoch, 0.001, gamma=0.5**0.1),
-        "cosine ($T = 50$)": lambda epoch: cosine_annealing(epoch, 0.001, t_max=N_EPOCHS),
+        "exponential ($\\gamma = 0.933$)": lambda epoch: exponential_decay(
+            epoch, 0.001, gamma=0.5**0.1
+        ),
+        "cosine ($T = 50$)": lambda epoch: cosine_annealing(
+            epoch, 0.001, t_max=N_EPOCHS
+        ),
     }
     fig, (rates, losses) = new_figure(ncols=2, width=10.0, height=4.2)
     epochs = np.arange(N_EPOCHS)
@@ -114,8 +175,17 @@ def learning_rate_schedules():
         rates.plot(epochs, [schedule(e) for e in epochs], color=color, label=label)
         run = _run(1, schedule)
         at_epoch_end = run.examples_seen % len(X) == 0
-        losses.semilogy(np.arange(N_EPOCHS + 1), _excess_loss(run.path[at_epoch_end]), color=color, label=label)
+        losses.semilogy(
+            np.arange(N_EPOCHS + 1),
+            _excess_loss(run.path[at_epoch_end]),
+            color=color,
+            label=label,
+        )
     rates.set(xlabel="epoch", ylabel=r"learning rate $\alpha$", title="Four schedules")
     rates.legend(fontsize=8)
-    losses.set(xlabel="epoch", ylabel=r"$L(\phi) - L(\phi^*)$", title=r"Stochastic gradient descent ($B = 1$, $\alpha_0 = 0.001$)")
+    losses.set(
+        xlabel="epoch",
+        ylabel=r"$L(\phi) - L(\phi^*)$",
+        title=r"Stochastic gradient descent ($B = 1$, $\alpha_0 = 0.001$)",
+    )
     return fig
