@@ -66,7 +66,8 @@ def training_step_times(repeats: int, number: int) -> tuple[float, float, float]
 def scalar_throughput(
     n_inputs: int = 200, rounds: int = 200
 ) -> tuple[int, float, float]:
-    """Build sum_k sum_i tanh(w_i * x_i + k) (about 4 nodes per term), then call backward()."""
+    """Build sum_k sum_i tanh(w_i * x_i + k) (about 4 nodes per term), then call
+    backward()."""
     xs = [Value(0.01 * i) for i in range(n_inputs)]
     ws = [Value(1.0 - 0.003 * i) for i in range(n_inputs)]
 
@@ -103,11 +104,13 @@ def main() -> None:
     nodes, forward_rate, total_rate = scalar_throughput()
 
     print(
-        f"numpy {np.__version__}, torch {torch.__version__}, {args.threads} thread(s) each, float64, CPU"
+        f"numpy {np.__version__}, torch {torch.__version__}, "
+        f"{args.threads} thread(s) each, float64, CPU"
     )
     print()
     print(
-        "One SGD step of MLP([40, 100, 100, 10]), batch 100, cross-entropy (median of repeats)"
+        "One SGD step of MLP([40, 100, 100, 10]), batch 100, cross-entropy "
+        "(median of repeats)"
     )
     print(f"| {'engine':<30} | {'time per step':>14} |")
     print(f"|{'-' * 32}|{'-' * 16}|")

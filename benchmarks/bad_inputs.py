@@ -13,8 +13,8 @@ at a time by each bad value that fits the argument's type, and says what happene
 - **silent**: the call returned normally;
 - **accepted**: silent, but listed in ``ALLOWED`` (qualified-name suffix, parameter,
   bad kind) as legal by design: reported apart, not counted as silent, and left out
-  of the clear share (clear / (tried - accepted)), since it is not a bad input. ``ALLOWED``
-  starts empty; a human adds a case after reading it in ``--details``.
+  of the clear share (clear / (tried - accepted)), since it is not a bad input.
+  ``ALLOWED`` starts empty; a human adds a case after reading it in ``--details``.
 
 Run:
 
@@ -25,10 +25,10 @@ Run:
     python benchmarks/bad_inputs.py --only losses       # callables whose name has this
 
 Discovery. Every module of ``dlfoundations`` (walked with pkgutil) except
-``dlfoundations.figures*``, ``dlfoundations.checks`` (see ``EXCLUDED``) and private modules (a name part starting with ``_``);
-in each, every name not starting with ``_`` whose object is a function or a class
-defined there (``obj.__module__`` is the module). For a class: its constructor, and
-the public methods (and ``__call__``) defined in its body, each called on a fresh
+``dlfoundations.figures*``, ``dlfoundations.checks`` (see ``EXCLUDED``) and private
+modules (a name part starting with ``_``); in each, every name not starting with ``_``
+whose object is a function or a class defined there (``obj.__module__`` is the
+module). For a class: its constructor, and the public methods (and ``__call__``) defined in its body, each called on a fresh
 instance built with the constructor's good arguments. Callables without parameters
 are counted but have nothing to probe.
 

@@ -1,4 +1,5 @@
-"""Build-time benchmark: cold, warm, figures switched off, and a Markdown edit under `mkdocs serve`.
+"""Build-time benchmark: cold, warm, figures switched off, and a Markdown edit under
+`mkdocs serve`.
 
 Runs in a temporary copy of the project so your own caches are untouched:
 
@@ -23,7 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 COPIED = ("src", "docs", "hooks", "mkdocs.yml")
-# Seconds (and a ratio) on the 2-core machine: issue 2 (cold, ratio) and issue 9 (the rest).
+# Seconds (and a ratio) on the 2-core machine: issue 2 (cold, ratio) and issue 9 (the
+# rest).
 BUDGETS = {"cold": 60.0, "off": 2.0, "ratio": 1.2, "edit": 1.5}
 
 

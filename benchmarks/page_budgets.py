@@ -10,8 +10,8 @@ Budget: a page loads in at most 1.5 MB transferred on a cold cache and at most 3
 on a warm one. Prints a table, the heaviest pages with what makes them heavy, and exits
 with status 1 when a page is over budget.
 
-    .venv/bin/python benchmarks/page_budgets.py              # strict build into a temporary folder
-    .venv/bin/python benchmarks/page_budgets.py --site site  # measure an existing build
+    .venv/bin/python benchmarks/page_budgets.py              # build into a temp folder
+    .venv/bin/python benchmarks/page_budgets.py --site site  # measure a build
 """
 
 from __future__ import annotations
@@ -57,7 +57,8 @@ def kb(n: float) -> str:
 
 
 def heavy_parts(site: Path, url: str, by_type: dict) -> str:
-    """What makes a page heavy: the biggest resource types, and the page's largest figures."""
+    """What makes a page heavy: the biggest resource types, and the page's largest
+    figures."""
     parts = sorted(by_type.items(), key=lambda item: -item[1])[:3]
     text = ", ".join(f"{kind} {kb(size)} KB" for kind, size in parts if size)
     html = (site / url / "index.html").read_text(encoding="utf-8")
@@ -117,7 +118,10 @@ def main() -> int:
 
 def report(site: Path, rows: list) -> int:
     """Print the table and the heaviest pages; return 1 if a page is over budget."""
-    header = f"{'page':<42} {'HTML KB':>8} {'cold KB':>8} {'cold req':>8} {'warm KB':>8} {'warm req':>8} {'math ms':>8} {'math done ms':>12}"
+    header = (
+        f"{'page':<42} {'HTML KB':>8} {'cold KB':>8} {'cold req':>8} {'warm KB':>8} "
+        f"{'warm req':>8} {'math ms':>8} {'math done ms':>12}"
+    )
     print(header)
     print("-" * len(header))
     over = []
@@ -127,11 +131,13 @@ def report(site: Path, rows: list) -> int:
             flag = "  OVER BUDGET"
             over.append(url)
         print(
-            f"/{url:<41} {kb(html_size):>8} {kb(cold.bytes):>8} {cold.requests:>8} {kb(warm.bytes):>8} "
+            f"/{url:<41} {kb(html_size):>8} {kb(cold.bytes):>8} {cold.requests:>8} "
+            f"{kb(warm.bytes):>8} "
             f"{warm.requests:>8} {cold.math_ms:>8.0f} {cold.math_done_ms:>12.0f}{flag}"
         )
     print(
-        f"\nbudget: cold <= {kb(COLD_BUDGET)} KB, warm <= {kb(WARM_BUDGET)} KB (bytes on the wire, gzip as a static host serves)"
+        f"\nbudget: cold <= {kb(COLD_BUDGET)} KB, warm <= {kb(WARM_BUDGET)} KB "
+        "(bytes on the wire, gzip as a static host serves)"
     )
     print("\nheaviest pages (cold):")
     for url, _, cold, _ in sorted(rows, key=lambda row: -row[2].bytes)[:5]:

@@ -1,4 +1,5 @@
-"""Run part of the test suite several times in a row and report each run: a flake finder.
+"""Run part of the test suite several times in a row and report each run: a flake
+finder.
 
     .venv/bin/python benchmarks/repeat_tests.py --runs 10 -- -m browser
 
@@ -44,7 +45,8 @@ def main() -> int:
         seconds = time.perf_counter() - started
         summary = SUMMARY.findall(result.stdout)
         print(
-            f"run {run:2d}: {seconds:6.1f} s  exit {result.returncode}  {summary[-1] if summary else '?'}",
+            f"run {run:2d}: {seconds:6.1f} s  exit {result.returncode}  "
+            f"{summary[-1] if summary else '?'}",
             flush=True,
         )
         if result.returncode != 0:

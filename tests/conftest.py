@@ -28,7 +28,7 @@ def mkdocs_env(**extra) -> dict:
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory, worker_id) -> Path:
-    """Build the real site strictly (warnings are errors), with every link and anchor checked.
+    """Build the real site strictly (warnings are errors), links and anchors checked.
 
     One build per test run, shared by the pytest-xdist workers: the first worker to
     get here builds under a file lock, the others wait and reuse its site (or its
@@ -57,7 +57,8 @@ def built_site(tmp_path_factory, worker_id) -> Path:
 
 
 def strict_build(site: Path, **env) -> dict:
-    """``mkdocs build --strict`` of the project into ``site``, link checker on: its exit and log."""
+    """``mkdocs build --strict`` of the project into ``site``, link checker on: its exit
+    and log."""
     result = subprocess.run(
         [*MKDOCS, "build", "--strict", "--site-dir", str(site)],
         cwd=ROOT,
@@ -69,7 +70,7 @@ def strict_build(site: Path, **env) -> dict:
 
 
 def docs_pages() -> list[str]:
-    """The URL of every page the build makes from ``docs/`` (Markdown pages and labs)."""
+    """The URL of every page built from ``docs/`` (Markdown pages and labs)."""
     docs, urls = ROOT / "docs", []
     for path in sorted(docs.rglob("*.md")):
         relative = path.relative_to(docs).with_suffix("")
@@ -88,14 +89,15 @@ def built_pages(site: Path) -> list[Path]:
     return sorted(p for p in site.rglob("index.html") if "assets" not in p.parts)
 
 
-# --- browser tests (tests/test_browser.py, tests/test_links.py) -------------------------
+# --- browser tests (tests/test_browser.py, tests/test_links.py) -----------------------
 
 
 @pytest.fixture(scope="session")
 def chromium():
     """One headless Chromium (Debian's /usr/bin/chromium) for the session.
 
-    A missing browser fails the run in CI (CI=true) and skips the browser tests elsewhere.
+    A missing browser fails the run in CI (CI=true) and skips the browser tests
+    elsewhere.
     """
     from browser_support import BrowserMissing, launch_chromium, start_playwright
 

@@ -1,4 +1,5 @@
-"""What a learner reads, measured: the code each page shows, and the errors bad inputs get.
+"""What a learner reads, measured: the code each page shows, and the errors bad inputs
+get.
 
 Both measures are the benchmarks' own scripts, run as a reader of the numbers would:
 - ``benchmarks/shown_code.py``: on every chapter page, at most 8% of the shown code

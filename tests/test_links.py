@@ -1,10 +1,11 @@
 """Every internal link and anchor of the built site resolves, notebook pages included.
 
-MkDocs validates links between Markdown pages only. The session's strict build (conftest.py)
-runs with mkdocs-htmlproofer-plugin switched on (``DLF_CHECK_LINKS=true``, see
-mkdocs.yml): it checks every link of every rendered page, notebook pages and navigation
-included, and fails the build on a broken one. htmlproofer checks anchors only on Markdown targets, so anchors that point
-into notebook pages are checked here, with htmlproofer's own anchor reader.
+MkDocs validates links between Markdown pages only. The session's strict build
+(conftest.py) runs with mkdocs-htmlproofer-plugin switched on (``DLF_CHECK_LINKS=true``,
+see mkdocs.yml): it checks every link of every rendered page, notebook pages and
+navigation included, and fails the build on a broken one. htmlproofer checks anchors
+only on Markdown targets, so anchors that point into notebook pages are checked here,
+with htmlproofer's own anchor reader.
 """
 
 from __future__ import annotations
@@ -55,12 +56,14 @@ def test_link_checker_is_on_only_when_asked():
 
 @pytest.fixture(scope="module")
 def link_checked_site(built_site) -> Path:
-    """The real site: the session's strict build runs with the link checker on (see conftest.py)."""
+    """The real site: the session's strict build runs with the link checker on (see
+    conftest.py)."""
     return built_site
 
 
 def test_every_internal_link_and_anchor_resolves(link_checked_site):
-    """htmlproofer passed the build; and it did look at the pages (the sitemap lists them)."""
+    """htmlproofer passed the build; and it did look at the pages (the sitemap lists
+    them)."""
     assert len(built_pages(link_checked_site)) >= 4
 
 
@@ -108,7 +111,7 @@ def test_anchors_into_notebook_pages_resolve(link_checked_site):
     assert not notebook_anchor_problems(link_checked_site)
 
 
-# --- the checks catch broken links --------------------------------------------------------
+# --- the checks catch broken links ----------------------------------------------------
 
 NOTEBOOK = """\
 # %% [markdown]
@@ -142,7 +145,8 @@ def htmlproofer_block() -> str:
 def sandbox(
     tmp_path: Path, *, back: str, section: str, other: str, anchor: str
 ) -> tuple[subprocess.CompletedProcess, Path]:
-    """Build a two-page site (a Markdown page and a notebook) with the project's link checker."""
+    """Build a two-page site (a Markdown page and a notebook) with the project's link
+    checker."""
     docs = tmp_path / "docs"
     docs.mkdir(parents=True)
     (docs / "index.md").write_text(PAGE.format(anchor=anchor), encoding="utf-8")

@@ -1,4 +1,5 @@
-"""Snippet sections: well formed, all referenced sections exist, all defined sections are used."""
+"""Snippet sections: well formed, all referenced sections exist, all defined sections
+are used."""
 
 import re
 from pathlib import Path
@@ -78,7 +79,8 @@ def test_every_section_is_used_by_a_page():
 
 
 def test_pages_use_snippets_not_pasted_code():
-    """A page's python blocks are includes or short examples; a pasted `def` means code outside src/."""
+    """A page's python blocks are includes or short examples; a pasted `def` means code
+    outside src/."""
     for page in (ROOT / "docs").rglob("*.md"):
         blocks = re.findall(
             r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.S

@@ -1,4 +1,5 @@
-"""Deep Learning Foundations: the tested code behind every snippet and figure of the book.
+"""Deep Learning Foundations: the tested code behind every snippet and figure of the
+book.
 
 The package mirrors the book: one subpackage per part and one module per chapter,
 named like the chapter's page (``docs/<part>/<chapter>.md`` is

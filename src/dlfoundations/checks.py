@@ -259,7 +259,7 @@ def same_length(first: str, second: str) -> Relation:
 
 
 def boolean(value, name: str) -> bool:
-    """``True`` or ``False`` (a switch such as ``nesterov``; a NumPy bool too), not 1."""
+    """``True`` or ``False`` (a switch such as ``nesterov``; NumPy bools too), not 1."""
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
     return bool(value)

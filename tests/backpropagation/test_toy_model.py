@@ -35,7 +35,8 @@ parameters = st.builds(ToyParameters, *([value] * 8))
 
 
 def torch_intermediates(x: float, y: float, params: ToyParameters):
-    """The same chain in torch (float64), every intermediate kept so autograd can report its gradient."""
+    """The same chain in torch (float64), every intermediate kept so autograd can report
+    its gradient."""
     p = {
         name: torch.tensor(v, dtype=torch.float64, requires_grad=True)
         for name, v in params._asdict().items()
@@ -96,7 +97,8 @@ def test_gradients_match_central_differences(params, x, y):
 
 
 def test_a_wrong_local_derivative_would_be_caught():
-    """The check can fail: flipping the sign of d cos/df2 changes the gradient of six parameters."""
+    """The check can fail: flipping the sign of d cos/df2 changes the gradient of six
+    parameters."""
     forward = toy_forward(0.75, PARAMS)
     backward = toy_backward(1.5, PARAMS, forward)
     backward["f2"] = -backward["f2"]

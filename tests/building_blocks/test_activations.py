@@ -88,7 +88,8 @@ def torch_value_and_derivative(torch_function, x: np.ndarray):
 def strict_floating_point():
     """Turn overflow, division by zero, invalid operations and all warnings into errors.
 
-    Underflow to 0 stays allowed: e^(-10000) rounding to 0.0 is the correctly rounded answer.
+    Underflow to 0 stays allowed: e^(-10000) rounding to 0.0 is the correctly rounded
+    answer.
     """
     with warnings.catch_warnings(), np.errstate(all="raise", under="ignore"):
         warnings.simplefilter("error")
@@ -133,7 +134,7 @@ def test_gelu_tanh_approximation_is_close_to_exact_gelu():
     assert 1e-5 < error < 1e-3  # close, but not the same function
 
 
-# --- softmax ------------------------------------------------------------------------------
+# --- softmax --------------------------------------------------------------------------
 
 
 @st.composite
@@ -208,7 +209,7 @@ def test_vjp_equals_upstream_times_jacobian():
     np.testing.assert_allclose(softmax_vjp(z, g), g @ softmax_jacobian(z), rtol=1e-12)
 
 
-# --- saturation and dead units ------------------------------------------------------------
+# --- saturation and dead units --------------------------------------------------------
 
 
 def test_saturated_fraction_counts_small_slopes():
@@ -233,7 +234,7 @@ def test_dead_unit_fraction_against_torch():
     assert 0 < dead_unit_fraction(z) < 1
 
 
-# --- bad input ----------------------------------------------------------------------------
+# --- bad input ------------------------------------------------------------------------
 
 
 def test_bad_inputs_raise_errors_naming_the_argument():

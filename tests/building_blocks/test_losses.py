@@ -31,22 +31,27 @@ from dlfoundations.building_blocks.losses import (
 
 @contextmanager
 def strict_floating_point():
-    """Overflow, division by zero, invalid operations and warnings become errors (underflow to 0 is fine)."""
+    """Overflow, division by zero, invalid operations and warnings become errors
+    (underflow to 0 is fine)."""
     with warnings.catch_warnings(), np.errstate(all="raise", under="ignore"):
         warnings.simplefilter("error")
         yield
 
 
 def torch_loss_and_gradient(torch_loss, first: np.ndarray, second, **kwargs):
-    """A torch loss (mean reduction) and its gradient with respect to the first argument."""
+    """A torch loss (mean reduction) and its gradient with respect to the first
+    argument."""
     t = torch.tensor(first, requires_grad=True)
     loss = torch_loss(t, torch.as_tensor(second), **kwargs)
     loss.backward()
     return loss.item(), t.grad.numpy()
 
 
+VALUES = st.floats(-100, 100)
+
+
 @st.composite
-def pairs(draw, first=st.floats(-100, 100), second=st.floats(-100, 100)):
+def pairs(draw, first=VALUES, second=VALUES):
     shape = draw(array_shapes(max_dims=3, max_side=6))
     return draw(arrays(np.float64, shape, elements=first)), draw(
         arrays(np.float64, shape, elements=second)
@@ -58,7 +63,7 @@ INNER_PROBABILITIES = st.floats(1e-3, 1 - 1e-3)
 LOGITS = st.floats(-1000, 1000)
 
 
-# --- regression losses --------------------------------------------------------------------
+# --- regression losses ----------------------------------------------------------------
 
 
 @settings(max_examples=50, deadline=None)
@@ -84,7 +89,7 @@ def test_mae_and_gradient_match_torch(data):
     )
 
 
-# --- binary cross-entropy -----------------------------------------------------------------
+# --- binary cross-entropy -------------------------------------------------------------
 
 
 @settings(max_examples=50, deadline=None)
@@ -146,7 +151,7 @@ def test_bce_from_logits_equals_bce_of_sigmoid_where_both_are_accurate():
     )
 
 
-# --- categorical cross-entropy ------------------------------------------------------------
+# --- categorical cross-entropy --------------------------------------------------------
 
 
 @st.composite
@@ -213,7 +218,7 @@ def test_logsumexp_of_rows_with_infinities():
     np.testing.assert_array_equal(logsumexp(z), [-np.inf, np.inf, np.inf, 2.0])
 
 
-# --- the likelihood view ------------------------------------------------------------------
+# --- the likelihood view --------------------------------------------------------------
 
 
 @settings(max_examples=40, deadline=None)
@@ -280,7 +285,7 @@ def test_cross_entropy_is_the_categorical_negative_log_likelihood(data):
     assert cross_entropy(z, labels) == pytest.approx(expected, rel=1e-10, abs=1e-12)
 
 
-# --- bad input ----------------------------------------------------------------------------
+# --- bad input ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("loss", [mse, mae, mse_gradient, mae_gradient])

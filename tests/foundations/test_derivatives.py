@@ -81,7 +81,8 @@ def test_central_difference_error_falls_as_h_squared_until_round_off():
     np.testing.assert_allclose(forward_slopes, 1.0, atol=0.05)
     # the truncation term h^2/6 |f'''(1)| = h^2/6 cos(1) is the leading error
     np.testing.assert_allclose(central, steps**2 / 6 * np.cos(1.0), rtol=1e-2)
-    # far below the optimum (~1e-5) round-off takes over: the error grows again as h shrinks
+    # far below the optimum (~1e-5) round-off takes over: the error grows again as h
+    # shrinks
     tiny = np.logspace(-9, -13, 5)
     _, central_tiny = finite_difference_errors(np.sin, np.cos, 1.0, tiny)
     assert central_tiny[-1] > 100 * central.min()

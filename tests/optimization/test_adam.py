@@ -1,4 +1,5 @@
-"""Adam (with L2 weight decay and AMSGrad), checked step for step against torch.optim.Adam."""
+"""Adam (with L2 weight decay and AMSGrad), checked step for step against
+torch.optim.Adam."""
 
 import numpy as np
 import pytest
@@ -15,10 +16,14 @@ from dlfoundations.optimization.adam import (
 from dlfoundations.optimization.momentum import ill_conditioned_gradient, trajectory
 from test_momentum import least_squares_problem, run_both
 
-# Adam's step m_hat / sqrt(v_hat) stays bounded when beta1 < sqrt(beta2) (beta1 = fraction * sqrt(beta2)).
-# With beta1 > sqrt(beta2) it is unbounded: a small gradient after large ones makes a huge jump, and the
-# trajectory turns chaotic, so ANY two implementations drift apart from rounding differences of 1e-16.
-# Those settings are checked one step at a time, from the same state (the second test below).
+# Adam's step m_hat / sqrt(v_hat) stays bounded when beta1 < sqrt(beta2) (beta1 =
+# fraction * sqrt(beta2)).
+# With beta1 > sqrt(beta2) it is unbounded: a small gradient after large ones makes a
+# huge jump, and the
+# trajectory turns chaotic, so ANY two implementations drift apart from rounding
+# differences of 1e-16.
+# Those settings are checked one step at a time, from the same state (the second test
+# below).
 stable_betas = st.builds(
     lambda beta2, fraction: (fraction * beta2**0.5, beta2),
     st.sampled_from([0.0, 0.999]) | st.floats(0.0, 0.9999),
@@ -28,7 +33,8 @@ any_betas = st.tuples(st.floats(0.0, 0.999), st.floats(0.0, 0.9999))
 
 
 def adam_hyperparameters(betas):
-    """Strategy for the keyword arguments of Adam, with the given strategy for ``betas``."""
+    """Strategy for the keyword arguments of Adam, with the given strategy for
+    ``betas``."""
     return st.fixed_dictionaries(
         {
             "lr": st.floats(0.0, 0.1),
@@ -60,8 +66,10 @@ def adam_hyperparameters(betas):
     n_out=st.integers(1, 3),
 )
 def test_adam_matches_torch_step_for_step(hyperparameters, seed, n_in, n_out):
-    # Near the optimum some settings make Adam's path chaotic: torch against itself, started 1e-15 away,
-    # drifts apart by more than the tolerance. No implementation can match such a path; skip those draws.
+    # Near the optimum some settings make Adam's path chaotic: torch against itself,
+    # started 1e-15 away,
+    # drifts apart by more than the tolerance. No implementation can match such a path;
+    # skip those draws.
     assume(torch_self_sensitivity(seed, n_in, n_out, hyperparameters) < 1e-8)
     worst, ours, theirs, torch_params = run_both(
         Adam, torch.optim.Adam, seed, n_in, n_out, **hyperparameters
@@ -85,10 +93,11 @@ def test_adam_matches_torch_step_for_step(hyperparameters, seed, n_in, n_out):
 def torch_self_sensitivity(
     seed, n_in, n_out, hyperparameters, steps=100, nudge=1e-15
 ) -> float:
-    """Largest gap over ``steps`` between torch's Adam path and the same path nudged by a
-    relative ``nudge`` at the start and after every step, as rounding differs at every
-    step between two implementations (a nudge at the start alone misses paths that
-    amplify per-step rounding: found by hypothesis, betas (0, 0.999), weight decay 0.5)."""
+    """Largest gap over ``steps`` between torch's Adam path and the same path nudged
+    by a relative ``nudge`` at the start and after every step, as rounding differs at
+    every step between two implementations (a nudge at the start alone misses paths that
+    amplify per-step rounding: found by hypothesis, betas (0, 0.999), weight decay
+    0.5)."""
     params, _, torch_loss = least_squares_problem(seed, n_in, n_out)
     paths = []
     for offset in (0.0, nudge):
@@ -117,7 +126,8 @@ def torch_self_sensitivity(
     n_in=st.integers(1, 4),
 )
 def test_adam_update_matches_torch_from_the_same_state(hyperparameters, seed, n_in):
-    """For every hyperparameter setting, each of 100 steps taken from torch's own state gives torch's result."""
+    """For every hyperparameter setting, each of 100 steps taken from torch's own state
+    gives torch's result."""
     params, _, torch_loss = least_squares_problem(seed, n_in, 2)
     torch_params = [torch.tensor(p, requires_grad=True) for p in params]
     optimizer = torch.optim.Adam(torch_params, **hyperparameters)
@@ -179,7 +189,8 @@ def test_bias_correction_recovers_a_constant_gradient_exactly():
 
 
 def test_first_adam_step_has_size_lr_per_coordinate():
-    """With bias correction, m_hat = g and v_hat = g^2 on step 1, so every coordinate moves by lr (eps = 0)."""
+    """With bias correction, m_hat = g and v_hat = g^2 on step 1, so every coordinate
+    moves by lr (eps = 0)."""
     param, grad = np.array([1.0, 1.0, 1.0]), np.array([1e-4, 2.0, -300.0])
     new_param, m, v, v_max = adam_update(
         param, grad, np.zeros(3), np.zeros(3), None, 1, lr=0.01, eps=0.0
@@ -189,7 +200,8 @@ def test_first_adam_step_has_size_lr_per_coordinate():
 
 
 def test_adam_with_zero_betas_is_normalized_gradient_descent():
-    """betas = (0, 0): m = g, v = g^2, so each step is lr * g / (|g| + eps), a sign step."""
+    """betas = (0, 0): m = g, v = g^2, so each step is lr * g / (|g| + eps), a sign
+    step."""
     path = trajectory(
         Adam,
         ill_conditioned_gradient,
@@ -209,7 +221,8 @@ def test_amsgrad_keeps_the_running_maximum():
     optimizer = Adam([param], lr=0.1, betas=(0.0, 0.5), amsgrad=True)
     for g in (4.0, 1.0, 1.0):
         optimizer.step([np.array([g])])
-    # v = g^2 averaged with beta2 = 0.5: 8, 4.5, 2.75; the maximum stays at the first value
+    # v = g^2 averaged with beta2 = 0.5: 8, 4.5, 2.75; the maximum stays at the first
+    # value
     np.testing.assert_allclose(optimizer.v[0], [2.75])
     np.testing.assert_allclose(optimizer.v_max[0], [8.0])
 

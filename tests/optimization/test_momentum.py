@@ -1,4 +1,5 @@
-"""SGD with momentum, dampening, Nesterov and weight decay, checked step for step against torch.optim.SGD."""
+"""SGD with momentum, dampening, Nesterov and weight decay, checked step for step
+against torch.optim.SGD."""
 
 import numpy as np
 import pytest
@@ -19,7 +20,8 @@ STEPS = 100
 
 
 def least_squares_problem(seed: int, n_in: int, n_out: int, n: int = 16):
-    """A random least-squares problem: data, initial parameters [W, b], the loss in torch, the gradient in numpy."""
+    """A random least-squares problem: data, initial parameters [W, b], the loss in
+    torch, the gradient in numpy."""
     rng = np.random.default_rng(seed)
     x, y = rng.normal(size=(n, n_in)), rng.normal(size=(n, n_out))
     params = [rng.normal(size=(n_in, n_out)), rng.normal(size=n_out)]
@@ -46,7 +48,8 @@ def run_both(
     state_key=None,
     **hyperparameters,
 ):
-    """Run our optimizer (numpy gradients) and torch's (autograd gradients) side by side; return the largest gap."""
+    """Run our optimizer (numpy gradients) and torch's (autograd gradients) side by
+    side; return the largest gap."""
     params, numpy_gradients, torch_loss = least_squares_problem(seed, n_in, n_out)
     torch_params = [
         torch.tensor(p, dtype=torch.float64, requires_grad=True) for p in params
@@ -126,7 +129,8 @@ def test_plain_sgd_is_gradient_descent():
 
 
 def test_heavy_ball_is_sgd_with_momentum():
-    """x_{t+1} = x_t - lr g_t + beta (x_t - x_{t-1}), the heavy-ball form, gives the same points."""
+    """x_{t+1} = x_t - lr g_t + beta (x_t - x_{t-1}), the heavy-ball form, gives the
+    same points."""
     lr, beta = 0.05, 0.8
     path = trajectory(
         SGD, ill_conditioned_gradient, [-4.0, 1.0], 40, lr=lr, momentum=beta
@@ -176,7 +180,8 @@ def test_ill_conditioned_gradient_matches_finite_differences():
 
 
 def test_tuned_heavy_ball_beats_tuned_gradient_descent():
-    """Polyak's settings shrink the error like ((sqrt(k)-1)/(sqrt(k)+1))^t; tuned GD only like ((k-1)/(k+1))^t."""
+    """Polyak's settings shrink the error like ((sqrt(k)-1)/(sqrt(k)+1))^t; tuned GD
+    only like ((k-1)/(k+1))^t."""
     kappa, steps = 100.0, 100
     lr, beta = heavy_ball_parameters(1.0, kappa)
     assert lr == pytest.approx(4 / 121) and beta == pytest.approx((9 / 11) ** 2)
@@ -253,8 +258,9 @@ def test_step_updates_the_given_arrays_in_place():
 
 
 def test_nesterov_is_sutskever_look_ahead_in_shifted_variables():
-    """Classical Nesterov: v <- mu v - lr grad(theta + mu v), theta <- theta + v. Its look-ahead point
-    phi = theta + mu v follows torch's (and our) Nesterov update exactly."""
+    """Classical Nesterov: v <- mu v - lr grad(theta + mu v), theta <- theta + v. Its
+    look-ahead point phi = theta + mu v follows torch's (and our) Nesterov update
+    exactly."""
     lr, mu, start = 0.02, 0.85, np.array([-4.0, 1.0])
     path = trajectory(
         SGD, ill_conditioned_gradient, start, 50, lr=lr, momentum=mu, nesterov=True

@@ -60,7 +60,8 @@ def test_minibatches_visit_every_example_once(n_examples, batch_size, seed):
 
 @pytest.mark.parametrize("batch_size", [1, 2, 3])
 def test_stochastic_gradient_is_unbiased(batch_size):
-    """Averaged over every possible batch, the estimate (N/|B|) sum_B grad loss_i is the full gradient."""
+    """Averaged over every possible batch, the estimate (N/|B|) sum_B grad loss_i is the
+    full gradient."""
     x, y = regression_data(7, seed=1)
     phi = np.array([0.3, -0.7])
     estimates = [
@@ -107,7 +108,8 @@ def test_full_batch_is_plain_gradient_descent():
 
 
 def test_minibatch_matches_torch_sgd_with_steplr():
-    """Same batches, same schedule: our loop and torch.optim.SGD + StepLR take the same steps."""
+    """Same batches, same schedule: our loop and torch.optim.SGD + StepLR take the same
+    steps."""
     schedule = lambda epoch: step_decay(epoch, 0.004, step_size=3, gamma=0.5)  # noqa: E731
     run = minibatch_gradient_descent(
         least_squares_gradient,
@@ -174,7 +176,8 @@ N_EPOCHS = 120
 def torch_rates(
     make_scheduler, initial_lr: float, epochs: int = N_EPOCHS
 ) -> list[float]:
-    """The learning rate torch uses in each epoch, stepping its scheduler once per epoch."""
+    """The learning rate torch uses in each epoch, stepping its scheduler once per
+    epoch."""
     optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=initial_lr)
     scheduler = make_scheduler(optimizer)
     rates = []

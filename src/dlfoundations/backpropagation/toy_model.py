@@ -2,7 +2,8 @@
 
 The model (from Understanding Deep Learning, notebook 7.1) is
 
-    f(x) = beta3 + omega3 * cos(beta2 + omega2 * exp(beta1 + omega1 * sin(beta0 + omega0 * x)))
+    f(x) = beta3 + omega3 * cos(beta2 + omega2 * exp(beta1 + omega1 * sin(beta0
+                                                                        + omega0 * x)))
 
 with the least-squares loss l = (f(x) - y)^2.
 """
@@ -118,9 +119,14 @@ def toy_backward(y: float, params: ToyParameters, forward: dict) -> dict[str, fl
     dl_dh1 = p.omega1 * dl_df1  # f1 = beta1 + omega1 * h1
     dl_df0 = math.cos(forward["f0"]) * dl_dh1  # h1 = sin(f0)
     return {
-        "f3": dl_df3, "h3": dl_dh3, "f2": dl_df2, "h2": dl_dh2,
-        "f1": dl_df1, "h1": dl_dh1, "f0": dl_df0,
-    }  # fmt: skip
+        "f3": dl_df3,
+        "h3": dl_dh3,
+        "f2": dl_df2,
+        "h2": dl_dh2,
+        "f1": dl_df1,
+        "h1": dl_dh1,
+        "f0": dl_df0,
+    }
 
 
 # --8<-- [end:backward]

@@ -25,6 +25,7 @@ from dlfoundations.checks import (
     function,
     non_negative_integer,
     positive,
+    same_shape,
     vector,
 )
 
@@ -244,6 +245,16 @@ def line_search(
 # --8<-- [end:line_search]
 
 
+@check_arguments(same_shape("phi", "g"), loss=function, phi=vector, g=vector)
+# --8<-- [start:loss_along_ray]
+def loss_along_ray(loss: Callable, phi: np.ndarray, g: np.ndarray) -> Callable:
+    """The loss along the ray from phi in the direction -g, as a function of t."""
+    return lambda t: loss(phi - t * g)
+
+
+# --8<-- [end:loss_along_ray]
+
+
 @check_arguments(
     loss=function,
     gradient=_gradient_function,
@@ -273,8 +284,7 @@ def gradient_descent_line_search(
         g = gradient(phi)
         if np.linalg.norm(g) <= gradient_tol:
             break
-        along_line = lambda t: loss(phi - t * g)  # noqa: E731 (the loss along the ray)
-        t = line_search(along_line, start=0.0, step=1.0, tol=tol).x
+        t = line_search(loss_along_ray(loss, phi, g), start=0.0, step=1.0, tol=tol).x
         phi = phi - t * g
         path.append(phi)
     return np.array(path)

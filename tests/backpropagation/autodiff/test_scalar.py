@@ -1,4 +1,4 @@
-"""The scalar engine (Value) against torch.autograd in float64, plus its graph drawing."""
+"""The scalar engine (Value) against torch.autograd in float64; its graph drawing."""
 
 import math
 import sys
@@ -26,10 +26,11 @@ from dlfoundations.backpropagation.autodiff.scalar import (  # noqa: E402
 
 N_LEAVES = 3
 
-# --- random expression trees over a few leaves ------------------------------------------
+# --- random expression trees over a few leaves ----------------------------------------
 # A tree is ("leaf", i), ("unary", name, child) or ("binary", name, left, right). The
 # "safe" forms keep every operation inside its domain (log of a positive number,
-# division by a number away from 0), and the same code runs on Values and on torch tensors.
+# division by a number away from 0), and the same code runs on Values and on torch
+# tensors.
 
 UNARY = [
     "exp",
@@ -248,7 +249,7 @@ def test_power_matches_torch_for_any_float(p, x):
     check_power_against_torch(x, p)
 
 
-# --- the known failures of small engines --------------------------------------------------
+# --- the known failures of small engines ----------------------------------------------
 
 
 def test_deep_chain_does_not_hit_the_recursion_limit():
@@ -310,7 +311,7 @@ def test_topological_order_lists_each_node_once_after_its_parents():
             assert position[id(parent)] < position[id(node)]
 
 
-# --- an MLP of Values against PyTorch ----------------------------------------------------
+# --- an MLP of Values against PyTorch -------------------------------------------------
 
 
 def test_scalar_mlp_gradients_match_torch():
@@ -349,7 +350,7 @@ def test_scalar_mlp_gradients_match_torch():
     assert len(model.parameters()) == (3 * 4 + 4) + (4 * 4 + 4) + (4 + 1)
 
 
-# --- bad input ----------------------------------------------------------------------------
+# --- bad input ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("data", ["2.0", None, [1.0], True, 1 + 2j])
@@ -380,7 +381,7 @@ def test_mlp_rejects_bad_sizes():
         MLP([2, 3, -1])
 
 
-# --- drawing the graph --------------------------------------------------------------------
+# --- drawing the graph ----------------------------------------------------------------
 
 
 def test_graph_layout_points_every_edge_to_the_right():

@@ -62,6 +62,7 @@ def draw_graph(root: Value, ax: Axes, spacing: float = 3.0) -> None:
     """Draw ``root``'s computation graph on ``ax``: value boxes (label, data, grad)
     and op circles."""
     positions = graph_layout(root)
+    centred = {"ha": "center", "va": "center", "fontsize": 8}
     boxes = {}
     for node, (x, y) in positions.items():
         text = f"data {node.data:.4g}\ngrad {node.grad:.4g}"
@@ -70,33 +71,33 @@ def draw_graph(root: Value, ax: Axes, spacing: float = 3.0) -> None:
         color = "#dbe8f6" if not node.parents else "#f3f3f3"  # inputs in blue
         box = {"boxstyle": "round,pad=0.4", "facecolor": color, "edgecolor": "#555555"}
         boxes[node] = ax.text(
-            x * spacing, y, text, ha="center", va="center", fontsize=8,
-            family="monospace", bbox=box,
-        )  # fmt: skip
+            x * spacing, y, text, **centred, family="monospace", bbox=box
+        )
     arrow = {"arrowstyle": "-|>", "color": "#555555", "lw": 1.0}
     arrow |= {"shrinkA": 1, "shrinkB": 1}
     circle = {"boxstyle": "circle,pad=0.3", "facecolor": "#fde3c8"}
     circle |= {"edgecolor": "#c0622b"}
+    left_to_right = {"xy": (0, 0.5), "xytext": (1, 0.5)}  # from a right edge to a left
     for node, (x, y) in positions.items():
         if not node.parents:
             continue
-        op = ax.text(
-            x * spacing - spacing * 0.45, y, node.op, ha="center", va="center",
-            fontsize=8, bbox=circle,
-        )  # fmt: skip
+        x_op = x * spacing - spacing * 0.45
+        op = ax.text(x_op, y, node.op, **centred, bbox=circle)
         ax.annotate(
-            "", xy=(0, 0.5), xycoords=boxes[node], xytext=(1, 0.5), textcoords=op,
-            arrowprops=arrow,
-        )  # fmt: skip
+            "", **left_to_right, xycoords=boxes[node], textcoords=op, arrowprops=arrow
+        )
         for i, parent in enumerate(node.parents):
             bend = 0.0
             if node.parents.count(parent) > 1:  # a value used twice (a + a): bend apart
                 bend = 0.3 if node.parents.index(parent) == i else -0.3
             curved = {**arrow, "connectionstyle": f"arc3,rad={bend}"}
             ax.annotate(
-                "", xy=(0, 0.5), xycoords=op, xytext=(1, 0.5), textcoords=boxes[parent],
+                "",
+                **left_to_right,
+                xycoords=op,
+                textcoords=boxes[parent],
                 arrowprops=curved,
-            )  # fmt: skip
+            )
     xs = [x * spacing for x, _ in positions.values()]
     ys = [y for _, y in positions.values()]
     ax.set_xlim(min(xs) - spacing * 0.45, max(xs) + spacing * 0.45)

@@ -175,7 +175,7 @@ class Value:
 
 
 def _as_value(x) -> Value:
-    """Wrap a plain number as a constant ``Value``; the other operand of an operation."""
+    """Wrap a plain number as a constant ``Value``: the other operand of an op."""
     if isinstance(x, Value):
         return x
     if isinstance(x, bool) or not isinstance(x, Real):
