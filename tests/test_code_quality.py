@@ -7,6 +7,9 @@ Both measures are the benchmarks' own scripts, run as a reader of the numbers wo
 - ``benchmarks/bad_inputs.py``: an independent probe calls every public function with
   bad inputs; none is accepted silently and at least 98% get an error that names the
   argument (values legal by design are listed in its ``ALLOWED``, each with a reason).
+
+And the habits: ruff (configured in pyproject.toml) finds nothing to lint or to
+reformat in src/, tests/, hooks/ and benchmarks/.
 """
 
 import subprocess
@@ -14,6 +17,27 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+LINTED = ("src", "tests", "hooks", "benchmarks")
+
+
+def ruff(*arguments: str) -> subprocess.CompletedProcess:
+    executable = Path(sys.executable).with_name("ruff")
+    command = [str(executable)] if executable.exists() else ["ruff"]
+    return subprocess.run(
+        [*command, *arguments, *LINTED], cwd=ROOT, capture_output=True, text=True
+    )
+
+
+def test_ruff_finds_nothing_to_lint():
+    result = ruff("check", "--output-format", "concise")
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+
+
+def test_ruff_finds_nothing_to_reformat():
+    result = ruff("format", "--check")
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
 
 
 def run(script: str, *arguments: str) -> subprocess.CompletedProcess:

@@ -96,3 +96,36 @@ def test_marker_check_catches_a_missing_end(tmp_path):
     broken.write_text("# --8<-- [start:a]\nx = 1\n", encoding="utf-8")
     with pytest.raises(AssertionError, match="never ended"):
         sections_in(broken)
+
+
+LINTER_PRAGMA = re.compile(r"#\s*(noqa|fmt:\s*(skip|off|on)|type:\s*ignore)")
+
+
+def shown_lines(path: Path) -> list[tuple[int, str]]:
+    """The lines of a source file that lie inside a section (what pages can show)."""
+    depth, lines = 0, []
+    text = path.read_text(encoding="utf-8").splitlines()
+    for number, line in enumerate(text, start=1):
+        match = MARKER.search(line)
+        if match:
+            depth += 1 if match.group(1) == "start" else -1
+        elif depth:
+            lines.append((number, line))
+    return lines
+
+
+def test_no_shown_line_needs_a_linter_pragma():
+    """A reader never sees `# noqa` or `# fmt: skip`: shown code is clean as written."""
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in source_files()
+        for number, line in shown_lines(path)
+        if LINTER_PRAGMA.search(line)
+    ]
+    assert not found, "\n".join(found)
+
+
+def test_pragma_check_sees_a_pragma(tmp_path):
+    module = tmp_path / "module.py"
+    module.write_text("# --8<-- [start:a]\nx = 1  # noqa: E501\n# --8<-- [end:a]\n")
+    assert [line for _, line in shown_lines(module) if LINTER_PRAGMA.search(line)]
