@@ -28,8 +28,9 @@ Discovery. Every module of ``dlfoundations`` (walked with pkgutil) except
 ``dlfoundations.figures*``, ``dlfoundations.checks`` (see ``EXCLUDED``) and private
 modules (a name part starting with ``_``); in each, every name not starting with ``_``
 whose object is a function or a class defined there (``obj.__module__`` is the
-module). For a class: its constructor, and the public methods (and ``__call__``) defined in its body, each called on a fresh
-instance built with the constructor's good arguments. Callables without parameters
+module). For a class: its constructor, and the public methods (and ``__call__``)
+defined in its body, each called on a fresh instance built with the constructor's good
+arguments. Callables without parameters
 are counted but have nothing to probe.
 
 Good calls. Arguments are guessed from each parameter's annotation, then its name,
