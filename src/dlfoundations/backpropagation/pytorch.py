@@ -14,6 +14,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from dlfoundations.backpropagation.autodiff.tensor import MLP, cross_entropy, sgd_step
+from dlfoundations.building_blocks.metrics import accuracy
 
 # --8<-- [end:imports]
 from dlfoundations.backpropagation.autodiff.tensor import _class_indices
@@ -287,15 +288,15 @@ def fit(
 @check_arguments(
     same_length("x", "y"), model=instance_of(nn.Module), x=matrix, y=_class_indices
 )
-# --8<-- [start:accuracy]
+# --8<-- [start:model_accuracy]
 @torch.no_grad()  # no graph is needed to evaluate: saves memory and time
-def accuracy(model: nn.Module, x, y) -> float:
-    """Fraction of samples whose largest logit is the true class."""
+def model_accuracy(model: nn.Module, x, y) -> float:
+    """The metrics chapter's accuracy of the model's predictions: the class of the
+    largest logit."""
     model.eval()
     parameter = next(model.parameters())
     logits = model(torch.as_tensor(x, dtype=parameter.dtype, device=parameter.device))
-    predictions = logits.argmax(dim=1).cpu().numpy()
-    return float(np.mean(predictions == np.asarray(y)))
+    return accuracy(y, logits.argmax(dim=1).cpu().numpy())
 
 
-# --8<-- [end:accuracy]
+# --8<-- [end:model_accuracy]
