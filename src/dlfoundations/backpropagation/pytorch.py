@@ -57,8 +57,8 @@ def _fits_model(arguments: dict) -> None:
     model, x, y = arguments["model"], arguments["x"], arguments["y"]
     if isinstance(model, MLP):
         width, n_classes = (
-            model.layers[0].weight.shape[0],
-            model.layers[-1].weight.shape[1],
+            model.layers[0].weight.shape[1],
+            model.layers[-1].weight.shape[0],
         )
     else:
         linear = [m for m in model.modules() if isinstance(m, nn.Linear)]
@@ -84,10 +84,10 @@ def _device(value, name: str) -> torch.device | None:
 def _same_architecture(arguments: dict) -> None:
     """The two models have layers of the same shapes."""
     ours = [layer.weight.shape for layer in arguments["scratch"].layers]
-    theirs = [tuple(layer.weight.shape)[::-1] for layer in arguments["model"].layers]
+    theirs = [tuple(layer.weight.shape) for layer in arguments["model"].layers]
     if ours != theirs:
         message = "scratch and model must have layers of the same shapes"
-        raise ValueError(f"{message}, got {ours} and {theirs} (transposed)")
+        raise ValueError(f"{message}, got {ours} and {theirs}")
 
 
 # --8<-- [start:device]
@@ -136,14 +136,14 @@ TorchMLP.forward = check_arguments(_features_for, x=_tensor)(TorchMLP.forward)
 def torch_mlp_like(scratch: MLP) -> TorchMLP:
     """A float64 TorchMLP holding the same weights as a from-scratch MLP.
 
-    ``nn.Linear`` computes x @ W.T + b with W of shape (n_out, n_in); our Linear
-    stores W as (n_in, n_out), so the weights are transposed on the way.
+    Both Linear layers compute x @ W.T + b with W of shape (n_out, n_in), so the
+    weights are copied as they are.
     """
     shapes = [layer.weight.shape for layer in scratch.layers]
-    model = TorchMLP([shapes[0][0]] + [n_out for _, n_out in shapes]).double()
+    model = TorchMLP([shapes[0][1]] + [n_out for n_out, _ in shapes]).double()
     with torch.no_grad():  # copying is not part of any computation to differentiate
         for ours, theirs in zip(scratch.layers, model.layers):
-            theirs.weight.copy_(torch.from_numpy(ours.weight.data.T))
+            theirs.weight.copy_(torch.from_numpy(ours.weight.data))
             theirs.bias.copy_(torch.from_numpy(ours.bias.data))
     return model
 
@@ -228,7 +228,7 @@ def max_parameter_difference(scratch: MLP, model: TorchMLP) -> float:
     for ours, theirs in zip(scratch.layers, model.layers):
         weight = theirs.weight.detach().cpu().numpy()
         bias = theirs.bias.detach().cpu().numpy()
-        differences.append(np.abs(ours.weight.data.T - weight).max())
+        differences.append(np.abs(ours.weight.data - weight).max())
         differences.append(np.abs(ours.bias.data - bias).max())
     return float(max(differences))
 
