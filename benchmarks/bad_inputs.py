@@ -833,7 +833,7 @@ def _toy(names: str) -> Callable[[], dict[str, Any]]:
 # qualified-name suffix -> a function returning good values (fresh every time)
 OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
     "fit": _fit,
-    "pytorch.accuracy": lambda: {k: _fit()[k] for k in ("model", "x", "y")},
+    "model_accuracy": lambda: {k: _fit()[k] for k in ("model", "x", "y")},
     "torch_step": _torch_step,
     "TorchMLP.forward": lambda: {"x": _torch_batch()},
     "scalar.MLP.__call__": lambda: {"x": [0.5, -1.0]},

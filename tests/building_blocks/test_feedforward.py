@@ -190,8 +190,13 @@ def test_bad_inputs_raise_errors_naming_the_argument():
         mlp_forward(np.zeros((4, 2)), weights, biases[:1])
     with pytest.raises(ValueError, match=r"weights\[1\]"):
         mlp_forward(np.zeros((4, 2)), [weights[0], np.zeros((1, 5))], biases)
-    with pytest.raises(ValueError, match="layer_sizes"):
-        init_mlp([3])
+    for sizes in ([3], [3, 0, 1], [3, -2, 1]):
+        with pytest.raises(ValueError, match="layer_sizes"):
+            init_mlp(sizes)
+    with pytest.raises(TypeError, match="layer_sizes"):
+        init_mlp([3, 2.5, 1])
+    with pytest.raises(ValueError, match="seed"):
+        init_mlp([3, 2], seed=-1)
     with pytest.raises(ValueError, match="bias_std"):
         init_mlp([3, 1], bias_std=-1.0)
     with pytest.raises(ValueError, match="w, b and v"):

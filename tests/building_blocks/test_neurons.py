@@ -175,7 +175,9 @@ def test_two_layer_gradients_match_torch_autograd():
         name: torch.tensor(value, requires_grad=True) for name, value in params.items()
     }
     x, y = torch.tensor(XOR_INPUTS), torch.tensor(XOR_LABELS)
-    logits = torch.tanh(x @ t["W1"] + t["b1"]) @ t["w2"] + t["b2"]
+    # F.linear(x, W1, b1) = x @ W1.T + b1: W1 of shape (out, in), as in nn.Linear
+    hidden = torch.tanh(torch.nn.functional.linear(x, t["W1"], t["b1"]))
+    logits = hidden @ t["w2"] + t["b2"]
     torch.nn.functional.binary_cross_entropy_with_logits(logits, y).backward()
     for name in params:
         np.testing.assert_allclose(
@@ -226,6 +228,12 @@ def test_bad_inputs_raise_errors_naming_the_argument():
         separable_data(n_samples=0)
     with pytest.raises(ValueError, match="y must hold one label per example"):
         two_layer_gradients(init_two_layer(2, 3), x, y[:2])
+    params = init_two_layer(2, 3)
+    assert params["W1"].shape == (3, 2)  # (out, in), as nn.Linear stores it
+    with pytest.raises(ValueError, match="hidden units throughout"):
+        two_layer_forward({**params, "W1": params["W1"].T}, x)  # (in, out)
+    with pytest.raises(ValueError, match="columns of params\\['W1'\\]"):
+        two_layer_forward(params, np.ones((4, 3)))
     with pytest.raises(ValueError, match="one label per example of x"):
         train_perceptron(x.T, y)  # features and examples swapped
     with pytest.raises(ValueError, match="bias must be finite"):

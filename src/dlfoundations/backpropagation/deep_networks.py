@@ -5,6 +5,12 @@ Notation of Understanding Deep Learning, chapter 7: layer k computes the pre-act
 f_k = beta_k + Omega_k h_k from the activation h_k (h_0 = x is the input), and
 h_{k+1} = ReLU(f_k). The last pre-activation f_K is the network's output. Weight
 matrices have shape (out, in), as in PyTorch; a batch holds one example per row.
+
+The network is the feedforward chapter's: its parameters come from
+:func:`~dlfoundations.building_blocks.feedforward.init_mlp`, :func:`forward_pass` is
+:func:`~dlfoundations.building_blocks.feedforward.mlp_forward` keeping its
+intermediates, and the loss is the mean over the examples of that chapter's
+:func:`~dlfoundations.building_blocks.feedforward.squared_error`.
 """
 
 # --8<-- [start:imports]
@@ -12,19 +18,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from dlfoundations.building_blocks.feedforward import squared_error
 from dlfoundations.foundations.derivatives import relu_derivative
 from dlfoundations.foundations.functions import relu
 
 # --8<-- [end:imports]
-from dlfoundations.checks import (
-    check_arguments,
-    float_array,
-    layer_sizes,
-    list_of,
-    matrix,
-    non_negative_integer,
-    same_shape,
-)
+from dlfoundations.checks import check_arguments, float_array, list_of, matrix
 from dlfoundations.building_blocks.feedforward import LAYERS, layers_chain
 
 
@@ -53,31 +52,13 @@ def _from_forward_pass(arguments: dict) -> None:
             raise ValueError(f"{message}, got {h.shape}")
 
 
-@check_arguments(layer_sizes=layer_sizes, seed=non_negative_integer)
-# --8<-- [start:network]
-def random_network(
-    layer_sizes: Sequence[int], seed: int = 0
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Random weights N(0, 2 / fan_in) and biases N(0, 0.1^2) for the layer widths
-    ``layer_sizes`` = [D_in, D_1, ..., D_out]."""
-    rng = np.random.default_rng(seed)
-    weights, biases = [], []
-    for d_in, d_out in zip(layer_sizes[:-1], layer_sizes[1:]):
-        weights.append(rng.normal(0.0, np.sqrt(2.0 / d_in), size=(d_out, d_in)))
-        biases.append(rng.normal(0.0, 0.1, size=d_out))
-    return weights, biases
-
-
-# --8<-- [end:network]
-
-
 @check_arguments(layers_chain, x=matrix, **LAYERS)
 # --8<-- [start:forward]
 def forward_pass(
     x, weights: Sequence, biases: Sequence
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Run a batch x of shape (N, D_in) through the network, keeping every
-    intermediate.
+    """The feedforward chapter's mlp_forward, keeping every intermediate for the
+    backward pass: fs[-1] is mlp_forward(x, weights, biases).
 
     Returns ``(fs, hs)``: the pre-activations f_0..f_K and the activations
     h_0 = x, h_1..h_K. Row by row, f_k = beta_k + Omega_k h_k; for the whole batch
@@ -94,17 +75,6 @@ def forward_pass(
 # --8<-- [end:forward]
 
 
-@check_arguments(same_shape("output", "y"), output=matrix, y=matrix)
-# --8<-- [start:loss]
-def least_squares_loss(output, y) -> float:
-    """L = (1/N) sum_i ||f(x_i) - y_i||^2: the squared error summed over the
-    outputs, averaged over the examples."""
-    return float(np.sum((output - y) ** 2) / output.shape[0])
-
-
-# --8<-- [end:loss]
-
-
 @check_arguments(
     _from_forward_pass,
     y=matrix,
@@ -114,8 +84,8 @@ def least_squares_loss(output, y) -> float:
 )
 # --8<-- [start:backward]
 def backward_pass(y, weights: Sequence, fs: list[np.ndarray], hs: list[np.ndarray]):
-    """Gradients of the least-squares loss for every weight and bias, from the last
-    layer to the first.
+    """Gradients of the loss L = mean squared_error(f_K, y) for every weight and bias,
+    from the last layer to the first.
 
     Returns ``(weight_gradients, bias_gradients)``, shaped like the parameters.
     """
@@ -135,12 +105,21 @@ def backward_pass(y, weights: Sequence, fs: list[np.ndarray], hs: list[np.ndarra
 # --8<-- [end:backward]
 
 
-@check_arguments(layers_chain, x=matrix, y=matrix, **LAYERS)
+def _one_target_per_output(arguments: dict) -> None:
+    """y has one row per example of x and one column per output of the network."""
+    x, y, weights = arguments["x"], arguments["y"], arguments["weights"]
+    expected = (x.shape[0], weights[-1].shape[0])
+    if y.shape != expected:
+        message = "one row per example of x, one column per output of weights[-1]"
+        raise ValueError(f"y must have shape {expected}, {message}; got {y.shape}")
+
+
+@check_arguments(layers_chain, _one_target_per_output, x=matrix, y=matrix, **LAYERS)
 # --8<-- [start:gradients]
 def network_gradients(x, y, weights: Sequence, biases: Sequence):
     """Loss and parameter gradients of the network: a forward, then a backward pass."""
     fs, hs = forward_pass(x, weights, biases)
-    loss = least_squares_loss(fs[-1], y)
+    loss = float(np.mean(squared_error(fs[-1], y)))  # L = (1/N) sum_i ||f_K - y_i||^2
     weight_gradients, bias_gradients = backward_pass(y, weights, fs, hs)
     return loss, weight_gradients, bias_gradients
 

@@ -14,6 +14,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from dlfoundations.backpropagation.autodiff.tensor import MLP, cross_entropy, sgd_step
+from dlfoundations.building_blocks.metrics import accuracy
 
 # --8<-- [end:imports]
 from dlfoundations.backpropagation.autodiff.tensor import _class_indices
@@ -56,8 +57,8 @@ def _fits_model(arguments: dict) -> None:
     model, x, y = arguments["model"], arguments["x"], arguments["y"]
     if isinstance(model, MLP):
         width, n_classes = (
-            model.layers[0].weight.shape[0],
-            model.layers[-1].weight.shape[1],
+            model.layers[0].weight.shape[1],
+            model.layers[-1].weight.shape[0],
         )
     else:
         linear = [m for m in model.modules() if isinstance(m, nn.Linear)]
@@ -83,10 +84,10 @@ def _device(value, name: str) -> torch.device | None:
 def _same_architecture(arguments: dict) -> None:
     """The two models have layers of the same shapes."""
     ours = [layer.weight.shape for layer in arguments["scratch"].layers]
-    theirs = [tuple(layer.weight.shape)[::-1] for layer in arguments["model"].layers]
+    theirs = [tuple(layer.weight.shape) for layer in arguments["model"].layers]
     if ours != theirs:
         message = "scratch and model must have layers of the same shapes"
-        raise ValueError(f"{message}, got {ours} and {theirs} (transposed)")
+        raise ValueError(f"{message}, got {ours} and {theirs}")
 
 
 # --8<-- [start:device]
@@ -135,14 +136,14 @@ TorchMLP.forward = check_arguments(_features_for, x=_tensor)(TorchMLP.forward)
 def torch_mlp_like(scratch: MLP) -> TorchMLP:
     """A float64 TorchMLP holding the same weights as a from-scratch MLP.
 
-    ``nn.Linear`` computes x @ W.T + b with W of shape (n_out, n_in); our Linear
-    stores W as (n_in, n_out), so the weights are transposed on the way.
+    Both Linear layers compute x @ W.T + b with W of shape (n_out, n_in), so the
+    weights are copied as they are.
     """
     shapes = [layer.weight.shape for layer in scratch.layers]
-    model = TorchMLP([shapes[0][0]] + [n_out for _, n_out in shapes]).double()
+    model = TorchMLP([shapes[0][1]] + [n_out for n_out, _ in shapes]).double()
     with torch.no_grad():  # copying is not part of any computation to differentiate
         for ours, theirs in zip(scratch.layers, model.layers):
-            theirs.weight.copy_(torch.from_numpy(ours.weight.data.T))
+            theirs.weight.copy_(torch.from_numpy(ours.weight.data))
             theirs.bias.copy_(torch.from_numpy(ours.bias.data))
     return model
 
@@ -227,7 +228,7 @@ def max_parameter_difference(scratch: MLP, model: TorchMLP) -> float:
     for ours, theirs in zip(scratch.layers, model.layers):
         weight = theirs.weight.detach().cpu().numpy()
         bias = theirs.bias.detach().cpu().numpy()
-        differences.append(np.abs(ours.weight.data.T - weight).max())
+        differences.append(np.abs(ours.weight.data - weight).max())
         differences.append(np.abs(ours.bias.data - bias).max())
     return float(max(differences))
 
@@ -287,15 +288,15 @@ def fit(
 @check_arguments(
     same_length("x", "y"), model=instance_of(nn.Module), x=matrix, y=_class_indices
 )
-# --8<-- [start:accuracy]
+# --8<-- [start:model_accuracy]
 @torch.no_grad()  # no graph is needed to evaluate: saves memory and time
-def accuracy(model: nn.Module, x, y) -> float:
-    """Fraction of samples whose largest logit is the true class."""
+def model_accuracy(model: nn.Module, x, y) -> float:
+    """The metrics chapter's accuracy of the model's predictions: the class of the
+    largest logit."""
     model.eval()
     parameter = next(model.parameters())
     logits = model(torch.as_tensor(x, dtype=parameter.dtype, device=parameter.device))
-    predictions = logits.argmax(dim=1).cpu().numpy()
-    return float(np.mean(predictions == np.asarray(y)))
+    return accuracy(y, logits.argmax(dim=1).cpu().numpy())
 
 
-# --8<-- [end:accuracy]
+# --8<-- [end:model_accuracy]

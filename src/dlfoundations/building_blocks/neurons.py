@@ -110,7 +110,8 @@ PARAMETER_SHAPES = {"W1": 2, "b1": 1, "w2": 1, "b2": 0}
 
 
 def _two_layer_parameters(value, name: str) -> dict[str, np.ndarray]:
-    """The dict W1 (d, h), b1 (h,), w2 (h,), b2 () of finite arrays."""
+    """The dict W1 (h, d), b1 (h,), w2 (h,), b2 () of finite arrays: W1 is
+    (out, in)."""
     if not isinstance(value, dict):
         raise TypeError(f"{name} must be a dict of arrays, got {type(value).__name__}")
     missing = sorted(set(PARAMETER_SHAPES) - set(value))
@@ -123,7 +124,7 @@ def _two_layer_parameters(value, name: str) -> dict[str, np.ndarray]:
             message = f"must be a finite {ndim}-D array, got shape {array.shape}"
             raise ValueError(f"{name}['{key}'] {message}")
         params[key] = array
-    hidden = params["W1"].shape[1]
+    hidden = params["W1"].shape[0]
     if params["b1"].shape != (hidden,) or params["w2"].shape != (hidden,):
         shapes = {key: array.shape for key, array in params.items()}
         raise ValueError(f"{name} must have {hidden} hidden units throughout: {shapes}")
@@ -131,10 +132,10 @@ def _two_layer_parameters(value, name: str) -> dict[str, np.ndarray]:
 
 
 def _inputs_fit_parameters(arguments: dict) -> None:
-    """Relation: ``x`` has as many features as ``params['W1']`` has rows."""
-    d, width = arguments["x"].shape[1], arguments["params"]["W1"].shape[0]
+    """Relation: ``x`` has as many features as ``params['W1']`` has columns."""
+    d, width = arguments["x"].shape[1], arguments["params"]["W1"].shape[1]
     if d != width:
-        message = f"must have {width} features, the rows of params['W1']"
+        message = f"must have {width} features, the columns of params['W1']"
         raise ValueError(f"x {message}, got shape {arguments['x'].shape}")
 
 
@@ -278,10 +279,10 @@ def xor_network(x) -> np.ndarray:
     Hidden layer: h1 = OR = step(a + b - 0.5), h2 = AND = step(a + b - 1.5).
     Output: step(h1 - h2 - 0.5), which is 1 when OR is on and AND is off.
     """
-    # column j holds the weights of hidden unit j
+    # row j holds the weights of hidden unit j: shape (out, in)
     hidden_weights = np.array([[1.0, 1.0], [1.0, 1.0]])
     hidden_bias = np.array([-0.5, -1.5])
-    h = step(x @ hidden_weights + hidden_bias)
+    h = step(x @ hidden_weights.T + hidden_bias)
     return step(h @ np.array([1.0, -1.0]) - 0.5)
 
 
@@ -293,10 +294,11 @@ def xor_network(x) -> np.ndarray:
 def init_two_layer(
     n_inputs: int, n_hidden: int, seed: int = 0
 ) -> dict[str, np.ndarray]:
-    """Small random weights for one tanh hidden layer and one sigmoid output."""
+    """Small random weights for one tanh hidden layer and one sigmoid output;
+    W1 has shape (n_hidden, n_inputs): (out, in)."""
     rng = np.random.default_rng(seed)
     return {
-        "W1": rng.normal(0.0, 1.0, size=(n_inputs, n_hidden)),
+        "W1": rng.normal(0.0, 1.0, size=(n_hidden, n_inputs)),
         "b1": np.zeros(n_hidden),
         "w2": rng.normal(0.0, 1.0, size=n_hidden),
         "b2": np.zeros(()),
@@ -311,9 +313,9 @@ def init_two_layer(
 def two_layer_forward(
     params: dict[str, np.ndarray], x
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Hidden activations h = tanh(x W1 + b1) and output probabilities
-    p = sigmoid(h . w2 + b2)."""
-    h = tanh(x @ params["W1"] + params["b1"])
+    """Hidden activations h = tanh(x W1^T + b1) and output probabilities
+    p = sigmoid(h . w2 + b2), for a batch x with one example per row."""
+    h = tanh(x @ params["W1"].T + params["b1"])
     p = sigmoid(h @ params["w2"] + params["b2"])
     return h, p
 
@@ -338,7 +340,7 @@ def two_layer_gradients(params: dict[str, np.ndarray], x, y) -> dict[str, np.nda
     dz2 = (p - y) / len(y)  # d loss / d output logit (see the losses chapter)
     dh = np.outer(dz2, params["w2"])  # back through the output weights
     dz1 = dh * (1 - h**2)  # back through tanh: tanh' = 1 - tanh^2
-    return {"W1": x.T @ dz1, "b1": dz1.sum(axis=0), "w2": h.T @ dz2, "b2": dz2.sum()}
+    return {"W1": dz1.T @ x, "b1": dz1.sum(axis=0), "w2": h.T @ dz2, "b2": dz2.sum()}
 
 
 # --8<-- [end:two_layer_gradients]

@@ -12,6 +12,7 @@ from hypothesis.extra.numpy import array_shapes, arrays, mutually_broadcastable_
 
 from dlfoundations.backpropagation.autodiff.tensor import (
     MLP,
+    Linear,
     Tensor,
     cross_entropy,
     hinge_loss,
@@ -81,6 +82,37 @@ def test_matmul_and_transpose_match_torch(m, k, n, seed):
     a, b = arrays_for([(m, k), (k, n)], seed)
     check_against_torch(lambda x, y: x @ y, [a, b])
     check_against_torch(lambda x, y: (y.T @ x.T).T, [a, b])
+
+
+@SETTINGS
+@given(m=st.integers(1, 5), n=st.integers(1, 5), seed=st.integers(0, 1000))
+def test_transpose_matches_torch(m, n, seed):
+    (a,) = arrays_for([(m, n)], seed)
+    check_against_torch(lambda t: t.T, [a])
+
+
+@SETTINGS
+@given(
+    batch=st.integers(1, 6),
+    n_in=st.integers(1, 5),
+    n_out=st.integers(1, 5),
+    seed=st.integers(0, 1000),
+)
+def test_linear_layer_matches_torch_linear(batch, n_in, n_out, seed):
+    """Linear stores W as (n_out, n_in), as nn.Linear does, and computes x @ W.T + b:
+    torch.nn.functional.linear with the same arrays gives the same values and
+    gradients."""
+    layer = Linear(n_in, n_out, np.random.default_rng(seed))
+    assert layer.weight.shape == (n_out, n_in) and layer.bias.shape == (n_out,)
+    (x,) = arrays_for([(batch, n_in)], seed + 1)
+
+    def forward(x, weight, bias):
+        if isinstance(x, Tensor):  # our layer, holding the leaves of the check
+            layer.weight, layer.bias = weight, bias
+            return layer(x)
+        return torch.nn.functional.linear(x, weight, bias)
+
+    check_against_torch(forward, [x, layer.weight.data, layer.bias.data])
 
 
 @SETTINGS
@@ -266,7 +298,8 @@ def test_mlp_with_cross_entropy_matches_torch(batch, n_classes, seed):
     (w1, b1), (w2, b2) = [
         [torch_leaf(p.data) for p in layer.parameters()] for layer in model.layers
     ]
-    logits = torch.relu(torch.tensor(x) @ w1 + b1) @ w2 + b2
+    linear = torch.nn.functional.linear  # x @ W.T + b, W of shape (out, in)
+    logits = linear(torch.relu(linear(torch.tensor(x), w1, b1)), w2, b2)
     t_loss = torch.nn.functional.cross_entropy(logits, torch.tensor(targets))
     t_loss.backward()
     assert loss.item() == pytest.approx(t_loss.item(), rel=1e-12)
@@ -415,8 +448,9 @@ def test_first_training_step_matches_torch():
     loss.backward()
 
     w1, b1, w2, b2, w3, b3 = params
-    h = torch.relu(torch.relu(torch.tensor(x) @ w1 + b1) @ w2 + b2)
-    scores = (h @ w3 + b3)[:, 0]
+    linear = torch.nn.functional.linear  # x @ W.T + b, W of shape (out, in)
+    h = torch.relu(linear(torch.relu(linear(torch.tensor(x), w1, b1)), w2, b2))
+    scores = linear(h, w3, b3)[:, 0]
     t_loss = torch.relu(1 - torch.tensor(y) * scores).mean() + 1e-4 * sum(
         (p * p).sum() for p in params
     )
@@ -428,8 +462,6 @@ def test_first_training_step_matches_torch():
 
 
 def test_bad_values_the_probe_found_are_refused():
-    from dlfoundations.backpropagation.autodiff.tensor import Linear
-
     with pytest.raises(ValueError, match="grad"):
         unbroadcast(np.ones((4, 3)), (2,))
     with pytest.raises(ValueError, match="parameters"):
@@ -447,8 +479,6 @@ def test_bad_values_the_probe_found_are_refused():
 
 
 def test_operations_name_their_bad_arguments():
-    from dlfoundations.backpropagation.autodiff.tensor import Linear
-
     t = Tensor(np.ones((4, 3)), requires_grad=True)
     with pytest.raises(ValueError, match="other"):
         t + np.ones(2)  # shapes that do not broadcast

@@ -398,9 +398,10 @@ def _rng(value, name: str) -> np.random.Generator:
 @check_constructor(n_in=count, n_out=count, rng=_rng, init_bound=optional(positive))
 # --8<-- [start:linear]
 class Linear:
-    """A fully connected layer x @ W + b, with W of shape (n_in, n_out).
+    """A fully connected layer x @ W.T + b, with W of shape (n_out, n_in), as in
+    PyTorch's ``nn.Linear`` and the feedforward chapter.
 
-    By default initialised like PyTorch's ``nn.Linear``: W and b uniform in
+    By default initialised like ``nn.Linear``: W and b uniform in
     [-1/sqrt(n_in), 1/sqrt(n_in)]. With ``init_bound``, W is uniform in
     [-init_bound, init_bound] and b = 0 instead, as in micrograd's demo.
     """
@@ -410,16 +411,16 @@ class Linear:
     ):
         if init_bound is None:
             bound = 1.0 / np.sqrt(n_in)
-            weight = rng.uniform(-bound, bound, size=(n_in, n_out))
+            weight = rng.uniform(-bound, bound, size=(n_out, n_in))
             bias = rng.uniform(-bound, bound, size=n_out)
         else:
-            weight = rng.uniform(-init_bound, init_bound, size=(n_in, n_out))
+            weight = rng.uniform(-init_bound, init_bound, size=(n_out, n_in))
             bias = np.zeros(n_out)
         self.weight = Tensor(weight, requires_grad=True)
         self.bias = Tensor(bias, requires_grad=True)
 
     def __call__(self, x: Tensor) -> Tensor:
-        return x @ self.weight + self.bias  # the bias broadcasts over the batch
+        return x @ self.weight.T + self.bias  # the bias broadcasts over the batch
 
     def parameters(self) -> list[Tensor]:
         return [self.weight, self.bias]
@@ -459,14 +460,14 @@ class MLP:
 def _batch_for(arguments: dict) -> None:
     """x is a batch (N, n_inputs) for the model."""
     model, x = arguments["self"], arguments["x"]
-    width, shape = model.layers[0].weight.shape[0], np.shape(as_tensor(x).data)
+    width, shape = model.layers[0].weight.shape[1], np.shape(as_tensor(x).data)
     if len(shape) != 2 or shape[1] != width:
         raise ValueError(f"x must have shape (batch, {width}), got {shape}")
 
 
 def _input_for(arguments: dict) -> None:
     """x is a batch (N, n_in) for the layer."""
-    n_in, shape = arguments["self"].weight.shape[0], np.shape(arguments["x"])
+    n_in, shape = arguments["self"].weight.shape[1], np.shape(arguments["x"])
     if len(shape) != 2 or shape[1] != n_in:
         raise ValueError(f"x must have shape (batch, {n_in}), got {shape}")
 

@@ -4,11 +4,11 @@
 import numpy as np
 from matplotlib.patches import FancyBboxPatch
 
-from dlfoundations.backpropagation.deep_networks import (
-    forward_pass,
-    least_squares_loss,
-    network_gradients,
-    random_network,
+from dlfoundations.backpropagation.deep_networks import network_gradients
+from dlfoundations.building_blocks.feedforward import (
+    init_mlp,
+    mlp_forward,
+    squared_error,
 )
 from dlfoundations.figures import figure
 from dlfoundations.figures._style import new_figure
@@ -118,7 +118,7 @@ def forward_backward_flow():
 
 @figure
 def gradient_check():
-    weights, biases = random_network(WIDTHS, seed=3)
+    weights, biases = init_mlp(WIDTHS, seed=3)
     rng = np.random.default_rng(4)
     x = rng.uniform(-2, 2, size=(20, WIDTHS[0]))
     y = np.sin(2 * x[:, :1]) + x[:, 1:]
@@ -133,7 +133,7 @@ def gradient_check():
                 p[: omega.size].reshape(omega.shape),
                 p[omega.size :],
             )
-            return least_squares_loss(forward_pass(x, *trial)[0][-1], y)
+            return np.mean(squared_error(mlp_forward(x, *trial), y))
 
         numeric = numerical_gradient(
             loss_of_layer, np.concatenate([omega.ravel(), beta])

@@ -6,7 +6,12 @@ import numpy as np
 import torch
 from sklearn.datasets import make_moons
 
-from dlfoundations.backpropagation.pytorch import TorchMLP, accuracy, fit, side_by_side
+from dlfoundations.backpropagation.pytorch import (
+    TorchMLP,
+    fit,
+    model_accuracy,
+    side_by_side,
+)
 from dlfoundations.figures import figure
 from dlfoundations.figures._style import new_figure
 
@@ -73,7 +78,7 @@ def minibatch_training_curves():
         ax.plot(
             np.arange(1, 41),
             history,
-            label=f"batch {batch_size}: accuracy {accuracy(model, x, y):.0%}",
+            label=f"batch {batch_size}: accuracy {model_accuracy(model, x, y):.0%}",
         )
     ax.set(
         xlabel="epoch",
