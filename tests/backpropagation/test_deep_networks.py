@@ -134,7 +134,8 @@ def test_gradients_match_central_differences():
 
 
 def test_a_missing_relu_derivative_would_be_caught():
-    """The check can fail: backpropagating through ReLU as if it were the identity gives other gradients."""
+    """The check can fail: backpropagating through ReLU as if it were the identity gives
+    other gradients."""
     weights, biases = init_mlp([3, 8, 8, 1], seed=5)
     rng = np.random.default_rng(6)
     x, y = rng.normal(size=(16, 3)), rng.normal(size=(16, 1))

@@ -113,14 +113,16 @@ def test_initializers_match_torch_in_distribution(
     reference = torch_sample(theirs, shape, seed=0, **their_kwargs)
     assert sample.shape == shape
     n = sample.size
-    # the same variance within 5 standard errors (the variance of a sample variance is about 2 var^2 / n,
+    # the same variance within 5 standard errors (the variance of a sample variance is
+    # about 2 var^2 / n,
     # or 0.8 var^2 / n for a uniform), the same mean within 5 standard errors
     variance = reference.var()
     assert abs(sample.var() - variance) < 5 * math.sqrt(
         2 * variance**2 / n
     ) * math.sqrt(2)
     assert abs(sample.mean()) < 5 * math.sqrt(variance / n)
-    # and the same shape of distribution: a two-sample Kolmogorov-Smirnov test does not tell them apart
+    # and the same shape of distribution: a two-sample Kolmogorov-Smirnov test does not
+    # tell them apart
     assert ks_2samp(sample.ravel(), reference).pvalue > 1e-3
 
 
@@ -143,7 +145,8 @@ def test_uniform_initializers_share_torch_bounds(ours, theirs, their_kwargs):
 
 
 def test_the_distribution_test_can_fail():
-    """A variance off by a factor 2 (1/fan_in instead of 2/fan_in) is caught by the same KS test."""
+    """A variance off by a factor 2 (1/fan_in instead of 2/fan_in) is caught by the same
+    KS test."""
     shape = (300, 200)
     wrong = np.random.default_rng(0).normal(0.0, math.sqrt(1 / 200), size=shape)
     reference = torch_sample(
@@ -212,7 +215,8 @@ def test_he_variance_keeps_both_passes_flat(variances):
 
 
 def test_smaller_variance_vanishes_and_larger_explodes(variances):
-    # theory: each layer multiplies the variance by sigma^2 D / 2, so 49 layers give 2^(+-49), 14.8 orders
+    # theory: each layer multiplies the variance by sigma^2 D / 2, so 49 layers give
+    # 2^(+-49), 14.8 orders
     for forward, backward in variances[1]:
         assert log10_ratio(forward) < -12  # forward signal vanishes towards the output
         assert (
@@ -224,7 +228,8 @@ def test_smaller_variance_vanishes_and_larger_explodes(variances):
 
 
 def test_one_layer_scales_the_variance_by_half_of_sigma_squared_times_width():
-    # averaged over 12 random networks: a single width-200 layer varies by about 10 percent
+    # averaged over 12 random networks: a single width-200 layer varies by about 10
+    # percent
     runs = [
         signal_variances(3 / 200, depth=2, width=200, n_examples=500, seed=s)
         for s in range(12)

@@ -82,7 +82,8 @@ def test_side_by_side_training_agrees_and_learns():
 
 
 def test_full_batch_fit_equals_scratch_steps():
-    """With one batch per epoch the loop is plain gradient descent: the scratch engine is the oracle."""
+    """With one batch per epoch the loop is plain gradient descent: the scratch engine
+    is the oracle."""
     rng = np.random.default_rng(3)
     x, y = rng.normal(size=(12, 2)), rng.integers(0, 2, size=12)
     scratch = MLP([2, 6, 2], seed=3)

@@ -29,7 +29,8 @@ SETTINGS = settings(max_examples=40, deadline=None)
 
 
 def torch_mlp(weights, biases) -> torch.nn.Sequential:
-    """The same network in PyTorch: Linear, ReLU, ..., Linear, with our weights copied in."""
+    """The same network in PyTorch: Linear, ReLU, ..., Linear, with our weights copied
+    in."""
     layers = []
     for k, (w, b) in enumerate(zip(weights, biases)):
         linear = torch.nn.Linear(w.shape[1], w.shape[0]).double()
@@ -103,13 +104,15 @@ def test_shallow_network_is_linear_between_kinks(units, seed):
     f = shallow_relu_network(x, w, b, v, c)
     second_difference = f[2:] - 2 * f[1:-1] + f[:-2]
     kinks = kink_locations(w, b)
-    # a second difference at x_i uses x_{i-1}, x_i, x_{i+1}: it can only be non-zero if a kink lies between
+    # a second difference at x_i uses x_{i-1}, x_i, x_{i+1}: it can only be non-zero if
+    # a kink lies between
     step = x[1] - x[0]
     near_a_kink = np.any(np.abs(x[1:-1, None] - kinks[None, :]) < step, axis=1)
     assert np.all(
         np.abs(second_difference[~near_a_kink]) < 1e-12 * (1 + np.abs(f).max())
     )  # round-off only
-    # ... and the network does bend at every kink inside the interval, where v_i w_i != 0
+    # ... and the network does bend at every kink inside the interval, where v_i w_i !=
+    # 0
     for kink, slope_change in zip(-b / w, v * np.abs(w)):
         if (
             -3.9 < kink < 3.9
@@ -161,7 +164,8 @@ def test_sawtooth_network_has_two_to_the_depth_pieces(depth):
     weights, biases = sawtooth_network(depth)
     x = np.linspace(0, 1, 40_000)[1:-1]  # odd spacing: no input lands exactly on a kink
     assert count_linear_regions(x, weights, biases) == 2**depth
-    # the tent map t(u) = 1 - |2u - 1| composed depth times, computed directly as an oracle
+    # the tent map t(u) = 1 - |2u - 1| composed depth times, computed directly as an
+    # oracle
     expected = x.copy()
     for _ in range(depth):
         expected = 1 - np.abs(2 * expected - 1)
@@ -318,7 +322,8 @@ def test_stratified_test_set_matches_sklearn_per_class_counts(counts, test, seed
     )
     ours_per_class = np.bincount(labels[ours], minlength=len(counts))
     theirs_per_class = np.bincount(labels[theirs], minlength=len(counts))
-    # sklearn rounds the total test size up and then apportions it; each class agrees within one sample
+    # sklearn rounds the total test size up and then apportions it; each class agrees
+    # within one sample
     assert np.all(np.abs(ours_per_class - theirs_per_class) <= 1)
     assert np.all(
         np.abs(ours_per_class / np.array(counts) - test) <= 1 / np.array(counts)

@@ -1,4 +1,5 @@
-"""Evaluation metrics against sklearn.metrics, edge cases included (classes never predicted or absent, ties)."""
+"""Evaluation metrics against sklearn.metrics, edge cases included (classes never
+predicted or absent, ties)."""
 
 import warnings
 
@@ -26,7 +27,8 @@ SETTINGS = settings(max_examples=60, deadline=None)
 
 @st.composite
 def label_pairs(draw, max_classes: int = 5):
-    """Random true and predicted labels; small sizes make absent and never-predicted classes common."""
+    """Random true and predicted labels; small sizes make absent and never-predicted
+    classes common."""
     n_classes = draw(st.integers(1, max_classes))
     n = draw(st.integers(1, 25))
     labels = st.lists(st.integers(0, n_classes - 1), min_size=n, max_size=n)

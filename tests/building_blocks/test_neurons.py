@@ -74,7 +74,8 @@ def test_a_single_example_is_a_row():
 @pytest.mark.parametrize("lr", [1.0, 0.1])
 @pytest.mark.parametrize("epochs", [1, 2, 5])
 def test_perceptron_matches_sklearn_step_for_step(lr, epochs):
-    # with a random start no example ever lies exactly on the boundary, so both rules make the same updates
+    # with a random start no example ever lies exactly on the boundary, so both rules
+    # make the same updates
     x, y = separable_data(n_samples=60, margin=0.02, seed=1)
     rng = np.random.default_rng(7)
     w0, b0 = rng.normal(size=2), float(rng.normal())
@@ -90,7 +91,8 @@ def test_perceptron_matches_sklearn_step_for_step(lr, epochs):
 
 
 def novikoff_bound(x, y, margin_direction, margin_offset):
-    """(R / gamma)^2: the most mistakes the perceptron can make, from a known separator (w*, b*)."""
+    """(R / gamma)^2: the most mistakes the perceptron can make, from a known separator
+    (w*, b*)."""
     augmented = np.hstack(
         [x, np.ones((len(x), 1))]
     )  # the bias is a weight on a constant input 1
@@ -185,7 +187,7 @@ def test_two_layer_gradients_match_torch_autograd():
         )
 
 
-# --- bad input ----------------------------------------------------------------------------
+# --- bad input ------------------------------------------------------------------------
 
 
 def test_bad_inputs_raise_errors_naming_the_argument():

@@ -117,7 +117,8 @@ def test_fixed_step_converges_to_least_squares():
 
 
 def test_learning_rate_above_two_over_largest_eigenvalue_diverges():
-    """On a quadratic, fixed-step descent converges iff lr < 2 / largest Hessian eigenvalue."""
+    """On a quadratic, fixed-step descent converges iff lr < 2 / largest Hessian
+    eigenvalue."""
     limit = 2 / np.linalg.eigvalsh(HESSIAN).max()
     stable = gradient_descent(gradient, START, lr=0.95 * limit, steps=500)
     unstable = gradient_descent(gradient, START, lr=1.05 * limit, steps=500)
@@ -161,7 +162,8 @@ def test_exact_line_search_makes_successive_gradients_orthogonal():
 
 # --- bracketing and golden-section search ---------------------------------------------
 
-# the stationary points of two_minima: roots of f'(x) = x^3 - 2x + 0.3, found by numpy, not by us
+# the stationary points of two_minima: roots of f'(x) = x^3 - 2x + 0.3, found by numpy,
+# not by us
 ROOTS = np.sort(np.roots([1.0, 0.0, -2.0, 0.3]).real)
 LEFT_MINIMUM, MAXIMUM, RIGHT_MINIMUM = ROOTS
 
@@ -212,7 +214,8 @@ def test_two_minima_finds_the_local_minimum_of_its_bracket(start, step, expected
 
 
 def test_starting_from_the_right_misses_the_global_minimum():
-    """Line search is local: from x = 2.4 it stops at the right minimum, not the lower left one."""
+    """Line search is local: from x = 2.4 it stops at the right minimum, not the lower
+    left one."""
     result = line_search(two_minima, start=2.4, step=-0.2)
     assert two_minima(LEFT_MINIMUM) < result.value
     assert result.x == pytest.approx(RIGHT_MINIMUM, abs=1e-6)
@@ -258,7 +261,8 @@ def test_brackets_shrink_and_stay_nested():
 )
 def test_each_step_shrinks_a_golden_bracket_by_the_golden_ratio(f, start, step):
     """Bracketing with steps that grow by the golden ratio leaves the bracket in golden
-    proportions, and golden-section search then shrinks it by 1/1.618 at every evaluation."""
+    proportions, and golden-section search then shrinks it by 1/1.618 at every
+    evaluation."""
     result = line_search(f, start, step, tol=1e-6)
     widths = np.array([c - a for a, _, c in result.brackets])
     np.testing.assert_allclose(

@@ -32,7 +32,8 @@ def torch_leaf(array):
 def check_against_torch(f, arrays, rtol=1e-10):
     """Compare f's value and the gradients of sum(f(...) * upstream) in both engines.
 
-    A random upstream gradient (not all ones) exercises the vector-Jacobian products fully.
+    A random upstream gradient (not all ones) exercises the vector-Jacobian products
+    fully.
     """
     ours = [Tensor(a, requires_grad=True) for a in arrays]
     out = f(*ours)
@@ -336,7 +337,7 @@ def test_unbroadcast_sums_over_added_and_stretched_axes():
     assert unbroadcast(grad, (2, 3, 4)) is grad
 
 
-# --- the known failures of small engines --------------------------------------------------
+# --- the known failures of small engines ----------------------------------------------
 
 
 def test_reused_node_and_backward_twice():
@@ -367,7 +368,7 @@ def test_inputs_without_requires_grad_get_no_gradient():
     np.testing.assert_allclose(w.grad, [[2.0], [2.0], [2.0]])
 
 
-# --- bad input ----------------------------------------------------------------------------
+# --- bad input ------------------------------------------------------------------------
 
 
 def test_bad_inputs_raise_errors_naming_the_argument():
