@@ -237,6 +237,9 @@ ALLOWED |= {
     ("train_two_layer", "x", "wrong_length"),
     # seed 0 is a seed
     ("separable_data", "seed", "zero"),
+    # the input of a chain of sigmoid units is any finite number
+    ("sigmoid_chain_gradient", "x", "zero"),
+    ("sigmoid_chain_gradient", "x", "negative"),
 }
 
 TYPE_KINDS = {"none", "string", "ragged", "true", "false", "float_for_int"}
@@ -830,6 +833,16 @@ def _toy(names: str) -> Callable[[], dict[str, Any]]:
     return values
 
 
+def _signed_scores() -> dict[str, Any]:
+    """Scores and labels -1 or +1, for the hinge loss."""
+    return {"scores": values_for("scores", (4,)), "labels": np.array([1.0, -1, 1, -1])}
+
+
+def _two_distributions() -> dict[str, Any]:
+    """Two probability vectors over three classes."""
+    return {"p": np.array([0.2, 0.3, 0.5]), "q": np.array([0.6, 0.3, 0.1])}
+
+
 # qualified-name suffix -> a function returning good values (fresh every time)
 OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
     "fit": _fit,
@@ -848,9 +861,19 @@ OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
         "logits": _tensor((4, 3), "logits"),
         "targets": np.array([0, 2, 1, 0]),
     },
-    "hinge_loss": lambda: {
+    "tensor.hinge_loss": lambda: {
         "scores": _tensor((4, 1), "scores"),
         "labels": np.array([[1.0], [-1.0], [1.0], [-1.0]]),
+    },
+    "losses.hinge_loss": _signed_scores,
+    "losses.hinge_loss_gradient": _signed_scores,
+    "losses.entropy": lambda: {"p": np.array([0.2, 0.3, 0.5])},
+    "losses.kl_divergence": _two_distributions,
+    "losses.distribution_cross_entropy": _two_distributions,
+    "sigmoid_chain_gradient": lambda: {
+        "weights": np.array([8.0, 8.0, 8.0]),
+        "biases": np.array([-4.0, -4.0, -4.0]),
+        "x": 0.5,
     },
     "finite_difference_errors": lambda: {
         "f": np.sin,
