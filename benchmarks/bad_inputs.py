@@ -28,8 +28,9 @@ Discovery. Every module of ``dlfoundations`` (walked with pkgutil) except
 ``dlfoundations.figures*``, ``dlfoundations.checks`` (see ``EXCLUDED``) and private
 modules (a name part starting with ``_``); in each, every name not starting with ``_``
 whose object is a function or a class defined there (``obj.__module__`` is the
-module). For a class: its constructor, and the public methods (and ``__call__``) defined in its body, each called on a fresh
-instance built with the constructor's good arguments. Callables without parameters
+module). For a class: its constructor, and the public methods (and ``__call__``)
+defined in its body, each called on a fresh instance built with the constructor's good
+arguments. Callables without parameters
 are counted but have nothing to probe.
 
 Good calls. Arguments are guessed from each parameter's annotation, then its name,
@@ -830,6 +831,12 @@ def _toy(names: str) -> Callable[[], dict[str, Any]]:
 
 
 # qualified-name suffix -> a function returning good values (fresh every time)
+def _tanh_layer() -> dict[str, Any]:
+    """One tanh layer (x, W, b) from 3 inputs to 2 outputs (the derivatives chapter)."""
+    W = np.array([[0.5, -1.0, 0.25], [0.3, 0.8, -0.5]])
+    return {"x": np.array([0.5, -1.0, 2.0]), "W": W, "b": np.array([0.1, -0.2])}
+
+
 OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
     "fit": _fit,
     "pytorch.accuracy": lambda: {k: _fit()[k] for k in ("model", "x", "y")},
@@ -858,6 +865,9 @@ OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
         "step_sizes": np.array([1e-1, 1e-2, 1e-3]),
     },
     "auc": lambda: {"fpr": np.array([0.0, 0.5, 1.0]), "tpr": np.array([0.0, 0.7, 1.0])},
+    "tanh_layer": _tanh_layer,
+    "tanh_layer_jacobian": _tanh_layer,
+    "tanh_layer_vjp": lambda: {"v": np.array([1.0, -2.0]), **_tanh_layer()},
     "count_linear_regions": _one_input_network,
     "problems.least_squares_loss": _line_fit,
     "problems.least_squares_gradient": _line_fit,
