@@ -844,6 +844,12 @@ def _two_distributions() -> dict[str, Any]:
 
 
 # qualified-name suffix -> a function returning good values (fresh every time)
+def _tanh_layer() -> dict[str, Any]:
+    """One tanh layer (x, W, b) from 3 inputs to 2 outputs (the derivatives chapter)."""
+    W = np.array([[0.5, -1.0, 0.25], [0.3, 0.8, -0.5]])
+    return {"x": np.array([0.5, -1.0, 2.0]), "W": W, "b": np.array([0.1, -0.2])}
+
+
 OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
     "fit": _fit,
     "model_accuracy": lambda: {k: _fit()[k] for k in ("model", "x", "y")},
@@ -882,6 +888,9 @@ OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
         "step_sizes": np.array([1e-1, 1e-2, 1e-3]),
     },
     "auc": lambda: {"fpr": np.array([0.0, 0.5, 1.0]), "tpr": np.array([0.0, 0.7, 1.0])},
+    "tanh_layer": _tanh_layer,
+    "tanh_layer_jacobian": _tanh_layer,
+    "tanh_layer_vjp": lambda: {"v": np.array([1.0, -2.0]), **_tanh_layer()},
     "count_linear_regions": _one_input_network,
     "problems.least_squares_loss": _line_fit,
     "problems.least_squares_gradient": _line_fit,

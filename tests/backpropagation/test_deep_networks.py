@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from dlfoundations.backpropagation.deep_networks import (
     backward_pass,
     forward_pass,
+    matrix_product_costs,
     network_gradients,
 )
 from dlfoundations.building_blocks.feedforward import (
@@ -207,3 +208,51 @@ def test_bad_values_the_probe_found_are_refused():
         network_gradients(x, np.full((5, 2), np.nan), weights, biases)
     with pytest.raises(ValueError, match="x"):
         network_gradients(np.full((5, 3), np.inf), y, weights, biases)
+
+
+# --- the cost of backpropagation ------------------------------------------------------
+
+
+def test_matrix_product_costs_by_hand():
+    # [3, 8, 8, 2]: products of 24, 64 and 16 multiply-adds per example
+    assert matrix_product_costs([3, 8, 8, 2]) == (104, 2 * 104 - 24)
+    # one layer: the weight gradient only, as much as the forward pass
+    assert matrix_product_costs([5, 7]) == (35, 35)
+    # the page's deeper network: the backward pass costs almost twice the forward
+    forward, backward = matrix_product_costs([10, 100, 100, 100, 100, 1])
+    assert (forward, backward) == (31100, 61200)
+    assert 1.9 < backward / forward < 2
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 9), min_size=2, max_size=6),
+    n=st.integers(1, 5),
+)
+def test_matrix_product_costs_match_torch_flop_counter(sizes, n):
+    """PyTorch counts 2 FLOPs (a multiply and an add) per multiply-add of a product,
+    and runs the same products: no input gradient for data that needs none."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    weights, biases = init_mlp(sizes, seed=0)
+    torch_weights = [torch.tensor(w, requires_grad=True) for w in weights]
+    torch_biases = [torch.tensor(b, requires_grad=True) for b in biases]
+    with FlopCounterMode(display=False) as forward_counter:
+        h = torch.ones(n, sizes[0], dtype=torch.float64)
+        for k, (w, b) in enumerate(zip(torch_weights, torch_biases)):
+            h = torch.nn.functional.linear(h, w, b)
+            if k < len(weights) - 1:
+                h = torch.relu(h)
+        loss = (h**2).sum() / n
+    with FlopCounterMode(display=False) as backward_counter:
+        loss.backward()
+    forward, backward = matrix_product_costs(sizes)
+    assert forward_counter.get_total_flops() == 2 * n * forward
+    assert backward_counter.get_total_flops() == 2 * n * backward
+
+
+def test_matrix_product_costs_refuses_bad_sizes():
+    with pytest.raises(ValueError, match="layer_sizes"):
+        matrix_product_costs([3])
+    with pytest.raises(ValueError, match="layer_sizes"):
+        matrix_product_costs([3, 0, 1])

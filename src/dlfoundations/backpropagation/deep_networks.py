@@ -23,7 +23,13 @@ from dlfoundations.foundations.derivatives import relu_derivative
 from dlfoundations.foundations.functions import relu
 
 # --8<-- [end:imports]
-from dlfoundations.checks import check_arguments, float_array, list_of, matrix
+from dlfoundations.checks import (
+    check_arguments,
+    float_array,
+    layer_sizes,
+    list_of,
+    matrix,
+)
 from dlfoundations.building_blocks.feedforward import LAYERS, layers_chain
 
 
@@ -125,3 +131,25 @@ def network_gradients(x, y, weights: Sequence, biases: Sequence):
 
 
 # --8<-- [end:gradients]
+
+
+@check_arguments(layer_sizes=layer_sizes)
+# --8<-- [start:cost]
+def matrix_product_costs(layer_sizes: Sequence[int]) -> tuple[int, int]:
+    """Multiply-adds of the matrix products of a forward and a backward pass, per
+    example, for the layer widths ``layer_sizes`` = [D_0, D_1, ..., D_out].
+
+    Layer k (D_k units to D_{k+1}) costs D_k D_{k+1} per product: one forward,
+    F_k = H_k Omega_k^T, and two backward, the weight gradient G_k^T H_k and the
+    input gradient G_k Omega_k, which the first layer skips (nothing needs the
+    gradient of the data). Returns ``(forward, backward)``.
+    """
+    pairs = zip(layer_sizes[:-1], layer_sizes[1:])
+    per_layer = [d_in * d_out for d_in, d_out in pairs]
+    forward = sum(per_layer)
+    weight_gradients = sum(per_layer)
+    input_gradients = sum(per_layer[1:])
+    return forward, weight_gradients + input_gradients
+
+
+# --8<-- [end:cost]
