@@ -1,10 +1,10 @@
-"""Automatic differentiation from scratch: a small tensor engine on NumPy.
+"""Automatic differentiation: a small tensor engine on NumPy.
 
-A :class:`Tensor` is the array version of
-:class:`~dlfoundations.backpropagation.autodiff.scalar.Value`. Instead of one local
-derivative per parent, each operation stores one *vector-Jacobian product* (VJP) per
-parent: a function that turns the gradient of the output into the gradient contribution
-of that parent, without ever forming a Jacobian matrix.
+A :class:`Tensor` is the array version of the scalar engine's
+:class:`~dlfoundations.backpropagation.scalar_autodiff.engine.Value`. Instead of one
+local derivative per parent, each operation stores one *vector-Jacobian product* (VJP)
+per parent: a function that turns the gradient of the output into the gradient
+contribution of that parent, without ever forming a Jacobian matrix.
 """
 
 # --8<-- [start:imports]
@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 from sklearn.datasets import make_moons
 
-from dlfoundations.backpropagation.autodiff.scalar import topological_order
+from dlfoundations.backpropagation.scalar_autodiff.engine import topological_order
 
 # --8<-- [end:imports]
 from dlfoundations.checks import (

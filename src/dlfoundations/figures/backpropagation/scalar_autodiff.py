@@ -3,9 +3,9 @@
 
 import numpy as np
 
-from dlfoundations.backpropagation.autodiff.graph import draw_graph
-from dlfoundations.backpropagation.autodiff.scalar import Value
-from dlfoundations.backpropagation.autodiff.tensor import Tensor, moons, train_moons
+from dlfoundations.backpropagation.scalar_autodiff.graph import draw_graph
+from dlfoundations.backpropagation.scalar_autodiff.engine import Value
+from dlfoundations.backpropagation.tensor_autodiff import Tensor, moons, train_moons
 from dlfoundations.figures import figure
 from dlfoundations.figures._style import new_figure
 
@@ -31,9 +31,8 @@ def _neuron() -> Value:
 def neuron_graph():
     fig, ax = new_figure(width=9.0, height=3.6)
     draw_graph(_neuron(), ax)
-    ax.set_title(
-        "o = tanh(x1 w1 + x2 w2 + b) after o.backward(): inputs in blue, operations in orange"
-    )
+    title = "o = tanh(x1 w1 + x2 w2 + b) after o.backward()"
+    ax.set_title(f"{title}: inputs in blue, operations in orange")
     return fig
 
 
