@@ -271,12 +271,13 @@ ALLOWED |= {
     (f"Tensor.{m}", "axis", k) for m in ("sum", "mean") for k in ("zero", "negative")
 }
 ALLOWED.add(("Tensor.log_softmax", "axis", "zero"))
-# - moons without noise, with seed 0, and training without L2 (alpha = 0) are legal.
+# - moons without noise, with seed 0, and training without L2 (weight_decay = 0) are
+#   legal.
 ALLOWED |= {
     ("tensor_autodiff.moons", "noise", "zero"),
     ("tensor_autodiff.moons", "random_state", "zero"),
 }
-ALLOWED.add(("tensor_autodiff.train_moons", "alpha", "zero"))
+ALLOWED.add(("tensor_autodiff.train_moons", "weight_decay", "zero"))
 
 
 # ---------------------------------------------------------------- discovery

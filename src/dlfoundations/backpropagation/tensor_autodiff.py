@@ -571,13 +571,13 @@ def moons(
 # --8<-- [end:moons]
 
 
-@check_arguments(steps=count, seed=non_negative_integer, alpha=non_negative)
+@check_arguments(steps=count, seed=non_negative_integer, weight_decay=non_negative)
 # --8<-- [start:train_moons]
 def train_moons(
-    steps: int = 100, seed: int = 0, alpha: float = 1e-4
+    steps: int = 100, seed: int = 0, weight_decay: float = 1e-4
 ) -> tuple[MLP, list[float], list[float]]:
-    """Train MLP([2, 16, 16, 1]) on 100 moons with hinge loss + alpha * L2, by
-    full-batch SGD.
+    """Train MLP([2, 16, 16, 1]) on 100 moons with hinge loss + weight_decay * L2,
+    by full-batch gradient descent.
 
     As in micrograd's demo: weights uniform in [-1, 1], biases 0, and a learning
     rate that decays linearly from 1.0 to 0.1.
@@ -590,7 +590,7 @@ def train_moons(
         scores = model(x)  # shape (100, 1)
         data_loss = hinge_loss(scores, y[:, None])
         l2 = sum((p * p).sum() for p in model.parameters())
-        loss = data_loss + alpha * l2
+        loss = data_loss + weight_decay * l2  # L2 penalty: lambda ||phi||^2
         loss.backward()
         sgd_step(model.parameters(), lr=1.0 - 0.9 * step / steps)
         losses.append(loss.item())
