@@ -259,21 +259,28 @@ ALLOWED |= {
 }
 # - a Value holds any float, NaN and infinities included (they flow through the
 #   operations as in torch, and the tests compare them); a label is any text;
-ALLOWED |= {("scalar.Value", "data", k) for k in ("zero", "negative", "nan", "inf")}
-ALLOWED.add(("scalar.Value", "label", "unknown_str"))
+ALLOWED |= {
+    ("scalar_autodiff.engine.Value", "data", k)
+    for k in ("zero", "negative", "nan", "inf")
+}
+ALLOWED.add(("scalar_autodiff.engine.Value", "label", "unknown_str"))
 # - unbroadcast sums a gradient of any values, NaN included, and of any size (0 too);
 ALLOWED |= {
-    ("tensor.unbroadcast", "grad", "empty"),
-    ("tensor.unbroadcast", "grad", "nan"),
+    ("tensor_autodiff.unbroadcast", "grad", "empty"),
+    ("tensor_autodiff.unbroadcast", "grad", "nan"),
 }
 # - axis 0 and -1 are axes, as in NumPy;
 ALLOWED |= {
     (f"Tensor.{m}", "axis", k) for m in ("sum", "mean") for k in ("zero", "negative")
 }
 ALLOWED.add(("Tensor.log_softmax", "axis", "zero"))
-# - moons without noise, with seed 0, and training without L2 (alpha = 0) are legal.
-ALLOWED |= {("tensor.moons", "noise", "zero"), ("tensor.moons", "random_state", "zero")}
-ALLOWED.add(("tensor.train_moons", "alpha", "zero"))
+# - moons without noise, with seed 0, and training without L2 (weight_decay = 0) are
+#   legal.
+ALLOWED |= {
+    ("tensor_autodiff.moons", "noise", "zero"),
+    ("tensor_autodiff.moons", "random_state", "zero"),
+}
+ALLOWED.add(("tensor_autodiff.train_moons", "weight_decay", "zero"))
 
 
 # ---------------------------------------------------------------- discovery
@@ -283,7 +290,7 @@ ALLOWED.add(("tensor.train_moons", "alpha", "zero"))
 class Target:
     """One callable to probe: a function, a class (its constructor) or a method."""
 
-    qualname: str  # dlfoundations.losses.mse, ...scalar.MLP, ...scalar.MLP.__call__
+    qualname: str  # dlfoundations.losses.mse, ...engine.MLP, ...engine.MLP.__call__
     module: str
     obj: Any  # the function or class; for a method, its name
     kind: str  # "function", "class" or "method"
@@ -778,7 +785,7 @@ def _torch_step() -> dict[str, Any]:
 
 
 def _scratch_mlp() -> Any:
-    return pkg("tensor.MLP")([2, 3, 2])
+    return pkg("tensor_autodiff.MLP")([2, 3, 2])
 
 
 def _tensor(shape: tuple[int, ...], name: str = "data") -> Any:
@@ -855,7 +862,7 @@ OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
     "model_accuracy": lambda: {k: _fit()[k] for k in ("model", "x", "y")},
     "torch_step": _torch_step,
     "TorchMLP.forward": lambda: {"x": _torch_batch()},
-    "scalar.MLP.__call__": lambda: {"x": [0.5, -1.0]},
+    "scalar_autodiff.engine.MLP.__call__": lambda: {"x": [0.5, -1.0]},
     "scratch_step": lambda: {
         "model": _scratch_mlp(),
         "x": values_for("x", (4, 2)),
@@ -863,7 +870,7 @@ OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
         "lr": 0.1,
     },
     "sgd_step": lambda: {"parameters": _tensors_with_gradients(), "lr": 0.1},
-    "tensor.cross_entropy": lambda: {
+    "tensor_autodiff.cross_entropy": lambda: {
         "logits": _tensor((4, 3), "logits"),
         "targets": np.array([0, 2, 1, 0]),
     },
