@@ -12,8 +12,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
-from dlfoundations.backpropagation.autodiff.tensor import Tensor
-from dlfoundations.backpropagation.autodiff.tensor import hinge_loss as tensor_hinge
+from dlfoundations.backpropagation.tensor_autodiff import Tensor
+from dlfoundations.backpropagation.tensor_autodiff import hinge_loss as tensor_hinge
 from dlfoundations.building_blocks.activations import softmax
 from dlfoundations.building_blocks.losses import (
     binary_cross_entropy,
