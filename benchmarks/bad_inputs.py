@@ -271,6 +271,9 @@ ALLOWED.add(("Tensor.log_softmax", "axis", "zero"))
 # - moons without noise, with seed 0, and training without L2 (alpha = 0) are legal.
 ALLOWED |= {("tensor.moons", "noise", "zero"), ("tensor.moons", "random_state", "zero")}
 ALLOWED.add(("tensor.train_moons", "alpha", "zero"))
+# - equal weights of 0 or below: the symmetry the initialization page shows (zero is
+#   its extreme case).
+ALLOWED |= {("initialization.constant_init", "value", k) for k in ("zero", "negative")}
 
 
 # ---------------------------------------------------------------- discovery
