@@ -20,6 +20,7 @@ from dlfoundations.building_blocks.feedforward import init_mlp
 
 # --8<-- [end:imports]
 from dlfoundations.building_blocks.feedforward import LAYERS, layers_chain
+from dlfoundations.reproductions import reproduces
 from dlfoundations.checks import (
     check_arguments,
     count,
@@ -348,3 +349,20 @@ def deep_training_losses(
 
 
 # --8<-- [end:deep_training]
+
+
+@reproduces(
+    id="udl-figure-7-7-he-variance-flat",
+    claim=(
+        "With He initialization (weight variance 2/D), the pre-activation variance "
+        "of a 50-layer, 80-unit ReLU network stays flat: log10 of its ratio between "
+        "layers 50 and 1 is within 1 of 0 (1/D and 4/D change it by about 15 orders)"
+    ),
+    source="Understanding Deep Learning (Prince, 2023), figure 7.7",
+    published=0.0,
+    tolerance=1.0,
+)
+def he_variance_ratio_orders() -> float:
+    """log10 of the forward variance at layer 50 over layer 1, He initialization."""
+    forward, _ = signal_variances(2 / 80)
+    return float(np.log10(forward[-1] / forward[0]))

@@ -16,6 +16,7 @@ from sklearn.datasets import make_moons
 from dlfoundations.backpropagation.scalar_autodiff.engine import topological_order
 
 # --8<-- [end:imports]
+from dlfoundations.reproductions import reproduces
 from dlfoundations.checks import (
     boolean,
     check_arguments,
@@ -599,3 +600,19 @@ def train_moons(
 
 
 # --8<-- [end:train_moons]
+
+
+@reproduces(
+    id="micrograd-moons-train-accuracy",
+    claim=(
+        "micrograd's MLP([2, 16, 16, 1]), trained for 100 steps with the hinge loss "
+        "and L2, classifies all 100 two-moons training points correctly"
+    ),
+    source="Karpathy, micrograd (2020), demo.ipynb",
+    published=1.0,
+    tolerance=0.0,
+)
+def micrograd_moons_train_accuracy() -> float:
+    """Training accuracy after the last step of ``train_moons``."""
+    _, _, accuracies = train_moons()
+    return accuracies[-1]
