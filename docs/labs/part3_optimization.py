@@ -68,25 +68,27 @@ def gap(phi):
 # %% [markdown]
 # ## 1. How ill-conditioned is the loss?
 #
-# The loss $L(\phi) = \sum_i (\phi_0 + \phi_1 x_i - y_i)^2$ is a quadratic with Hessian
-# $2 A^\top A$, where $A$ has rows $(1, x_i)$. Its eigenvalues are the curvatures
-# $\mu \le L$; gradient descent must use a learning rate below $2/L$.
+# The loss $L(\phi) = \frac{1}{N} \sum_i (\phi_0 + \phi_1 x_i - y_i)^2$ is a quadratic
+# with Hessian $\frac{2}{N} A^\top A$, where $A$ has rows $(1, x_i)$. Its eigenvalues
+# are the curvatures $\mu_{\min} \le \mu_{\max}$; gradient descent must use a learning
+# rate below $2/\mu_{\max}$.
 
 # %%
 A = np.column_stack([np.ones_like(x), x])
-mu, L = np.linalg.eigvalsh(2 * A.T @ A)
-print(f"curvatures mu = {mu:.2f}, L = {L:.2f}, condition number kappa = {L / mu:.1f}")
-print(f"gradient descent is stable for learning rates below 2/L = {2 / L:.4f}")
+mu_min, mu_max = np.linalg.eigvalsh(2 * A.T @ A / len(x))
+kappa = mu_max / mu_min
+print(f"curvatures mu_min = {mu_min:.3f}, mu_max = {mu_max:.3f}, kappa = {kappa:.1f}")
+print(f"gradient descent is stable for learning rates below 2/mu_max = {2 / mu_max:.3f}")
 
 # %% [markdown]
 # ## 2. Gradient descent: fixed step against line search
 #
-# The fixed step uses $\eta = 1/L$; the line search picks the best step along the
+# The fixed step uses $\eta = 1/\mu_{\max}$; the line search picks the best step along the
 # negative gradient at every iteration (see the gradient-descent chapter).
 
 # %%
 steps = 100
-fixed = gradient_descent(gradient, start, lr=1 / L, steps=steps)
+fixed = gradient_descent(gradient, start, lr=1 / mu_max, steps=steps)
 searched = gradient_descent_line_search(loss, gradient, start, steps=steps)
 print(f"fixed step,  {len(fixed) - 1:3d} steps: loss - best = {gap(fixed[-1]):.2e}")
 print(f"line search, {len(searched) - 1:3d} steps: loss - best = {gap(searched[-1]):.2e}")
@@ -94,7 +96,7 @@ print(f"line search, {len(searched) - 1:3d} steps: loss - best = {gap(searched[-
 # %% [markdown]
 # ## 3. Mini-batch SGD with a cosine schedule
 #
-# Batches of 4 examples, 20 epochs (200 steps), learning rate annealed from 0.01
+# Batches of 4 examples, 20 epochs (200 steps), learning rate annealed from 0.4
 # towards 0 (see the stochastic-gradient-descent chapter). The noise of the batches
 # keeps the loss from settling until the learning rate has decayed.
 
@@ -106,7 +108,7 @@ run = minibatch_gradient_descent(
     y,
     batch_size=4,
     epochs=20,
-    lr=lambda epoch: cosine_annealing(epoch, initial_lr=0.01, t_max=20),
+    lr=lambda epoch: cosine_annealing(epoch, initial_lr=0.4, t_max=20),
     seed=0,
 )
 print(f"mini-batch SGD after {len(run.path) - 1} steps: loss - best = {gap(run.path[-1]):.2e}")
@@ -119,19 +121,19 @@ print(f"mini-batch SGD after {len(run.path) - 1} steps: loss - best = {gap(run.p
 # part 1; Adam uses its default betas and a learning rate of 0.1.
 
 # %%
-lr_hb, beta_hb = heavy_ball_parameters(mu, L)
+lr_hb, beta_hb = heavy_ball_parameters(mu_min, mu_max)
 racers = {
-    "SGD, lr = 1/L": (SGD, {"lr": 1 / L}),
-    "momentum 0.9, lr = 1/L": (SGD, {"lr": 1 / L, "momentum": 0.9}),
+    "SGD, lr = 1/mu_max": (SGD, {"lr": 1 / mu_max}),
+    "momentum 0.9, lr = 1/mu_max": (SGD, {"lr": 1 / mu_max, "momentum": 0.9}),
     "heavy ball, tuned": (SGD, {"lr": lr_hb, "momentum": beta_hb}),
-    "Nesterov 0.9, lr = 1/L": (SGD, {"lr": 1 / L, "momentum": 0.9, "nesterov": True}),
+    "Nesterov 0.9, lr = 1/mu_max": (SGD, {"lr": 1 / mu_max, "momentum": 0.9, "nesterov": True}),
     "Adam, lr = 0.1": (Adam, {"lr": 0.1}),
 }
 paths = {
     name: trajectory(optimizer, gradient, start, steps, **options) for name, (optimizer, options) in racers.items()
 }
 for name, path in paths.items():
-    print(f"{name:24s} loss - best = {gap(path[-1]):.2e}")
+    print(f"{name:29s} loss - best = {gap(path[-1]):.2e}")
 
 # %% [markdown]
 # Tuned momentum wins by orders of magnitude. Adam, with a fixed learning rate, does
@@ -159,19 +161,19 @@ plt.show()
 # %% [markdown]
 # ## 5. Exercise: sweep the momentum
 #
-# With the learning rate fixed at $1/L$, how does the loss after 40 steps depend on
+# With the learning rate fixed at $1/\mu_{\max}$, how does the loss after 40 steps depend on
 # the momentum $\beta$? Too little and the flat direction crawls; too much and the
 # ball keeps swinging. Compare the best $\beta$ with Polyak's tuned value (which also
 # changes the learning rate).
 
 # %%
 betas = np.linspace(0.0, 0.98, 50)
-final = [gap(trajectory(SGD, gradient, start, 40, lr=1 / L, momentum=b)[-1]) for b in betas]
-print(f"best momentum at lr = 1/L: {betas[np.argmin(final)]:.2f}; Polyak's tuned momentum: {beta_hb:.2f}")
+final = [gap(trajectory(SGD, gradient, start, 40, lr=1 / mu_max, momentum=b)[-1]) for b in betas]
+print(f"best momentum at lr = 1/mu_max: {betas[np.argmin(final)]:.2f}; Polyak's tuned momentum: {beta_hb:.2f}")
 
 fig, ax = plt.subplots(figsize=(6, 3.5))
 ax.semilogy(betas, np.array(final) + 1e-16)
-ax.set(xlabel=r"momentum $\beta$", ylabel="loss - best after 40 steps", title="Momentum sweep, lr = 1/L")
+ax.set(xlabel=r"momentum $\beta$", ylabel="loss - best after 40 steps", title=r"Momentum sweep, $\eta = 1/\mu_{\max}$")
 plt.show()
 
 # %% [markdown]
@@ -192,7 +194,7 @@ worst = 0.0
 for _ in range(steps):
     ours.step([gradient(phi)])
     theirs.zero_grad()
-    ((phi_torch[0] + phi_torch[1] * x_t - y_t) ** 2).sum().backward()
+    ((phi_torch[0] + phi_torch[1] * x_t - y_t) ** 2).mean().backward()
     theirs.step()
     worst = max(worst, float(np.max(np.abs(phi - phi_torch.detach().numpy()))))
 print(f"largest difference over {steps} steps: {worst:.1e}")

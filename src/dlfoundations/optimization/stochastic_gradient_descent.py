@@ -1,8 +1,8 @@
 """Stochastic and mini-batch gradient descent, and learning-rate schedules.
 
 A gradient function here takes the parameters (a 1-D array) and a batch of data:
-``gradient(phi, x_batch, y_batch)`` is the gradient of the loss summed over that batch,
-an array of the parameters' shape. The argument checks are declared above each
+``gradient(phi, x_batch, y_batch)`` is the gradient of the loss averaged over that
+batch, an array of the parameters' shape. The argument checks are declared above each
 function (see :mod:`dlfoundations.checks`); those of learning rates and gradient
 functions come from :mod:`dlfoundations.optimization.gradient_descent`.
 
@@ -130,12 +130,12 @@ def minibatches(
 )
 # --8<-- [start:stochastic_gradient]
 def stochastic_gradient(gradient: Callable, phi, x, y, batch) -> np.ndarray:
-    """Estimate the gradient of the loss summed over all N examples from one batch B.
+    """Estimate the gradient of the loss, a mean over all N examples, from one batch.
 
-    The estimate (N / |B|) * sum_{i in B} grad loss_i is unbiased: averaged over the
-    batches, it equals the full gradient.
+    The estimate is the mean over the batch, (1 / B) * sum_{i in batch} grad loss_i.
+    It is unbiased: averaged over the batches, it equals the full gradient.
     """
-    return len(x) / len(batch) * gradient(phi, x[batch], y[batch])
+    return gradient(phi, x[batch], y[batch])
 
 
 # --8<-- [end:stochastic_gradient]
