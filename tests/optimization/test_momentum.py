@@ -107,7 +107,7 @@ def test_first_step_fills_buffer_with_the_gradient_without_dampening():
     new_param, buffer = sgd_update(
         param, grad, None, lr=0.1, momentum=0.9, dampening=0.5
     )
-    np.testing.assert_array_equal(buffer, grad)  # b_1 = g_1: not (1 - dampening) * g_1
+    np.testing.assert_array_equal(buffer, grad)  # m_1 = g_1: not (1 - dampening) * g_1
     np.testing.assert_allclose(new_param, param - 0.1 * grad)
     torch_param = torch.tensor(param, requires_grad=True)
     torch_sgd = torch.optim.SGD([torch_param], lr=0.1, momentum=0.9, dampening=0.5)
@@ -245,7 +245,7 @@ def test_bad_params_and_grads():
         ill_conditioned_loss([1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="kappa"):
         ill_conditioned_gradient([1.0, 2.0], kappa=0.0)
-    with pytest.raises(ValueError, match="mu"):
+    with pytest.raises(ValueError, match="mu_min must not exceed mu_max"):
         heavy_ball_parameters(10.0, 1.0)
 
 
@@ -258,18 +258,18 @@ def test_step_updates_the_given_arrays_in_place():
 
 
 def test_nesterov_is_sutskever_look_ahead_in_shifted_variables():
-    """Classical Nesterov: v <- mu v - lr grad(theta + mu v), theta <- theta + v. Its
-    look-ahead point phi = theta + mu v follows torch's (and our) Nesterov update
+    """Classical Nesterov: u <- beta u - lr grad(psi + beta u), psi <- psi + u. Its
+    look-ahead point phi = psi + beta u follows torch's (and our) Nesterov update
     exactly."""
-    lr, mu, start = 0.02, 0.85, np.array([-4.0, 1.0])
+    lr, beta, start = 0.02, 0.85, np.array([-4.0, 1.0])
     path = trajectory(
-        SGD, ill_conditioned_gradient, start, 50, lr=lr, momentum=mu, nesterov=True
+        SGD, ill_conditioned_gradient, start, 50, lr=lr, momentum=beta, nesterov=True
     )
-    theta, v = start.copy(), np.zeros(2)
+    psi, u = start.copy(), np.zeros(2)
     for t in range(1, 51):
-        v = mu * v - lr * ill_conditioned_gradient(theta + mu * v)
-        theta = theta + v
-        np.testing.assert_allclose(path[t], theta + mu * v, atol=1e-12)
+        u = beta * u - lr * ill_conditioned_gradient(psi + beta * u)
+        psi = psi + u
+        np.testing.assert_allclose(path[t], psi + beta * u, atol=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -305,8 +305,8 @@ def test_nesterov_is_sutskever_look_ahead_in_shifted_variables():
         ),
         (lambda: ill_conditioned_loss([1.0, np.nan]), "point"),
         (lambda: ill_conditioned_gradient([1.0, 2.0], kappa=np.inf), "kappa"),
-        (lambda: heavy_ball_parameters(np.nan, 1.0), "mu"),
-        (lambda: heavy_ball_parameters(1.0, np.inf), "L"),
+        (lambda: heavy_ball_parameters(np.nan, 1.0), "mu_min"),
+        (lambda: heavy_ball_parameters(1.0, np.inf), "mu_max"),
     ],
 )
 def test_every_bad_argument_is_named(call, name):

@@ -22,14 +22,19 @@ def _gradient(point):
 
 
 RUNS = [
-    ("gradient descent, lr 0.036", "C3", SGD, {"lr": 0.036}),
+    (r"gradient descent, $\eta = 0.036$", "C3", SGD, {"lr": 0.036}),
     (
-        "normalised gradient descent, lr 0.3",
+        r"normalised gradient descent, $\eta = 0.3$",
         "C0",
         Adam,
         {"lr": 0.3, "betas": (0.0, 0.0)},
     ),
-    ("Adam, lr 0.3, betas (0.9, 0.999)", "C2", Adam, {"lr": 0.3}),
+    (
+        r"Adam, $\eta = 0.3$, $(\beta_1, \beta_2) = (0.9, 0.999)$",
+        "C2",
+        Adam,
+        {"lr": 0.3},
+    ),
 ]
 
 
@@ -134,7 +139,7 @@ def bias_correction():
     )
     axes[2].set(
         xlabel="step $t$",
-        ylabel="step size / lr",
+        ylabel=r"step size / $\eta$",
         ylim=(0, 7.5),
         title="Adam's step, constant gradient $g_t = 1$",
     )

@@ -122,7 +122,7 @@ def fixed_step_descent():
         linewidth=1.2,
         label="gradient descent",
     )
-    left.set(title=r"Fixed step $\alpha = 0.32$, 30 steps")
+    left.set(title=r"Fixed step $\eta = 0.32$, 30 steps")
     left.legend(fontsize=8, loc="upper right")
     right.plot(X, Y, "k.", label="data")
     grid = np.linspace(0, 2, 2)
@@ -170,7 +170,7 @@ def line_search_descent():
         "s-",
         markersize=3,
         color="C0",
-        label=r"fixed step $\alpha = 0.32$",
+        label=r"fixed step $\eta = 0.32$",
     )
     right.set(
         xlabel="step",
@@ -193,13 +193,13 @@ def learning_rates():
         path = gradient_descent(_gradient, START, lr=rate, steps=20)
         loss_contour(ax)
         ax.plot(path[:, 0], path[:, 1], "o-", color=color, markersize=3, linewidth=1.2)
-        ax.set(title=f"{label}: $\\alpha = {rate}$, 20 steps")
+        ax.set(title=f"{label}: $\\eta = {rate}$, 20 steps")
         axes[1, 1].semilogy(
             _loss(path.T),
             "o-",
             color=color,
             markersize=3,
-            label=f"{label}, $\\alpha = {rate}$",
+            label=f"{label}, $\\eta = {rate}$",
         )
     axes[1, 1].set(
         xlabel="step",

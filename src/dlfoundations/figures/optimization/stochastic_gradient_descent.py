@@ -37,15 +37,15 @@ def _halving(initial_lr: float):
 # (label, batch size, learning rate or schedule, colour): the runs compared in this
 # chapter
 RUNS = (
-    ("full batch ($B = 40$), $\\alpha = 0.32$", 40, 0.32, "C0"),
+    ("full batch ($B = 40$), $\\eta = 0.32$", 40, 0.32, "C0"),
     (
-        "mini-batch ($B = 8$), $\\alpha_0 = 0.16$, halved every 10",
+        "mini-batch ($B = 8$), $\\eta_0 = 0.16$, halved every 10",
         8,
         _halving(0.16),
         "C1",
     ),
     (
-        "stochastic ($B = 1$), $\\alpha_0 = 0.04$, halved every 10",
+        "stochastic ($B = 1$), $\\eta_0 = 0.04$, halved every 10",
         1,
         _halving(0.04),
         "C3",
@@ -184,11 +184,11 @@ def learning_rate_schedules():
             color=color,
             label=label,
         )
-    rates.set(xlabel="epoch", ylabel=r"learning rate $\alpha$", title="Four schedules")
+    rates.set(xlabel="epoch", ylabel=r"learning rate $\eta$", title="Four schedules")
     rates.legend(fontsize=8)
     losses.set(
         xlabel="epoch",
         ylabel=r"$L(\phi) - L(\phi^*)$",
-        title=r"Stochastic gradient descent ($B = 1$, $\alpha_0 = 0.04$)",
+        title=r"Stochastic gradient descent ($B = 1$, $\eta_0 = 0.04$)",
     )
     return fig
