@@ -159,6 +159,21 @@ def test_minibatch_with_decaying_schedule_reaches_least_squares():
     )
 
 
+def test_constant_rate_sgd_converges_under_interpolation():
+    """When the line fits every example exactly, each example's gradient vanishes at
+    the optimum and SGD with a constant learning rate converges; with noisy targets
+    the same run keeps wandering."""
+    exact_y = 0.6 + 0.8 * X  # no noise: the line (0.6, 0.8) interpolates the data
+    exact = minibatch_gradient_descent(
+        least_squares_gradient, START, X, exact_y, 1, 50, lr=0.04
+    )
+    np.testing.assert_allclose(exact.path[-1], [0.6, 0.8], atol=1e-9)
+    noisy = minibatch_gradient_descent(
+        least_squares_gradient, START, X, Y, 1, 50, lr=0.04
+    )
+    assert np.linalg.norm(noisy.path[-1] - OPTIMUM) > 1e-3
+
+
 def test_seeded_runs_are_reproducible():
     def run(seed):
         return minibatch_gradient_descent(
