@@ -174,14 +174,18 @@ ALLOWED |= {
 }
 # torch.optim accepts these: lr = 0, eps = 0, betas of 0 (normalised gradient descent,
 # shown on the Adam page), any dampening, parameter arrays of any number and shape.
-ALLOWED |= {(f, "lr", "zero") for f in ("sgd_update", "SGD", "adam_update", "Adam")}
-ALLOWED |= {(f, "eps", "zero") for f in ("adam_update", "Adam")}
+# The same for AdaGrad and RMSProp (RMSProp's beta = 0 is normalised gradient descent).
+ADAPTIVE = ("adam_update", "Adam", "adagrad_update", "Adagrad")
+ADAPTIVE += ("rmsprop_update", "RMSprop")
+ALLOWED |= {(f, "lr", "zero") for f in ("sgd_update", "SGD", *ADAPTIVE)}
+ALLOWED |= {(f, "eps", "zero") for f in ADAPTIVE}
 ALLOWED |= {("adam_update", "beta1", "zero"), ("adam_update", "beta2", "zero")}
+ALLOWED |= {("rmsprop_update", "beta", "zero"), ("RMSprop", "beta", "zero")}
 ALLOWED |= {("moving_average", "beta", "zero"), ("bias_correct", "beta", "zero")}
 ALLOWED |= {(f, "dampening", "negative") for f in ("sgd_update", "SGD")}
 ALLOWED |= {
     (f, "params", k)
-    for f in ("SGD", "Adam")
+    for f in ("SGD", "Adam", "Adagrad", "RMSprop")
     for k in ("transposed", "wrong_length", "extra_dim")
 }
 
