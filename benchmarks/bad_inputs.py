@@ -153,6 +153,7 @@ ALLOWED |= {
         "gradient_descent_line_search",
         "trajectory",
         "minibatch_gradient_descent",
+        "seconds_per_epoch",
     )
 }
 ALLOWED |= {("stochastic_gradient", "phi", "wrong_length")}

@@ -18,6 +18,7 @@ from dlfoundations.optimization.stochastic_gradient_descent import (
     exponential_decay,
     minibatch_gradient_descent,
     minibatches,
+    seconds_per_epoch,
     step_decay,
     stochastic_gradient,
 )
@@ -172,6 +173,24 @@ def test_constant_rate_sgd_converges_under_interpolation():
         least_squares_gradient, START, X, Y, 1, 50, lr=0.04
     )
     assert np.linalg.norm(noisy.path[-1] - OPTIMUM) > 1e-3
+
+
+@pytest.mark.parametrize("batch_size", [1, 8, 40])
+def test_seconds_per_epoch_times_whole_epochs(batch_size):
+    """Not the speed (it varies): that it runs `repeats` epochs of N / B steps and
+    returns a positive number of seconds."""
+    calls = []
+
+    def counting_gradient(phi, x_batch, y_batch):
+        calls.append(len(x_batch))
+        return least_squares_gradient(phi, x_batch, y_batch)
+
+    seconds = seconds_per_epoch(
+        counting_gradient, START, X, Y, batch_size, lr=0.04, repeats=2
+    )
+    assert isinstance(seconds, float) and seconds > 0
+    assert len(calls) == 2 * -(-len(X) // batch_size)  # ceil(N / B) steps, twice
+    assert sum(calls) == 2 * len(X)  # every example, once per epoch
 
 
 def test_seeded_runs_are_reproducible():
@@ -382,6 +401,15 @@ def test_schedule_bad_input():
             "examples_seen",
         ),
         (lambda: SGDRun(path=np.zeros((2, 2)), examples_seen=[0, -1]), "examples_seen"),
+        (
+            lambda: seconds_per_epoch(gradient_of_batch, START, X, Y, 4, 0.01, 0),
+            "repeats",
+        ),
+        (
+            lambda: seconds_per_epoch(gradient_of_batch, START, X, Y, 99, 0.01),
+            "batch_size",
+        ),
+        (lambda: seconds_per_epoch(gradient_of_batch, START, X, Y, 4, -0.1), "lr"),
     ],
 )
 def test_every_bad_argument_is_named(call, name):
