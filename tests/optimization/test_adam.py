@@ -19,7 +19,12 @@ from dlfoundations.optimization.adam import (
     rmsprop_update,
 )
 from dlfoundations.optimization.momentum import ill_conditioned_gradient, trajectory
-from test_momentum import least_squares_problem, run_both
+from test_momentum import (
+    least_squares_problem,
+    printed_numbers,
+    run_both,
+    worked_example,
+)
 
 # Adam's step m_hat / sqrt(v_hat) stays bounded when beta1 < sqrt(beta2) (beta1 =
 # fraction * sqrt(beta2)).
@@ -558,3 +563,26 @@ def test_bad_arguments():
 def test_every_bad_argument_is_named(call, name):
     with pytest.raises((TypeError, ValueError), match=rf"(?<!\w){name}(?!\w)"):
         call()
+
+
+def test_worked_adam_step_is_what_the_code_prints():
+    """The page's table of one Adam step holds exactly the numbers its block prints
+    with adam_update and bias_correct, and that step is torch's from the same state."""
+    table, block = worked_example("adam.md")
+    namespace = {"np": np, "adam_update": adam_update, "bias_correct": bias_correct}
+    assert len(table) == 11 and all(len(row) == 2 for row in table)
+    assert table == printed_numbers(block, namespace)
+    # torch, from a first step with g_1 = (0.5, 4) as the page says, then the second
+    first_gradient = torch.tensor([0.5, 4.0], dtype=torch.float64)
+    phi = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.Adam([phi], lr=0.1)
+    phi.grad = first_gradient
+    optimizer.step()
+    state = optimizer.state[phi]
+    np.testing.assert_allclose(state["exp_avg"].numpy(), table[2], rtol=1e-12)
+    np.testing.assert_allclose(state["exp_avg_sq"].numpy(), table[3], rtol=1e-12)
+    with torch.no_grad():
+        phi.copy_(torch.tensor(table[0], dtype=torch.float64))
+    phi.grad = torch.tensor(table[1], dtype=torch.float64)
+    optimizer.step()
+    np.testing.assert_allclose(phi.detach().numpy(), table[-1], rtol=1e-5)

@@ -1,6 +1,10 @@
 """SGD with momentum, dampening, Nesterov and weight decay, checked step for step
 against torch.optim.SGD."""
 
+import contextlib
+import io
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -17,6 +21,7 @@ from dlfoundations.optimization.momentum import (
 )
 
 STEPS = 100
+PAGES = Path(__file__).resolve().parents[2] / "docs" / "optimization"
 
 
 def least_squares_problem(seed: int, n_in: int, n_out: int, n: int = 16):
@@ -312,3 +317,46 @@ def test_nesterov_is_sutskever_look_ahead_in_shifted_variables():
 def test_every_bad_argument_is_named(call, name):
     with pytest.raises((TypeError, ValueError), match=rf"(?<!\w){name}(?!\w)"):
         call()
+
+
+# --- the worked example of the page --------------------------------------------------
+
+
+def trailing_numbers(cells: list[str]) -> list[float]:
+    """The numbers at the end of a row of cells or words (before them: names)."""
+    numbers = []
+    for cell in reversed(cells):
+        try:
+            numbers.insert(0, float(cell))
+        except ValueError:
+            break
+    return numbers
+
+
+def worked_example(page: str) -> tuple[list[list[float]], str]:
+    """The numbers of each row of the table in the section "One step by hand" of
+    ``page``, and the Python block of that section."""
+    text = (PAGES / page).read_text(encoding="utf-8")
+    section = text.split("### One step by hand", 1)[1].split("\n## ", 1)[0]
+    table = [line for line in section.splitlines() if line.startswith("|")]
+    rows = [line.strip().strip("|").split("|") for line in table[2:]]  # no header
+    block = section.split("```python\n", 1)[1].split("```", 1)[0]
+    return [trailing_numbers([c.strip() for c in row]) for row in rows], block
+
+
+def printed_numbers(block: str, namespace: dict) -> list[list[float]]:
+    """Run the page's block (its names given in ``namespace``); the numbers of each
+    line it prints."""
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        exec(block, dict(namespace))
+    return [trailing_numbers(line.split()) for line in output.getvalue().splitlines()]
+
+
+def test_worked_momentum_step_is_what_the_code_prints():
+    """The page's table of one heavy-ball and one Nesterov step holds exactly the
+    numbers its block prints with sgd_update."""
+    table, block = worked_example("momentum.md")
+    printed = printed_numbers(block, {"np": np, "sgd_update": sgd_update})
+    assert len(table) == 7 and all(len(row) == 2 for row in table)
+    assert table == printed
