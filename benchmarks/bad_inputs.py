@@ -153,6 +153,7 @@ ALLOWED |= {
         "gradient_descent_line_search",
         "trajectory",
         "minibatch_gradient_descent",
+        "seconds_per_epoch",
     )
 }
 ALLOWED |= {("stochastic_gradient", "phi", "wrong_length")}
@@ -174,14 +175,18 @@ ALLOWED |= {
 }
 # torch.optim accepts these: lr = 0, eps = 0, betas of 0 (normalised gradient descent,
 # shown on the Adam page), any dampening, parameter arrays of any number and shape.
-ALLOWED |= {(f, "lr", "zero") for f in ("sgd_update", "SGD", "adam_update", "Adam")}
-ALLOWED |= {(f, "eps", "zero") for f in ("adam_update", "Adam")}
+# The same for AdaGrad and RMSProp (RMSProp's beta = 0 is normalised gradient descent).
+ADAPTIVE = ("adam_update", "Adam", "adagrad_update", "Adagrad")
+ADAPTIVE += ("rmsprop_update", "RMSprop")
+ALLOWED |= {(f, "lr", "zero") for f in ("sgd_update", "SGD", *ADAPTIVE)}
+ALLOWED |= {(f, "eps", "zero") for f in ADAPTIVE}
 ALLOWED |= {("adam_update", "beta1", "zero"), ("adam_update", "beta2", "zero")}
+ALLOWED |= {("rmsprop_update", "beta", "zero"), ("RMSprop", "beta", "zero")}
 ALLOWED |= {("moving_average", "beta", "zero"), ("bias_correct", "beta", "zero")}
 ALLOWED |= {(f, "dampening", "negative") for f in ("sgd_update", "SGD")}
 ALLOWED |= {
     (f, "params", k)
-    for f in ("SGD", "Adam")
+    for f in ("SGD", "Adam", "Adagrad", "RMSprop")
     for k in ("transposed", "wrong_length", "extra_dim")
 }
 
@@ -439,8 +444,8 @@ FLOAT_VALUES = {
     "tol": 1e-6,
     "gamma": 0.5,
     "weight_variance": 2.0,
-    "mu": 1.0,
-    "L": 4.0,
+    "mu_min": 1.0,
+    "mu_max": 4.0,
     "threshold": 0.5,
     "sigma": 1.0,
     "scale": 1.0,

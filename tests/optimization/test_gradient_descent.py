@@ -30,9 +30,8 @@ from dlfoundations.optimization.problems import (
 
 X, Y = regression_data()
 OPTIMUM = np.linalg.lstsq(np.column_stack([np.ones_like(X), X]), Y, rcond=None)[0]
-HESSIAN = (
-    2 * np.column_stack([np.ones_like(X), X]).T @ np.column_stack([np.ones_like(X), X])
-)
+DESIGN = np.column_stack([np.ones_like(X), X])
+HESSIAN = 2 * DESIGN.T @ DESIGN / len(X)  # of the mean squared error
 START = np.array([-1.0, 3.0])
 
 
@@ -45,11 +44,12 @@ def gradient(phi):
 
 
 def torch_loss(phi: torch.Tensor, x, y) -> torch.Tensor:
+    """The mean squared error of the line, by torch's own mse_loss (mean reduction)."""
     x, y = (
         torch.as_tensor(x, dtype=torch.float64),
         torch.as_tensor(y, dtype=torch.float64),
     )
-    return torch.sum((phi[0] + phi[1] * x - y) ** 2)
+    return torch.nn.functional.mse_loss(phi[0] + phi[1] * x, y)
 
 
 # --- the problem ----------------------------------------------------------------------
@@ -78,6 +78,19 @@ def test_loss_and_gradient_match_torch_autograd(phi0, phi1, n, seed):
     )
 
 
+def test_loss_is_a_mean_over_the_examples():
+    """Every example twice is the same data set: a mean (not a sum) does not change."""
+    x2, y2 = np.concatenate([X, X]), np.concatenate([Y, Y])
+    assert least_squares_loss(START, x2, y2) == pytest.approx(loss(START), rel=1e-12)
+    np.testing.assert_allclose(
+        least_squares_gradient(START, x2, y2), gradient(START), rtol=1e-12
+    )
+    per_example = [
+        least_squares_loss(START, X[i : i + 1], Y[i : i + 1]) for i in range(len(X))
+    ]
+    assert loss(START) == pytest.approx(np.mean(per_example), rel=1e-12)
+
+
 def test_loss_on_a_grid_matches_pointwise():
     phi0, phi1 = np.meshgrid(np.linspace(-1, 2, 5), np.linspace(0, 3, 4))
     grid = least_squares_loss(np.stack([phi0, phi1]), X, Y)
@@ -98,9 +111,9 @@ def test_solution_is_the_lstsq_minimiser():
 
 
 def test_fixed_step_matches_torch_sgd_step_for_step():
-    path = gradient_descent(gradient, START, lr=0.005, steps=50)
+    path = gradient_descent(gradient, START, lr=0.2, steps=50)
     phi = torch.tensor(START, requires_grad=True)
-    optimizer = torch.optim.SGD([phi], lr=0.005)
+    optimizer = torch.optim.SGD([phi], lr=0.2)
     expected = [phi.detach().clone().numpy()]
     for _ in range(50):
         optimizer.zero_grad()
@@ -111,14 +124,14 @@ def test_fixed_step_matches_torch_sgd_step_for_step():
 
 
 def test_fixed_step_converges_to_least_squares():
-    path = gradient_descent(gradient, START, lr=0.008, steps=1000)
+    path = gradient_descent(gradient, START, lr=0.32, steps=1000)
     assert path.shape == (1001, 2)
     np.testing.assert_allclose(path[-1], OPTIMUM, atol=1e-8)
 
 
 def test_learning_rate_above_two_over_largest_eigenvalue_diverges():
-    """On a quadratic, fixed-step descent converges iff lr < 2 / largest Hessian
-    eigenvalue."""
+    """On a quadratic, fixed-step descent converges iff lr < 2 / the largest Hessian
+    eigenvalue (the largest curvature mu_max)."""
     limit = 2 / np.linalg.eigvalsh(HESSIAN).max()
     stable = gradient_descent(gradient, START, lr=0.95 * limit, steps=500)
     unstable = gradient_descent(gradient, START, lr=1.05 * limit, steps=500)
@@ -162,8 +175,8 @@ def test_exact_line_search_makes_successive_gradients_orthogonal():
 
 # --- bracketing and golden-section search ---------------------------------------------
 
-# the stationary points of two_minima: roots of f'(x) = x^3 - 2x + 0.3, found by numpy,
-# not by us
+# the stationary points of two_minima: roots of f'(x) = x^3 - 2x + 0.3, found by
+# numpy, not by us
 ROOTS = np.sort(np.roots([1.0, 0.0, -2.0, 0.3]).real)
 LEFT_MINIMUM, MAXIMUM, RIGHT_MINIMUM = ROOTS
 
@@ -214,8 +227,8 @@ def test_two_minima_finds_the_local_minimum_of_its_bracket(start, step, expected
 
 
 def test_starting_from_the_right_misses_the_global_minimum():
-    """Line search is local: from x = 2.4 it stops at the right minimum, not the lower
-    left one."""
+    """Line search is local: from x = 2.4 it stops at the right minimum, not the
+    lower left one."""
     result = line_search(two_minima, start=2.4, step=-0.2)
     assert two_minima(LEFT_MINIMUM) < result.value
     assert result.x == pytest.approx(RIGHT_MINIMUM, abs=1e-6)
@@ -338,8 +351,8 @@ def test_line_search_bad_input():
 
 def test_checks_live_outside_the_shown_functions():
     """Each public function is checked at the boundary; the page shows the pure one."""
-    path = gradient_descent.unchecked(gradient, START, 0.008, 3)
-    np.testing.assert_allclose(path, gradient_descent(gradient, START, 0.008, 3))
+    path = gradient_descent.unchecked(gradient, START, 0.32, 3)
+    np.testing.assert_allclose(path, gradient_descent(gradient, START, 0.32, 3))
 
 
 @pytest.mark.parametrize(

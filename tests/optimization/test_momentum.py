@@ -1,6 +1,10 @@
 """SGD with momentum, dampening, Nesterov and weight decay, checked step for step
 against torch.optim.SGD."""
 
+import contextlib
+import io
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -17,6 +21,7 @@ from dlfoundations.optimization.momentum import (
 )
 
 STEPS = 100
+PAGES = Path(__file__).resolve().parents[2] / "docs" / "optimization"
 
 
 def least_squares_problem(seed: int, n_in: int, n_out: int, n: int = 16):
@@ -107,7 +112,7 @@ def test_first_step_fills_buffer_with_the_gradient_without_dampening():
     new_param, buffer = sgd_update(
         param, grad, None, lr=0.1, momentum=0.9, dampening=0.5
     )
-    np.testing.assert_array_equal(buffer, grad)  # b_1 = g_1: not (1 - dampening) * g_1
+    np.testing.assert_array_equal(buffer, grad)  # m_1 = g_1: not (1 - dampening) * g_1
     np.testing.assert_allclose(new_param, param - 0.1 * grad)
     torch_param = torch.tensor(param, requires_grad=True)
     torch_sgd = torch.optim.SGD([torch_param], lr=0.1, momentum=0.9, dampening=0.5)
@@ -245,7 +250,7 @@ def test_bad_params_and_grads():
         ill_conditioned_loss([1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="kappa"):
         ill_conditioned_gradient([1.0, 2.0], kappa=0.0)
-    with pytest.raises(ValueError, match="mu"):
+    with pytest.raises(ValueError, match="mu_min must not exceed mu_max"):
         heavy_ball_parameters(10.0, 1.0)
 
 
@@ -258,18 +263,18 @@ def test_step_updates_the_given_arrays_in_place():
 
 
 def test_nesterov_is_sutskever_look_ahead_in_shifted_variables():
-    """Classical Nesterov: v <- mu v - lr grad(theta + mu v), theta <- theta + v. Its
-    look-ahead point phi = theta + mu v follows torch's (and our) Nesterov update
+    """Classical Nesterov: u <- beta u - lr grad(psi + beta u), psi <- psi + u. Its
+    look-ahead point phi = psi + beta u follows torch's (and our) Nesterov update
     exactly."""
-    lr, mu, start = 0.02, 0.85, np.array([-4.0, 1.0])
+    lr, beta, start = 0.02, 0.85, np.array([-4.0, 1.0])
     path = trajectory(
-        SGD, ill_conditioned_gradient, start, 50, lr=lr, momentum=mu, nesterov=True
+        SGD, ill_conditioned_gradient, start, 50, lr=lr, momentum=beta, nesterov=True
     )
-    theta, v = start.copy(), np.zeros(2)
+    psi, u = start.copy(), np.zeros(2)
     for t in range(1, 51):
-        v = mu * v - lr * ill_conditioned_gradient(theta + mu * v)
-        theta = theta + v
-        np.testing.assert_allclose(path[t], theta + mu * v, atol=1e-12)
+        u = beta * u - lr * ill_conditioned_gradient(psi + beta * u)
+        psi = psi + u
+        np.testing.assert_allclose(path[t], psi + beta * u, atol=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -305,10 +310,53 @@ def test_nesterov_is_sutskever_look_ahead_in_shifted_variables():
         ),
         (lambda: ill_conditioned_loss([1.0, np.nan]), "point"),
         (lambda: ill_conditioned_gradient([1.0, 2.0], kappa=np.inf), "kappa"),
-        (lambda: heavy_ball_parameters(np.nan, 1.0), "mu"),
-        (lambda: heavy_ball_parameters(1.0, np.inf), "L"),
+        (lambda: heavy_ball_parameters(np.nan, 1.0), "mu_min"),
+        (lambda: heavy_ball_parameters(1.0, np.inf), "mu_max"),
     ],
 )
 def test_every_bad_argument_is_named(call, name):
     with pytest.raises((TypeError, ValueError), match=rf"(?<!\w){name}(?!\w)"):
         call()
+
+
+# --- the worked example of the page --------------------------------------------------
+
+
+def trailing_numbers(cells: list[str]) -> list[float]:
+    """The numbers at the end of a row of cells or words (before them: names)."""
+    numbers = []
+    for cell in reversed(cells):
+        try:
+            numbers.insert(0, float(cell))
+        except ValueError:
+            break
+    return numbers
+
+
+def worked_example(page: str) -> tuple[list[list[float]], str]:
+    """The numbers of each row of the table in the section "One step by hand" of
+    ``page``, and the Python block of that section."""
+    text = (PAGES / page).read_text(encoding="utf-8")
+    section = text.split("### One step by hand", 1)[1].split("\n## ", 1)[0]
+    table = [line for line in section.splitlines() if line.startswith("|")]
+    rows = [line.strip().strip("|").split("|") for line in table[2:]]  # no header
+    block = section.split("```python\n", 1)[1].split("```", 1)[0]
+    return [trailing_numbers([c.strip() for c in row]) for row in rows], block
+
+
+def printed_numbers(block: str, namespace: dict) -> list[list[float]]:
+    """Run the page's block (its names given in ``namespace``); the numbers of each
+    line it prints."""
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        exec(block, dict(namespace))
+    return [trailing_numbers(line.split()) for line in output.getvalue().splitlines()]
+
+
+def test_worked_momentum_step_is_what_the_code_prints():
+    """The page's table of one heavy-ball and one Nesterov step holds exactly the
+    numbers its block prints with sgd_update."""
+    table, block = worked_example("momentum.md")
+    printed = printed_numbers(block, {"np": np, "sgd_update": sgd_update})
+    assert len(table) == 7 and all(len(row) == 2 for row in table)
+    assert table == printed

@@ -18,6 +18,7 @@ from dlfoundations.optimization.stochastic_gradient_descent import (
     exponential_decay,
     minibatch_gradient_descent,
     minibatches,
+    seconds_per_epoch,
     step_decay,
     stochastic_gradient,
 )
@@ -32,11 +33,12 @@ def gradient(phi):
 
 
 def torch_loss(phi: torch.Tensor, x, y) -> torch.Tensor:
+    """The mean squared error of the line, by torch's own mse_loss (mean reduction)."""
     x, y = (
         torch.as_tensor(x, dtype=torch.float64),
         torch.as_tensor(y, dtype=torch.float64),
     )
-    return torch.sum((phi[0] + phi[1] * x - y) ** 2)
+    return torch.nn.functional.mse_loss(phi[0] + phi[1] * x, y)
 
 
 # --- stochastic and mini-batch --------------------------------------------------------
@@ -60,8 +62,8 @@ def test_minibatches_visit_every_example_once(n_examples, batch_size, seed):
 
 @pytest.mark.parametrize("batch_size", [1, 2, 3])
 def test_stochastic_gradient_is_unbiased(batch_size):
-    """Averaged over every possible batch, the estimate (N/|B|) sum_B grad loss_i is the
-    full gradient."""
+    """Averaged over every possible batch, the estimate (1/B) sum_{i in batch} grad
+    loss_i is the full gradient."""
     x, y = regression_data(7, seed=1)
     phi = np.array([0.3, -0.7])
     estimates = [
@@ -85,7 +87,7 @@ def test_each_epoch_visits_every_example_once():
         return least_squares_gradient(phi, x_batch, y_batch)
 
     run = minibatch_gradient_descent(
-        recording_gradient, START, X, Y, batch_size=7, epochs=3, lr=0.001
+        recording_gradient, START, X, Y, batch_size=7, epochs=3, lr=0.04
     )
     batches_per_epoch = -(-len(X) // 7)
     assert len(seen) == 3 * batches_per_epoch == len(run.path) - 1
@@ -100,17 +102,17 @@ def test_each_epoch_visits_every_example_once():
 
 def test_full_batch_is_plain_gradient_descent():
     run = minibatch_gradient_descent(
-        least_squares_gradient, START, X, Y, batch_size=len(X), epochs=40, lr=0.008
+        least_squares_gradient, START, X, Y, batch_size=len(X), epochs=40, lr=0.32
     )
     np.testing.assert_allclose(
-        run.path, gradient_descent(gradient, START, 0.008, 40), rtol=1e-10, atol=1e-12
+        run.path, gradient_descent(gradient, START, 0.32, 40), rtol=1e-10, atol=1e-12
     )
 
 
 def test_minibatch_matches_torch_sgd_with_steplr():
     """Same batches, same schedule: our loop and torch.optim.SGD + StepLR take the same
     steps."""
-    schedule = lambda epoch: step_decay(epoch, 0.004, step_size=3, gamma=0.5)  # noqa: E731
+    schedule = lambda epoch: step_decay(epoch, 0.16, step_size=3, gamma=0.5)  # noqa: E731
     run = minibatch_gradient_descent(
         least_squares_gradient,
         START,
@@ -122,14 +124,14 @@ def test_minibatch_matches_torch_sgd_with_steplr():
         seed=5,
     )
     phi = torch.tensor(START, requires_grad=True)
-    optimizer = torch.optim.SGD([phi], lr=0.004)
+    optimizer = torch.optim.SGD([phi], lr=0.16)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=3, gamma=0.5)
     rng = np.random.default_rng(5)  # replay the same permutations
     expected = [START]
     for _ in range(10):
         for batch in minibatches(len(X), 8, rng):
             optimizer.zero_grad()
-            (len(X) / len(batch) * torch_loss(phi, X[batch], Y[batch])).backward()
+            torch_loss(phi, X[batch], Y[batch]).backward()
             optimizer.step()
             expected.append(phi.detach().clone().numpy())
         scheduler.step()
@@ -137,7 +139,7 @@ def test_minibatch_matches_torch_sgd_with_steplr():
 
 
 def test_minibatch_with_decaying_schedule_reaches_least_squares():
-    schedule = lambda epoch: step_decay(epoch, 0.004, step_size=20, gamma=0.5)  # noqa: E731
+    schedule = lambda epoch: step_decay(epoch, 0.16, step_size=20, gamma=0.5)  # noqa: E731
     run = minibatch_gradient_descent(
         least_squares_gradient,
         START,
@@ -150,7 +152,7 @@ def test_minibatch_with_decaying_schedule_reaches_least_squares():
     )
     np.testing.assert_allclose(run.path[-1], OPTIMUM, atol=1e-3)
     constant = minibatch_gradient_descent(
-        least_squares_gradient, START, X, Y, batch_size=8, epochs=200, lr=0.004, seed=0
+        least_squares_gradient, START, X, Y, batch_size=8, epochs=200, lr=0.16, seed=0
     )
     # without the decay, the noise keeps it further away
     assert np.linalg.norm(constant.path[-1] - OPTIMUM) > 10 * np.linalg.norm(
@@ -158,10 +160,43 @@ def test_minibatch_with_decaying_schedule_reaches_least_squares():
     )
 
 
+def test_constant_rate_sgd_converges_under_interpolation():
+    """When the line fits every example exactly, each example's gradient vanishes at
+    the optimum and SGD with a constant learning rate converges; with noisy targets
+    the same run keeps wandering."""
+    exact_y = 0.6 + 0.8 * X  # no noise: the line (0.6, 0.8) interpolates the data
+    exact = minibatch_gradient_descent(
+        least_squares_gradient, START, X, exact_y, 1, 50, lr=0.04
+    )
+    np.testing.assert_allclose(exact.path[-1], [0.6, 0.8], atol=1e-9)
+    noisy = minibatch_gradient_descent(
+        least_squares_gradient, START, X, Y, 1, 50, lr=0.04
+    )
+    assert np.linalg.norm(noisy.path[-1] - OPTIMUM) > 1e-3
+
+
+@pytest.mark.parametrize("batch_size", [1, 8, 40])
+def test_seconds_per_epoch_times_whole_epochs(batch_size):
+    """Not the speed (it varies): that it runs `repeats` epochs of N / B steps and
+    returns a positive number of seconds."""
+    calls = []
+
+    def counting_gradient(phi, x_batch, y_batch):
+        calls.append(len(x_batch))
+        return least_squares_gradient(phi, x_batch, y_batch)
+
+    seconds = seconds_per_epoch(
+        counting_gradient, START, X, Y, batch_size, lr=0.04, repeats=2
+    )
+    assert isinstance(seconds, float) and seconds > 0
+    assert len(calls) == 2 * -(-len(X) // batch_size)  # ceil(N / B) steps, twice
+    assert sum(calls) == 2 * len(X)  # every example, once per epoch
+
+
 def test_seeded_runs_are_reproducible():
     def run(seed):
         return minibatch_gradient_descent(
-            least_squares_gradient, START, X, Y, 4, 5, 0.002, seed=seed
+            least_squares_gradient, START, X, Y, 4, 5, 0.08, seed=seed
         ).path
 
     np.testing.assert_array_equal(run(3), run(3))
@@ -366,6 +401,15 @@ def test_schedule_bad_input():
             "examples_seen",
         ),
         (lambda: SGDRun(path=np.zeros((2, 2)), examples_seen=[0, -1]), "examples_seen"),
+        (
+            lambda: seconds_per_epoch(gradient_of_batch, START, X, Y, 4, 0.01, 0),
+            "repeats",
+        ),
+        (
+            lambda: seconds_per_epoch(gradient_of_batch, START, X, Y, 99, 0.01),
+            "batch_size",
+        ),
+        (lambda: seconds_per_epoch(gradient_of_batch, START, X, Y, 4, -0.1), "lr"),
     ],
 )
 def test_every_bad_argument_is_named(call, name):

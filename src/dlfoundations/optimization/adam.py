@@ -1,7 +1,11 @@
-"""Adam: moving averages of the gradient and of its square, with bias correction.
+"""AdaGrad, RMSProp and Adam: per-parameter step sizes from the squared gradients.
 
-The update is written as ``torch.optim.Adam`` computes it (L2 weight decay added to the
-gradient, optional AMSGrad), so the two agree step for step (the tests check this).
+AdaGrad divides by the root of the sum of all squared gradients so far, RMSProp by the
+root of their moving average, and Adam also averages the gradient itself, with bias
+correction. Each update is written as ``torch.optim.Adagrad``, ``torch.optim.RMSprop``
+and ``torch.optim.Adam`` compute it (L2 weight decay added to the gradient; AdaGrad's
+learning-rate decay; Adam's optional AMSGrad), so they agree step for step (the tests
+check this).
 """
 
 # --8<-- [start:imports]
@@ -37,10 +41,11 @@ def _betas(value, name: str) -> tuple[float, float]:
 
 
 def _moments_like_param(arguments: dict) -> None:
-    """The moving averages ``m``, ``v`` (and ``v_max``) have the parameter's shape."""
+    """The gradient and the optimizer's state (``m``, ``v``, ``v_max`` or
+    ``sum_of_squares``) have the parameter's shape."""
     shape = arguments["param"].shape
-    for name in ("grad", "m", "v", "v_max"):
-        value = arguments[name]
+    for name in ("grad", "m", "v", "v_max", "sum_of_squares"):
+        value = arguments.get(name)
         if value is not None and value.shape != shape:
             message = f"{name} must have the shape of param {shape}"
             raise ValueError(f"{message}, got {value.shape}")
@@ -69,6 +74,160 @@ def bias_correct(average: np.ndarray, beta: float, step: int) -> np.ndarray:
 
 
 # --8<-- [end:bias_correct]
+
+
+@check_arguments(
+    _moments_like_param,
+    param=float_array,
+    grad=float_array,
+    sum_of_squares=float_array,
+    step=count,
+    lr=non_negative,
+    lr_decay=non_negative,
+    eps=non_negative,
+    weight_decay=non_negative,
+)
+# --8<-- [start:adagrad_update]
+def adagrad_update(
+    param: np.ndarray,
+    grad: np.ndarray,
+    sum_of_squares: np.ndarray,
+    step: int,
+    *,
+    lr: float,
+    lr_decay: float = 0.0,
+    eps: float = 1e-10,
+    weight_decay: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One AdaGrad step for one parameter array, as ``torch.optim.Adagrad`` computes it.
+
+    ``sum_of_squares`` adds up the squared gradients of every step so far (it starts
+    at ``initial_accumulator_value``); ``step`` counts from 1. Returns
+    ``(param, sum_of_squares)``.
+    """
+    g = grad + weight_decay * param  # L2 weight decay, added to the gradient
+    sum_of_squares = sum_of_squares + g * g  # it only grows: no gradient is forgotten
+    rate = lr / (1 + (step - 1) * lr_decay)  # lr_decay = 0: the rate lr throughout
+    return param - rate * g / (np.sqrt(sum_of_squares) + eps), sum_of_squares
+
+
+# --8<-- [end:adagrad_update]
+
+
+# --8<-- [start:adagrad_class]
+class Adagrad:
+    """AdaGrad, with L2 weight decay and learning-rate decay.
+
+    Same hyperparameters and defaults as ``torch.optim.Adagrad``. The arrays in
+    ``params`` are updated in place by :meth:`step`.
+    """
+
+    def __init__(
+        self,
+        params: list[np.ndarray],
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+    ) -> None:
+        self.params = list(params)
+        self.lr, self.lr_decay = lr, lr_decay
+        self.eps, self.weight_decay = eps, weight_decay
+        self.steps = 0
+        start = initial_accumulator_value
+        self.sums = [np.full_like(p, start) for p in self.params]
+
+    def step(self, grads: list[np.ndarray]) -> None:
+        """Update every parameter in place, given the gradients of the loss there."""
+        self.steps += 1
+        for i, (param, grad) in enumerate(zip(self.params, grads)):
+            new_param, self.sums[i] = adagrad_update(
+                param,
+                grad,
+                self.sums[i],
+                self.steps,
+                lr=self.lr,
+                lr_decay=self.lr_decay,
+                eps=self.eps,
+                weight_decay=self.weight_decay,
+            )
+            param[...] = new_param  # in place, as torch does
+
+
+# --8<-- [end:adagrad_class]
+
+
+@check_arguments(
+    _moments_like_param,
+    param=float_array,
+    grad=float_array,
+    v=float_array,
+    lr=non_negative,
+    beta=fraction,
+    eps=non_negative,
+    weight_decay=non_negative,
+)
+# --8<-- [start:rmsprop_update]
+def rmsprop_update(
+    param: np.ndarray,
+    grad: np.ndarray,
+    v: np.ndarray,
+    *,
+    lr: float,
+    beta: float = 0.99,
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One RMSProp step for one parameter array, as ``torch.optim.RMSprop`` computes it.
+
+    ``v`` is the moving average of the squared gradient (zeros before the first
+    step); ``beta`` is what torch calls ``alpha``. Returns ``(param, v)``.
+    """
+    g = grad + weight_decay * param  # L2 weight decay, added to the gradient
+    v = moving_average(v, g * g, beta)  # old squared gradients fade away
+    return param - lr * g / (np.sqrt(v) + eps), v
+
+
+# --8<-- [end:rmsprop_update]
+
+
+# --8<-- [start:rmsprop_class]
+class RMSprop:
+    """RMSProp, with L2 weight decay (without torch's momentum and centered options).
+
+    Same defaults as ``torch.optim.RMSprop``; its ``alpha`` is our ``beta``. The
+    arrays in ``params`` are updated in place by :meth:`step`.
+    """
+
+    def __init__(
+        self,
+        params: list[np.ndarray],
+        lr: float = 1e-2,
+        beta: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
+        self.params = list(params)
+        self.lr, self.beta, self.eps, self.weight_decay = lr, beta, eps, weight_decay
+        self.v = [np.zeros_like(p) for p in self.params]
+
+    def step(self, grads: list[np.ndarray]) -> None:
+        """Update every parameter in place, given the gradients of the loss there."""
+        for i, (param, grad) in enumerate(zip(self.params, grads)):
+            new_param, self.v[i] = rmsprop_update(
+                param,
+                grad,
+                self.v[i],
+                lr=self.lr,
+                beta=self.beta,
+                eps=self.eps,
+                weight_decay=self.weight_decay,
+            )
+            param[...] = new_param  # in place, as torch does
+
+
+# --8<-- [end:rmsprop_class]
 
 
 @check_arguments(
@@ -180,4 +339,25 @@ Adam.__init__ = check_arguments(
 )(Adam.__init__)
 Adam.step = check_arguments(_one_gradient_per_parameter, grads=_gradient_list)(
     Adam.step
+)
+Adagrad.__init__ = check_arguments(
+    params=_parameter_list,
+    lr=non_negative,
+    lr_decay=non_negative,
+    weight_decay=non_negative,
+    initial_accumulator_value=non_negative,
+    eps=non_negative,
+)(Adagrad.__init__)
+Adagrad.step = check_arguments(_one_gradient_per_parameter, grads=_gradient_list)(
+    Adagrad.step
+)
+RMSprop.__init__ = check_arguments(
+    params=_parameter_list,
+    lr=non_negative,
+    beta=fraction,
+    eps=non_negative,
+    weight_decay=non_negative,
+)(RMSprop.__init__)
+RMSprop.step = check_arguments(_one_gradient_per_parameter, grads=_gradient_list)(
+    RMSprop.step
 )

@@ -270,7 +270,7 @@ def gradient_descent_line_search(
     start,
     steps: int,
     tol: float = 1e-10,
-    gradient_tol: float = 1e-6,
+    gradient_tol: float = 1e-8,
 ) -> np.ndarray:
     """Gradient descent whose step length is chosen by a line search at every step.
 

@@ -113,14 +113,14 @@ def sgd_update(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """One step of SGD for one parameter array, as ``torch.optim.SGD`` computes it.
 
-    ``buffer`` is the momentum buffer b_{t-1} (``None`` before the first step).
+    ``buffer`` is the momentum buffer m_{t-1} (``None`` before the first step).
     Returns the new parameter and the new buffer.
     """
     # weight decay adds the gradient of (weight_decay / 2) * ||param||^2
     g = grad + weight_decay * param
     if momentum != 0:
         if buffer is None:
-            buffer = g.copy()  # first step: b_1 = g_1, no dampening
+            buffer = g.copy()  # first step: m_1 = g_1, no dampening
         else:
             buffer = momentum * buffer + (1 - dampening) * g
         g = g + momentum * buffer if nesterov else buffer
@@ -239,23 +239,24 @@ def trajectory(
 
 
 def _curvatures(arguments: dict) -> None:
-    """The smallest curvature ``mu`` is at most the largest, ``L``."""
-    mu, L = arguments["mu"], arguments["L"]
-    if mu > L:
-        raise ValueError(f"mu must not exceed L, got mu={mu} and L={L}")
+    """The smallest curvature ``mu_min`` is at most the largest, ``mu_max``."""
+    mu_min, mu_max = arguments["mu_min"], arguments["mu_max"]
+    if mu_min > mu_max:
+        message = "mu_min must not exceed mu_max"
+        raise ValueError(f"{message}, got mu_min={mu_min} and mu_max={mu_max}")
 
 
-@check_arguments(_curvatures, mu=positive, L=positive)
+@check_arguments(_curvatures, mu_min=positive, mu_max=positive)
 # --8<-- [start:tuned_momentum]
-def heavy_ball_parameters(mu: float, L: float) -> tuple[float, float]:
-    """Polyak's tuned heavy-ball settings for a quadratic with curvatures in [mu, L].
+def heavy_ball_parameters(mu_min: float, mu_max: float) -> tuple[float, float]:
+    """Polyak's tuned heavy ball for a quadratic with curvatures in [mu_min, mu_max].
 
-    With kappa = L / mu, returns ``(lr, momentum)`` =
-    (4 / (sqrt(L) + sqrt(mu))^2, ((sqrt(kappa) - 1) / (sqrt(kappa) + 1))^2).
+    With kappa = mu_max / mu_min, returns ``(lr, momentum)`` =
+    (4 / (sqrt(mu_max) + sqrt(mu_min))^2, ((sqrt(kappa) - 1) / (sqrt(kappa) + 1))^2).
     The error then shrinks by (sqrt(kappa) - 1) / (sqrt(kappa) + 1) per step.
     """
-    root_kappa = np.sqrt(L / mu)
-    lr = 4 / (np.sqrt(L) + np.sqrt(mu)) ** 2
+    root_kappa = np.sqrt(mu_max / mu_min)
+    lr = 4 / (np.sqrt(mu_max) + np.sqrt(mu_min)) ** 2
     momentum = ((root_kappa - 1) / (root_kappa + 1)) ** 2
     return float(lr), float(momentum)
 

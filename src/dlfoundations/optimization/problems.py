@@ -5,8 +5,8 @@ Other modules and chapters may import these; they are small, exact and seeded:
 - :func:`two_minima` and :func:`two_minima_derivative`: a 1-D quartic with two local
   minima (near x = -1.48 and x = 1.33) and a local maximum between them (near x = 0.15).
 - :func:`regression_data`: a seeded 1-D linear-regression dataset ``(x, y)``.
-- :func:`least_squares_loss` and :func:`least_squares_gradient`: the sum of squared
-  errors of the line ``y = phi0 + phi1 * x`` and its exact gradient. The loss also
+- :func:`least_squares_loss` and :func:`least_squares_gradient`: the mean squared
+  error of the line ``y = phi0 + phi1 * x`` and its exact gradient. The loss also
   takes a grid of parameters (for contour plots); the gradient works on any subset
   ``(x[batch], y[batch])``, which is what stochastic gradient descent needs.
 - :func:`least_squares_solution`: the exact minimiser, from ``np.linalg.lstsq``.
@@ -84,14 +84,14 @@ def regression_data(n_examples: int = 40, seed: int = 0) -> tuple[np.ndarray, ..
 @check_arguments(same_shape("x", "y"), phi=_line_parameters, x=vector, y=vector)
 # --8<-- [start:least_squares]
 def least_squares_loss(phi, x, y) -> np.ndarray:
-    """Sum of squared errors L(phi) = sum_i (phi0 + phi1 x_i - y_i)^2.
+    """Mean squared error L(phi) = (1/N) sum_i (phi0 + phi1 x_i - y_i)^2.
 
     ``phi`` is ``(phi0, phi1)``; each may be an array (a grid of parameters).
     """
     phi = np.asarray(phi, dtype=float)
     phi0, phi1 = phi[0][..., np.newaxis], phi[1][..., np.newaxis]  # over the examples
     residuals = phi0 + phi1 * x - y
-    return np.sum(residuals**2, axis=-1)
+    return np.mean(residuals**2, axis=-1)
 
 
 # --8<-- [end:least_squares]
@@ -100,9 +100,9 @@ def least_squares_loss(phi, x, y) -> np.ndarray:
 @check_arguments(same_shape("x", "y"), phi=_intercept_slope, x=vector, y=vector)
 # --8<-- [start:least_squares_gradient]
 def least_squares_gradient(phi, x, y) -> np.ndarray:
-    """The gradient of the loss: (dL/dphi0, dL/dphi1) = (sum 2 r_i, sum 2 r_i x_i)."""
+    """The gradient of the loss: (dL/dphi0, dL/dphi1) = (mean 2 r_i, mean 2 r_i x_i)."""
     residuals = phi[0] + phi[1] * x - y
-    return np.array([np.sum(2 * residuals), np.sum(2 * residuals * x)])
+    return np.array([np.mean(2 * residuals), np.mean(2 * residuals * x)])
 
 
 # --8<-- [end:least_squares_gradient]

@@ -1,8 +1,8 @@
 """Stochastic and mini-batch gradient descent, and learning-rate schedules.
 
 A gradient function here takes the parameters (a 1-D array) and a batch of data:
-``gradient(phi, x_batch, y_batch)`` is the gradient of the loss summed over that batch,
-an array of the parameters' shape. The argument checks are declared above each
+``gradient(phi, x_batch, y_batch)`` is the gradient of the loss averaged over that
+batch, an array of the parameters' shape. The argument checks are declared above each
 function (see :mod:`dlfoundations.checks`); those of learning rates and gradient
 functions come from :mod:`dlfoundations.optimization.gradient_descent`.
 
@@ -11,6 +11,7 @@ formula as the matching ``torch.optim.lr_scheduler`` class.
 """
 
 # --8<-- [start:imports]
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -130,12 +131,12 @@ def minibatches(
 )
 # --8<-- [start:stochastic_gradient]
 def stochastic_gradient(gradient: Callable, phi, x, y, batch) -> np.ndarray:
-    """Estimate the gradient of the loss summed over all N examples from one batch B.
+    """Estimate the gradient of the loss, a mean over all N examples, from one batch.
 
-    The estimate (N / |B|) * sum_{i in B} grad loss_i is unbiased: averaged over the
-    batches, it equals the full gradient.
+    The estimate is the mean over the batch, (1 / B) * sum_{i in batch} grad loss_i.
+    It is unbiased: averaged over the batches, it equals the full gradient.
     """
-    return len(x) / len(batch) * gradient(phi, x[batch], y[batch])
+    return gradient(phi, x[batch], y[batch])
 
 
 # --8<-- [end:stochastic_gradient]
@@ -191,13 +192,45 @@ def minibatch_gradient_descent(
     for epoch in range(epochs):
         rate = lr(epoch) if callable(lr) else lr
         for batch in minibatches(len(x), batch_size, rng):
-            phi = phi - rate * stochastic_gradient(gradient, phi, x, y, batch)
+            g = gradient(phi, x[batch], y[batch])  # as stochastic_gradient estimates it
+            phi = phi - rate * g
             path.append(phi)
             examples_seen.append(examples_seen[-1] + batch.size)
     return SGDRun(path=np.array(path), examples_seen=np.array(examples_seen))
 
 
 # --8<-- [end:minibatch_gradient_descent]
+
+
+@check_arguments(
+    same_length("x", "y"),
+    _batch_size_within_x,
+    gradient=_gradient_function,
+    start=vector,
+    x=float_array,
+    y=float_array,
+    batch_size=count,
+    lr=_learning_rate,
+    repeats=count,
+)
+# --8<-- [start:seconds_per_epoch]
+def seconds_per_epoch(
+    gradient: Callable, start, x, y, batch_size: int, lr: float, repeats: int = 3
+) -> float:
+    """The wall-clock time of one epoch of mini-batch gradient descent, in seconds.
+
+    The fastest of ``repeats`` epochs, timed with ``time.perf_counter``. Timings vary
+    from run to run and from machine to machine: measure them, never hard-code them.
+    """
+    times = []
+    for _ in range(repeats):
+        begin = time.perf_counter()
+        minibatch_gradient_descent(gradient, start, x, y, batch_size, 1, lr)
+        times.append(time.perf_counter() - begin)
+    return min(times)
+
+
+# --8<-- [end:seconds_per_epoch]
 
 
 @check_arguments(

@@ -4,7 +4,13 @@ import numpy as np
 
 from dlfoundations.figures import figure
 from dlfoundations.figures._style import new_figure
-from dlfoundations.optimization.adam import Adam, bias_correct, moving_average
+from dlfoundations.optimization.adam import (
+    Adagrad,
+    Adam,
+    RMSprop,
+    bias_correct,
+    moving_average,
+)
 from dlfoundations.optimization.momentum import (
     SGD,
     ill_conditioned_gradient,
@@ -22,14 +28,19 @@ def _gradient(point):
 
 
 RUNS = [
-    ("gradient descent, lr 0.036", "C3", SGD, {"lr": 0.036}),
+    (r"gradient descent, $\eta = 0.036$", "C3", SGD, {"lr": 0.036}),
     (
-        "normalised gradient descent, lr 0.3",
+        r"normalised gradient descent, $\eta = 0.3$",
         "C0",
         Adam,
         {"lr": 0.3, "betas": (0.0, 0.0)},
     ),
-    ("Adam, lr 0.3, betas (0.9, 0.999)", "C2", Adam, {"lr": 0.3}),
+    (
+        r"Adam, $\eta = 0.3$, $(\beta_1, \beta_2) = (0.9, 0.999)$",
+        "C2",
+        Adam,
+        {"lr": 0.3},
+    ),
 ]
 
 
@@ -78,6 +89,30 @@ def adam_loss_curves():
         title=r"Loss on $(x^2 + 50 y^2)/2$",
     )
     ax.legend(fontsize=8)
+    return fig
+
+
+# the steps from normalised gradients to Adam, all with the learning rate 0.3
+ADAPTIVE_RUNS = [
+    ("normalised gradient descent", "C0", Adam, {"lr": 0.3, "betas": (0.0, 0.0)}),
+    ("AdaGrad", "C1", Adagrad, {"lr": 0.3}),
+    (r"RMSProp, $\beta = 0.99$", "C4", RMSprop, {"lr": 0.3}),
+    (r"Adam, $(\beta_1, \beta_2) = (0.9, 0.999)$", "C2", Adam, {"lr": 0.3}),
+]
+
+
+@figure
+def adaptive_methods():
+    fig, ax = new_figure(width=6.4, height=4.0)
+    for label, color, optimizer, hyperparameters in ADAPTIVE_RUNS:
+        path = trajectory(optimizer, _gradient, START, 4 * STEPS, **hyperparameters)
+        ax.semilogy(ill_conditioned_loss(path.T, KAPPA), color=color, label=label)
+    ax.set(
+        xlabel="iteration $t$",
+        ylabel="loss",
+        title=r"Loss on $(x^2 + 50y^2)/2$, all with $\eta = 0.3$",
+    )
+    ax.legend(loc="lower left")
     return fig
 
 
@@ -134,7 +169,7 @@ def bias_correction():
     )
     axes[2].set(
         xlabel="step $t$",
-        ylabel="step size / lr",
+        ylabel=r"step size / $\eta$",
         ylim=(0, 7.5),
         title="Adam's step, constant gradient $g_t = 1$",
     )

@@ -25,7 +25,8 @@ PHI0_RANGE, PHI1_RANGE = (-1.6, 2.6), (-0.8, 3.4)
 
 
 def loss_contour(ax, x=X, y=Y) -> None:
-    """Draw the contours of the least-squares loss over (phi0, phi1), and its minimum."""
+    """Draw the contours of the least-squares loss over (phi0, phi1), and its
+    minimum."""
     phi0, phi1 = np.meshgrid(np.linspace(*PHI0_RANGE, 81), np.linspace(*PHI1_RANGE, 81))
     loss = least_squares_loss(np.stack([phi0, phi1]), x, y)
     levels = np.geomspace(
@@ -109,7 +110,7 @@ def line_search_bracket():
 
 @figure
 def fixed_step_descent():
-    path = gradient_descent(_gradient, START, lr=0.008, steps=30)
+    path = gradient_descent(_gradient, START, lr=0.32, steps=30)
     fig, (left, right) = new_figure(ncols=2, width=10.0, height=4.4)
     loss_contour(left)
     left.plot(
@@ -121,7 +122,7 @@ def fixed_step_descent():
         linewidth=1.2,
         label="gradient descent",
     )
-    left.set(title=r"Fixed step $\alpha = 0.008$, 30 steps")
+    left.set(title=r"Fixed step $\eta = 0.32$, 30 steps")
     left.legend(fontsize=8, loc="upper right")
     right.plot(X, Y, "k.", label="data")
     grid = np.linspace(0, 2, 2)
@@ -146,7 +147,7 @@ def fixed_step_descent():
 @figure
 def line_search_descent():
     searched = gradient_descent_line_search(_loss, _gradient, START, steps=60)
-    fixed = gradient_descent(_gradient, START, lr=0.008, steps=60)
+    fixed = gradient_descent(_gradient, START, lr=0.32, steps=60)
     best = _loss(least_squares_solution(X, Y))
     fig, (left, right) = new_figure(ncols=2, width=10.0, height=4.4)
     loss_contour(left)
@@ -169,7 +170,7 @@ def line_search_descent():
         "s-",
         markersize=3,
         color="C0",
-        label=r"fixed step $\alpha = 0.008$",
+        label=r"fixed step $\eta = 0.32$",
     )
     right.set(
         xlabel="step",
@@ -183,22 +184,22 @@ def line_search_descent():
 @figure
 def learning_rates():
     rates = (
-        ("too small", 0.001, "C2"),
-        ("about right", 0.008, "C0"),
-        ("too large", 0.0112, "C3"),
+        ("too small", 0.04, "C2"),
+        ("about right", 0.32, "C0"),
+        ("too large", 0.448, "C3"),
     )
     fig, axes = new_figure(ncols=2, nrows=2, width=9.0, height=8.4)
     for ax, (label, rate, color) in zip(axes.flat, rates):
         path = gradient_descent(_gradient, START, lr=rate, steps=20)
         loss_contour(ax)
         ax.plot(path[:, 0], path[:, 1], "o-", color=color, markersize=3, linewidth=1.2)
-        ax.set(title=f"{label}: $\\alpha = {rate}$, 20 steps")
+        ax.set(title=f"{label}: $\\eta = {rate}$, 20 steps")
         axes[1, 1].semilogy(
             _loss(path.T),
             "o-",
             color=color,
             markersize=3,
-            label=f"{label}, $\\alpha = {rate}$",
+            label=f"{label}, $\\eta = {rate}$",
         )
     axes[1, 1].set(
         xlabel="step",

@@ -45,11 +45,19 @@ def _gradient(point):
 def momentum_paths():
     steps = 40
     runs = [
-        ("gradient descent, lr 0.07 (near the limit 2/L = 0.08)", "C3", {"lr": 0.07}),
-        ("gradient descent, lr 0.035", "C3", {"lr": 0.035}),
-        ("heavy ball, lr 0.035, momentum 0.8", "C1", {"lr": 0.035, "momentum": 0.8}),
         (
-            "Nesterov, lr 0.035, momentum 0.8",
+            r"gradient descent, $\eta = 0.07$ (near the limit $2/\mu_{\max} = 0.08$)",
+            "C3",
+            {"lr": 0.07},
+        ),
+        (r"gradient descent, $\eta = 0.035$", "C3", {"lr": 0.035}),
+        (
+            r"heavy ball, $\eta = 0.035$, $\beta = 0.8$",
+            "C1",
+            {"lr": 0.035, "momentum": 0.8},
+        ),
+        (
+            r"Nesterov, $\eta = 0.035$, $\beta = 0.8$",
             "C2",
             {"lr": 0.035, "momentum": 0.8, "nesterov": True},
         ),
@@ -76,22 +84,27 @@ def momentum_loss_curves():
     steps, mu, L = 80, 1.0, KAPPA
     lr_hb, beta_hb = heavy_ball_parameters(mu, L)
     root_kappa = np.sqrt(L / mu)
+    nesterov_beta = (root_kappa - 1) / (root_kappa + 1)
     runs = [
-        (r"gradient descent, $\eta = 2/(L+\mu)$", "C3", {"lr": 2 / (L + mu)}),
-        (r"momentum 0.9, $\eta = 1/L$", "C0", {"lr": 1 / L, "momentum": 0.9}),
         (
-            f"heavy ball, tuned ($\\eta$ = {lr_hb:.3f}, momentum {beta_hb:.3f})",
+            r"gradient descent, $\eta = 2/(\mu_{\max}+\mu_{\min})$",
+            "C3",
+            {"lr": 2 / (L + mu)},
+        ),
+        (
+            r"momentum $\beta = 0.9$, $\eta = 1/\mu_{\max}$",
+            "C0",
+            {"lr": 1 / L, "momentum": 0.9},
+        ),
+        (
+            f"heavy ball, tuned ($\\eta$ = {lr_hb:.3f}, $\\beta$ = {beta_hb:.3f})",
             "C1",
             {"lr": lr_hb, "momentum": beta_hb},
         ),
         (
-            f"Nesterov, $\\eta = 1/L$, momentum {(root_kappa - 1) / (root_kappa + 1):.3f}",
+            f"Nesterov, $\\eta = 1/\\mu_{{\\max}}$, $\\beta$ = {nesterov_beta:.3f}",
             "C2",
-            {
-                "lr": 1 / L,
-                "momentum": (root_kappa - 1) / (root_kappa + 1),
-                "nesterov": True,
-            },
+            {"lr": 1 / L, "momentum": nesterov_beta, "nesterov": True},
         ),
     ]
     fig, ax = new_figure(width=6.6, height=4.2)
@@ -154,7 +167,9 @@ def momentum_condition_number():
     fig, ax = new_figure(width=6.0, height=4.0)
     ax.loglog(kappas, gd, "o-", color="C3", label="gradient descent (tuned)")
     ax.loglog(kappas, hb, "s-", color="C1", label="heavy ball (tuned)")
-    ax.loglog(kappas, nesterov, "^-", color="C2", label=r"Nesterov ($\eta = 1/L$)")
+    ax.loglog(
+        kappas, nesterov, "^-", color="C2", label=r"Nesterov ($\eta = 1/\mu_{\max}$)"
+    )
     ax.loglog(kappas, 5 * kappas, ":", color="gray", label=r"$\propto \kappa$")
     ax.loglog(
         kappas,
@@ -164,7 +179,7 @@ def momentum_condition_number():
         label=r"$\propto \sqrt{\kappa}$",
     )
     ax.set(
-        xlabel=r"condition number $\kappa = L / \mu$",
+        xlabel=r"condition number $\kappa = \mu_{\max} / \mu_{\min}$",
         ylabel="iterations to shrink the loss $10^8$-fold",
         title="Momentum turns $\\kappa$ into $\\sqrt{\\kappa}$",
     )

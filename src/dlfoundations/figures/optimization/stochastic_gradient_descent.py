@@ -29,23 +29,25 @@ BEST = float(least_squares_loss(least_squares_solution(X, Y), X, Y))
 
 
 def _halving(initial_lr: float):
-    """The step-decay schedule of this chapter: halve the learning rate every 10 epochs."""
+    """The step-decay schedule of this chapter: halve the learning rate every 10
+    epochs."""
     return lambda epoch: step_decay(epoch, initial_lr, step_size=10, gamma=0.5)
 
 
-# (label, batch size, learning rate or schedule, colour): the runs compared in this chapter
+# (label, batch size, learning rate or schedule, colour): the runs compared in this
+# chapter
 RUNS = (
-    ("full batch ($B = 40$), $\\alpha = 0.008$", 40, 0.008, "C0"),
+    ("full batch ($B = 40$), $\\eta = 0.32$", 40, 0.32, "C0"),
     (
-        "mini-batch ($B = 8$), $\\alpha_0 = 0.004$, halved every 10",
+        "mini-batch ($B = 8$), $\\eta_0 = 0.16$, halved every 10",
         8,
-        _halving(0.004),
+        _halving(0.16),
         "C1",
     ),
     (
-        "stochastic ($B = 1$), $\\alpha_0 = 0.001$, halved every 10",
+        "stochastic ($B = 1$), $\\eta_0 = 0.04$, halved every 10",
         1,
-        _halving(0.001),
+        _halving(0.04),
         "C3",
     ),
 )
@@ -75,6 +77,7 @@ def gradient_estimates():
         estimates = np.array(
             [stochastic_gradient(least_squares_gradient, phi, X, Y, b) for b in batches]
         )
+        spread = np.std(estimates - full, axis=0).mean()
         ax.plot(
             estimates[:, 0],
             estimates[:, 1],
@@ -99,7 +102,7 @@ def gradient_estimates():
             label="full gradient",
         )
         ax.set(
-            title=f"$B = {batch_size}$: spread {np.std(estimates - full, axis=0).mean():.0f}",
+            title=f"$B = {batch_size}$: spread {spread:.2f}",
             xlabel=r"$\partial L / \partial \phi_0$",
         )
         ax.legend(fontsize=8, loc="upper left")
@@ -152,7 +155,7 @@ def loss_curves():
         xlabel="gradient evaluations (examples processed)",
         title="Loss after every step, against work done",
     )
-    by_epoch.set(ylim=(1e-5, 300))
+    by_epoch.set(ylim=(2.5e-7, 7.5))
     by_epoch.legend(fontsize=8)
     return fig
 
@@ -160,13 +163,13 @@ def loss_curves():
 @figure
 def learning_rate_schedules():
     schedules = {
-        "constant": lambda epoch: 0.001,
-        "step decay (halve every 10)": _halving(0.001),
+        "constant": lambda epoch: 0.04,
+        "step decay (halve every 10)": _halving(0.04),
         "exponential ($\\gamma = 0.933$)": lambda epoch: exponential_decay(
-            epoch, 0.001, gamma=0.5**0.1
+            epoch, 0.04, gamma=0.5**0.1
         ),
         "cosine ($T = 50$)": lambda epoch: cosine_annealing(
-            epoch, 0.001, t_max=N_EPOCHS
+            epoch, 0.04, t_max=N_EPOCHS
         ),
     }
     fig, (rates, losses) = new_figure(ncols=2, width=10.0, height=4.2)
@@ -181,11 +184,11 @@ def learning_rate_schedules():
             color=color,
             label=label,
         )
-    rates.set(xlabel="epoch", ylabel=r"learning rate $\alpha$", title="Four schedules")
+    rates.set(xlabel="epoch", ylabel=r"learning rate $\eta$", title="Four schedules")
     rates.legend(fontsize=8)
     losses.set(
         xlabel="epoch",
         ylabel=r"$L(\phi) - L(\phi^*)$",
-        title=r"Stochastic gradient descent ($B = 1$, $\alpha_0 = 0.001$)",
+        title=r"Stochastic gradient descent ($B = 1$, $\eta_0 = 0.04$)",
     )
     return fig
