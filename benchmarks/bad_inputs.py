@@ -24,14 +24,14 @@ Run:
     python benchmarks/bad_inputs.py --min-clear 98 --max-silent 0   # exit 1 if not met
     python benchmarks/bad_inputs.py --only losses       # callables whose name has this
 
-Discovery. Every module of ``dlfoundations`` (walked with pkgutil) except
-``dlfoundations.figures*``, ``dlfoundations.checks`` (see ``EXCLUDED``) and private
-modules (a name part starting with ``_``); in each, every name not starting with ``_``
-whose object is a function or a class defined there (``obj.__module__`` is the
-module). For a class: its constructor, and the public methods (and ``__call__``)
-defined in its body, each called on a fresh instance built with the constructor's good
-arguments. Callables without parameters
-are counted but have nothing to probe.
+Discovery. Every module of ``dlfoundations`` (walked with pkgutil) except the
+build's machinery (``figures``, ``checks``, ``experiments``, ``reproductions``:
+``EXCLUDED``) and private modules (a name part starting with ``_``); in each, every
+name not starting with ``_`` whose object is a function or a class defined there
+(``obj.__module__`` is the module). For a class: its constructor, and the public
+methods (and ``__call__``) defined in its body, each called on a fresh instance
+built with the constructor's good arguments. Callables without parameters are
+counted but have nothing to probe.
 
 Good calls. Arguments are guessed from each parameter's annotation, then its name,
 under "profiles" tried in turn until the call succeeds: ``vector`` (float arrays of
@@ -126,7 +126,12 @@ PACKAGE = "dlfoundations"
 # The figures take no arguments. The checks are the probe's subject seen from the other
 # side: every call below goes through them, and tests/test_checks.py tests each one;
 # their ``name`` argument is the label the decorator passes, free text by design.
-EXCLUDED = (f"{PACKAGE}.figures", f"{PACKAGE}.checks")
+# the build's machinery, tested by its own tests: figures, argument checks, the
+# experiment cache and the registry of reproduced results
+EXCLUDED = tuple(
+    f"{PACKAGE}.{name}"
+    for name in ("figures", "checks", "experiments", "reproductions")
+)
 CALL_SECONDS = 3.0  # time limit of one call
 TARGET_SECONDS = 60.0  # time limit of all the calls to one callable
 SIZE_SHRINK_ABOVE = 10  # optional work sizes above this get a small value
@@ -293,6 +298,8 @@ ALLOWED.add(("pytorch.ArrayDataset", "x", "wrong_length"))
 # - equal weights of 0 or below: the symmetry the initialization page shows (zero is
 #   its extreme case).
 ALLOWED |= {("initialization.constant_init", "value", k) for k in ("zero", "negative")}
+# - MNIST-1D made with seed 0 (any seed >= 0 is a dataset).
+ALLOWED.add(("mnist1d.mnist1d", "seed", "zero"))
 
 
 # ---------------------------------------------------------------- discovery
@@ -916,7 +923,7 @@ OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
         "logits": _tensor((4, 3), "logits"),
         "targets": np.array([0, 2, 1, 0]),
     },
-    "tensor.hinge_loss": lambda: {
+    "tensor_autodiff.hinge_loss": lambda: {
         "scores": _tensor((4, 1), "scores"),
         "labels": np.array([[1.0], [-1.0], [1.0], [-1.0]]),
     },

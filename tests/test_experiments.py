@@ -15,7 +15,7 @@ from dlfoundations.experiments._cache import metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 
-MODULE = '''
+MODULE = """
 import time
 from pathlib import Path
 
@@ -52,7 +52,7 @@ def not_plain() -> dict:
 @experiment
 def on_a_device(device=None) -> dict:
     return {{"seen": str(device)}}
-'''
+"""
 
 
 def write_module(folder: Path, name: str, scale=1.0, unused=0, sleep=0.0):

@@ -38,17 +38,23 @@ def check_arguments(*relations: Relation, **checks: Check):
         if unknown:
             raise TypeError(f"{function.__qualname__} has no argument named {unknown}")
 
-        @functools.wraps(function)
-        def checked(*args, **kwargs):
+        def check_call(*args, **kwargs) -> inspect.BoundArguments:
+            """The call's arguments, checked and converted (defaults included)."""
             bound = signature.bind(*args, **kwargs)
             bound.apply_defaults()
             for name, check in checks.items():
                 bound.arguments[name] = check(bound.arguments[name], name)
             for relation in relations:
                 relation(bound.arguments)
+            return bound
+
+        @functools.wraps(function)
+        def checked(*args, **kwargs):
+            bound = check_call(*args, **kwargs)
             return function(*bound.args, **bound.kwargs)
 
         checked.unchecked = function
+        checked.check_call = check_call
         return checked
 
     return decorate

@@ -97,8 +97,10 @@ def _plain(value, where: str):
         return value
     if isinstance(value, (list, tuple)):
         return [_plain(item, where) for item in value]
-    if isinstance(value, np.integer | np.floating):
+    if isinstance(value, np.integer | np.floating | np.bool_):
         return value.item()
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist(), where)
     raise ExperimentError(
         f"{where} must be a number, a string, a bool, None or a list of them, "
         f"got {type(value).__name__}"
@@ -172,7 +174,10 @@ def experiment(function: Callable) -> Callable:
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
-        bound = signature.bind(*args, **kwargs)
+        # bad arguments are refused before the cache is consulted, by the function's
+        # own checks (dlfoundations.checks) when it has them
+        bind = getattr(function, "check_call", signature.bind)
+        bound = bind(*args, **kwargs)
         bound.apply_defaults()
         arguments = dict(bound.arguments)
         device = "cpu"
