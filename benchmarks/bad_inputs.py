@@ -271,6 +271,12 @@ ALLOWED.add(("Tensor.log_softmax", "axis", "zero"))
 # - moons without noise, with seed 0, and training without L2 (alpha = 0) are legal.
 ALLOWED |= {("tensor.moons", "noise", "zero"), ("tensor.moons", "random_state", "zero")}
 ALLOWED.add(("tensor.train_moons", "alpha", "zero"))
+# - strengths and limits: stored_floats counts the numbers of any arrays, whatever
+#   their shapes and however many.
+ALLOWED |= {
+    ("strengths_and_limits.stored_floats", "arrays", k)
+    for k in ("transposed", "wrong_length", "extra_dim")
+}
 
 
 # ---------------------------------------------------------------- discovery
@@ -880,6 +886,13 @@ OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
         "steps": 2,
         "**": {"lr": 0.1},
     },
+    "segment_backward": lambda: {
+        **{k: v for k, v in _one_input_network().items() if k != "x"},
+        "h_start": values_for("h_start", (4, 1)),
+        "dl_dout": values_for("dl_dout", (4, 1)),
+        "is_last": False,
+    },
+    "layer_gradient_norms": lambda: {"activation": "relu", "weight_variance": 0.1},
 }
 
 
