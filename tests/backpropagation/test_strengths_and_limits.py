@@ -335,8 +335,9 @@ def test_sigmoid_gradients_vanish_and_relu_he_gradients_do_not():
     large = layer_gradient_norms("relu", 4 / 64)
     assert sigmoid[0] / sigmoid[-1] < 1e-10  # twelve orders of magnitude
     assert np.all(np.diff(np.log(sigmoid)) > 0)  # shrinking at every layer back
-    for norms in (tanh, he, large):
+    for norms in (tanh, he, large):  # level: no trend, a spread of a few
         assert 0.1 < norms[0] / norms[-1] < 10
+        assert norms.max() / norms.min() < 8
     assert np.all(large > 1e5 * he)  # exploding: every layer, by about 2^20
 
 
