@@ -1,7 +1,7 @@
 """Benchmark: the book's autodiff engines against PyTorch on the CPU (not a test).
 
 1. One training step (forward, backward, SGD update) of MLP([40, 100, 100, 10]) on a
-   batch of 100 with cross-entropy: the tensor engine of the autodiff chapter against
+   batch of 100 with cross-entropy: the book's tensor engine against
    the same step in PyTorch, both in float64 on the CPU, in one run. Reported as the
    median over repeats (timeit style) and as a ratio.
 2. The scalar engine's throughput: graph nodes per second for building a large graph
@@ -22,8 +22,11 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
-from dlfoundations.backpropagation.autodiff.scalar import Value, topological_order
-from dlfoundations.backpropagation.autodiff.tensor import MLP
+from dlfoundations.backpropagation.scalar_autodiff.engine import (
+    Value,
+    topological_order,
+)
+from dlfoundations.backpropagation.tensor_autodiff import MLP
 from dlfoundations.backpropagation.pytorch import (
     scratch_step,
     torch_mlp_like,

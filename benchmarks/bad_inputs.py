@@ -237,6 +237,9 @@ ALLOWED |= {
     ("train_two_layer", "x", "wrong_length"),
     # seed 0 is a seed
     ("separable_data", "seed", "zero"),
+    # the input of a chain of sigmoid units is any finite number
+    ("sigmoid_chain_gradient", "x", "zero"),
+    ("sigmoid_chain_gradient", "x", "negative"),
 }
 
 TYPE_KINDS = {"none", "string", "ragged", "true", "false", "float_for_int"}
@@ -256,21 +259,28 @@ ALLOWED |= {
 }
 # - a Value holds any float, NaN and infinities included (they flow through the
 #   operations as in torch, and the tests compare them); a label is any text;
-ALLOWED |= {("scalar.Value", "data", k) for k in ("zero", "negative", "nan", "inf")}
-ALLOWED.add(("scalar.Value", "label", "unknown_str"))
+ALLOWED |= {
+    ("scalar_autodiff.engine.Value", "data", k)
+    for k in ("zero", "negative", "nan", "inf")
+}
+ALLOWED.add(("scalar_autodiff.engine.Value", "label", "unknown_str"))
 # - unbroadcast sums a gradient of any values, NaN included, and of any size (0 too);
 ALLOWED |= {
-    ("tensor.unbroadcast", "grad", "empty"),
-    ("tensor.unbroadcast", "grad", "nan"),
+    ("tensor_autodiff.unbroadcast", "grad", "empty"),
+    ("tensor_autodiff.unbroadcast", "grad", "nan"),
 }
 # - axis 0 and -1 are axes, as in NumPy;
 ALLOWED |= {
     (f"Tensor.{m}", "axis", k) for m in ("sum", "mean") for k in ("zero", "negative")
 }
 ALLOWED.add(("Tensor.log_softmax", "axis", "zero"))
-# - moons without noise, with seed 0, and training without L2 (alpha = 0) are legal.
-ALLOWED |= {("tensor.moons", "noise", "zero"), ("tensor.moons", "random_state", "zero")}
-ALLOWED.add(("tensor.train_moons", "alpha", "zero"))
+# - moons without noise, with seed 0, and training without L2 (weight_decay = 0) are
+#   legal.
+ALLOWED |= {
+    ("tensor_autodiff.moons", "noise", "zero"),
+    ("tensor_autodiff.moons", "random_state", "zero"),
+}
+ALLOWED.add(("tensor_autodiff.train_moons", "weight_decay", "zero"))
 # - strengths and limits: stored_floats counts the numbers of any arrays, whatever
 #   their shapes and however many.
 ALLOWED |= {
@@ -286,7 +296,7 @@ ALLOWED |= {
 class Target:
     """One callable to probe: a function, a class (its constructor) or a method."""
 
-    qualname: str  # dlfoundations.losses.mse, ...scalar.MLP, ...scalar.MLP.__call__
+    qualname: str  # dlfoundations.losses.mse, ...engine.MLP, ...engine.MLP.__call__
     module: str
     obj: Any  # the function or class; for a method, its name
     kind: str  # "function", "class" or "method"
@@ -781,7 +791,7 @@ def _torch_step() -> dict[str, Any]:
 
 
 def _scratch_mlp() -> Any:
-    return pkg("tensor.MLP")([2, 3, 2])
+    return pkg("tensor_autodiff.MLP")([2, 3, 2])
 
 
 def _tensor(shape: tuple[int, ...], name: str = "data") -> Any:
@@ -836,13 +846,29 @@ def _toy(names: str) -> Callable[[], dict[str, Any]]:
     return values
 
 
+def _signed_scores() -> dict[str, Any]:
+    """Scores and labels -1 or +1, for the hinge loss."""
+    return {"scores": values_for("scores", (4,)), "labels": np.array([1.0, -1, 1, -1])}
+
+
+def _two_distributions() -> dict[str, Any]:
+    """Two probability vectors over three classes."""
+    return {"p": np.array([0.2, 0.3, 0.5]), "q": np.array([0.6, 0.3, 0.1])}
+
+
 # qualified-name suffix -> a function returning good values (fresh every time)
+def _tanh_layer() -> dict[str, Any]:
+    """One tanh layer (x, W, b) from 3 inputs to 2 outputs (the derivatives chapter)."""
+    W = np.array([[0.5, -1.0, 0.25], [0.3, 0.8, -0.5]])
+    return {"x": np.array([0.5, -1.0, 2.0]), "W": W, "b": np.array([0.1, -0.2])}
+
+
 OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
     "fit": _fit,
     "model_accuracy": lambda: {k: _fit()[k] for k in ("model", "x", "y")},
     "torch_step": _torch_step,
     "TorchMLP.forward": lambda: {"x": _torch_batch()},
-    "scalar.MLP.__call__": lambda: {"x": [0.5, -1.0]},
+    "scalar_autodiff.engine.MLP.__call__": lambda: {"x": [0.5, -1.0]},
     "scratch_step": lambda: {
         "model": _scratch_mlp(),
         "x": values_for("x", (4, 2)),
@@ -850,13 +876,23 @@ OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
         "lr": 0.1,
     },
     "sgd_step": lambda: {"parameters": _tensors_with_gradients(), "lr": 0.1},
-    "tensor.cross_entropy": lambda: {
+    "tensor_autodiff.cross_entropy": lambda: {
         "logits": _tensor((4, 3), "logits"),
         "targets": np.array([0, 2, 1, 0]),
     },
-    "hinge_loss": lambda: {
+    "tensor.hinge_loss": lambda: {
         "scores": _tensor((4, 1), "scores"),
         "labels": np.array([[1.0], [-1.0], [1.0], [-1.0]]),
+    },
+    "losses.hinge_loss": _signed_scores,
+    "losses.hinge_loss_gradient": _signed_scores,
+    "losses.entropy": lambda: {"p": np.array([0.2, 0.3, 0.5])},
+    "losses.kl_divergence": _two_distributions,
+    "losses.distribution_cross_entropy": _two_distributions,
+    "sigmoid_chain_gradient": lambda: {
+        "weights": np.array([8.0, 8.0, 8.0]),
+        "biases": np.array([-4.0, -4.0, -4.0]),
+        "x": 0.5,
     },
     "finite_difference_errors": lambda: {
         "f": np.sin,
@@ -865,6 +901,9 @@ OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
         "step_sizes": np.array([1e-1, 1e-2, 1e-3]),
     },
     "auc": lambda: {"fpr": np.array([0.0, 0.5, 1.0]), "tpr": np.array([0.0, 0.7, 1.0])},
+    "tanh_layer": _tanh_layer,
+    "tanh_layer_jacobian": _tanh_layer,
+    "tanh_layer_vjp": lambda: {"v": np.array([1.0, -2.0]), **_tanh_layer()},
     "count_linear_regions": _one_input_network,
     "problems.least_squares_loss": _line_fit,
     "problems.least_squares_gradient": _line_fit,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import built_pages, differing_files, docs_pages, strict_build
+from conftest import ROOT, built_pages, differing_files, docs_pages, strict_build
 
 pytestmark = pytest.mark.site
 
@@ -49,9 +49,21 @@ def python_blocks(page: Path) -> list[str]:
     return parser.blocks
 
 
+def is_front_matter(url: str) -> bool:
+    """The pages at the top of the site (home, introduction, notation) are prose:
+    they need no code, figure or summary of their own. Chapters live in a part."""
+    return url.strip("/").count("/") == 0
+
+
 def chapter_pages(site: Path) -> list[Path]:
-    """Pages written in Markdown (notebook pages are executed by the build itself)."""
-    return [p for p in built_pages(site) if "labs" not in p.relative_to(site).parts]
+    """Pages of the chapters, written in Markdown inside a part (notebook pages are
+    executed by the build itself)."""
+    pages = []
+    for page in built_pages(site):
+        url = page.parent.relative_to(site).as_posix()
+        if "labs" not in page.relative_to(site).parts and not is_front_matter(url):
+            pages.append(page)
+    return pages
 
 
 def test_site_has_the_reference_chapters(built_site):
@@ -69,7 +81,8 @@ def test_site_has_the_reference_chapters(built_site):
 
 
 def test_labs_are_executed_and_show_their_plots(built_site):
-    """Each lab ran in the build: its outputs are on the page, plots included (inline backend, not Agg)."""
+    """Each lab ran in the build: its outputs are on the page, plots included (inline
+    backend, not Agg)."""
     labs = sorted((built_site / "labs").glob("*/index.html"))
     assert labs
     for lab in labs:
@@ -86,11 +99,25 @@ def test_no_generated_file_in_docs():
     assert not list(docs.rglob("*.svg")), "figures must not be written into docs/"
 
 
-@pytest.mark.parametrize(
-    "url", [url for url in docs_pages() if url and not url.startswith("labs/")]
-)
+def pages_with_code() -> list[str]:
+    """Chapters, and the top-level pages whose source has a python block."""
+    docs = ROOT / "docs"
+    return [
+        url
+        for url in docs_pages()
+        if url
+        and not url.startswith("labs/")
+        and (
+            not is_front_matter(url)
+            or "```python" in (docs / f"{url[:-1]}.md").read_text("utf-8")
+        )
+    ]
+
+
+@pytest.mark.parametrize("url", pages_with_code())
 def test_page_is_copy_paste_safe(built_site, tmp_path, url):
-    """The python blocks of the page, run in order in a fresh interpreter, run without error."""
+    """The python blocks of the page, run in order in a fresh interpreter, run without
+    error. Every chapter shows some; the front matter may show none."""
     blocks = python_blocks(built_site / url / "index.html")
     assert blocks, f"/{url} shows no Python"
     script = tmp_path / "page.py"
@@ -107,10 +134,10 @@ def test_page_is_copy_paste_safe(built_site, tmp_path, url):
 
 
 def test_chapter_pages_show_code_math_and_figures(built_site):
-    for page in chapter_pages(built_site):
+    pages = chapter_pages(built_site)
+    assert len(pages) >= 16
+    for page in pages:
         relative = page.relative_to(built_site).as_posix()
-        if relative == "index.html":
-            continue
         html = page.read_text(encoding="utf-8")
         assert python_blocks(page), f"{relative} embeds no tested code"
         assert 'class="arithmatex"' in html, f"{relative} has no formula"
@@ -124,7 +151,8 @@ def test_copy_paste_check_catches_a_broken_block(tmp_path):
         '<div class="language-python highlight"><pre><span></span><code>'
         '<span class="n">x</span> = <span class="mi">1</span>\n'
         "</code></pre></div>"
-        '<div class="language-python highlight"><pre><code>print(y)\n</code></pre></div>',
+        '<div class="language-python highlight">'
+        "<pre><code>print(y)\n</code></pre></div>",
         encoding="utf-8",
     )
     blocks = python_blocks(page)
@@ -138,7 +166,8 @@ def test_copy_paste_check_catches_a_broken_block(tmp_path):
 def build_sandbox(
     tmp_path: Path, config: str, pages: dict[str, str]
 ) -> subprocess.CompletedProcess:
-    """Strictly build a small site that uses the project's hooks, with the given config and pages."""
+    """Strictly build a small site that uses the project's hooks, with the given
+    config and pages."""
     root = Path(__file__).resolve().parents[1]
     for name, text in pages.items():
         (tmp_path / "docs" / name).parent.mkdir(parents=True, exist_ok=True)
@@ -186,8 +215,10 @@ nav:
 
 
 def test_a_lab_that_raises_fails_the_build(tmp_path):
-    """mkdocs-jupyter runs labs with allow_errors: false, so an exception in a lab stops the build."""
-    lab = "# %% [markdown]\n# # A broken lab\n\n# %%\nraise RuntimeError('this lab is broken')\n"
+    """mkdocs-jupyter runs labs with allow_errors: false, so an exception in a lab
+    stops the build."""
+    lab = "# %% [markdown]\n# # A broken lab\n\n# %%\n"
+    lab += "raise RuntimeError('this lab is broken')\n"
     result = build_sandbox(
         tmp_path, SANDBOX_CONFIG + LAB_PLUGIN, {"labs/broken.py": lab}
     )
@@ -196,7 +227,8 @@ def test_a_lab_that_raises_fails_the_build(tmp_path):
 
 
 def test_a_page_loading_from_another_host_fails_the_build(tmp_path):
-    """The offline guard in hooks/build_hooks.py: a CDN script on a page stops the build."""
+    """The offline guard in hooks/build_hooks.py: a CDN script on a page stops the
+    build."""
     page = '# Home\n\n<script src="https://cdn.example.org/library.js"></script>\n'
     result = build_sandbox(tmp_path, SANDBOX_CONFIG, {"index.md": page})
     assert result.returncode != 0
@@ -216,7 +248,8 @@ def test_build_memo_changes_no_byte_of_the_site(built_site, tmp_path):
 
 
 def offline_guard():
-    """The build hook module, imported the way MkDocs imports it (hooks/ on sys.path)."""
+    """The build hook module, imported the way MkDocs imports it (hooks/ on
+    sys.path)."""
     hooks = str(Path(__file__).resolve().parents[1] / "hooks")
     sys.path.insert(0, hooks)
     try:

@@ -80,8 +80,9 @@ for seed in range(5):
 # ## 2. Two models and a baseline
 #
 # A perceptron draws one straight line; a two-layer tanh network (see the neurons
-# chapter) can bend its boundary around the moons. The baseline always predicts
-# the majority class 0.
+# chapter) can bend its boundary around the moons. The moons are not linearly
+# separable, so the perceptron never converges: its weights are simply those left
+# after its last epoch. The baseline always predicts the majority class 0.
 
 # %%
 perceptron = train_perceptron(x_train, y_train, max_epochs=50)
@@ -98,9 +99,10 @@ for name, y_hat in predictions.items():
     print(f"{name:>18}: " + ", ".join(f"{k} {v:.2f}" for k, v in report.items()))
 
 # %% [markdown]
-# Accuracy alone would rank the constant classifier close to the others. The
-# confusion matrix of the network on the validation set shows where its mistakes are
-# (rows: true class, columns: predicted class):
+# Accuracy alone makes the constant classifier look almost as good as the others,
+# although it never finds a positive: its recall and F1 are zero. The confusion
+# matrix of the network on the validation set shows where its mistakes are (rows:
+# true class, columns: predicted class):
 
 # %%
 print(confusion_matrix(y_val, predictions["two-layer network"], n_classes=2))
@@ -108,8 +110,8 @@ print(confusion_matrix(y_val, predictions["two-layer network"], n_classes=2))
 # %% [markdown]
 # ## 3. ROC curves and a threshold chosen on the validation set
 #
-# The perceptron's score is its weighted sum $\mathbf{w} \cdot \mathbf{x} + b$, the
-# network's is its probability. The ROC curve shows every threshold at once.
+# The perceptron's score is its weighted sum $w^\top x + b$, the network's is its
+# probability $p$. The ROC curve shows every threshold at once.
 
 # %%
 scores_val = {
@@ -148,6 +150,11 @@ probabilities_test = two_layer_forward(network, x_test)[1]
 test_report = binary_report(y_test, predict_at_threshold(probabilities_test, best_threshold))
 print("test:", ", ".join(f"{k} {v:.3f}" for k, v in test_report.items()))
 print(f"test AUC: {roc_auc(y_test, probabilities_test):.3f}")
+
+# %% [markdown]
+# Do not be surprised if the test F1 comes out below the validation F1 printed
+# above: the threshold was chosen to make that validation number as large as
+# possible, so it is optimistic. The test F1 is the honest one.
 
 # %% [markdown]
 # ## 5. An untrained MLP

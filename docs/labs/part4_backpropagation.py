@@ -26,9 +26,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from dlfoundations.backpropagation.autodiff.graph import draw_graph
-from dlfoundations.backpropagation.autodiff.scalar import Value
-from dlfoundations.backpropagation.autodiff.tensor import MLP, cross_entropy, sgd_step
+from dlfoundations.backpropagation.scalar_autodiff.engine import Value
+from dlfoundations.backpropagation.scalar_autodiff.graph import draw_graph
+from dlfoundations.backpropagation.tensor_autodiff import MLP, cross_entropy, sgd_step
 
 # %% [markdown]
 # ## 1. An expression, its gradients, and PyTorch's
@@ -72,7 +72,7 @@ plt.show()
 #
 # Three Gaussian blobs in the plane, a network MLP([2, 16, 3]) with a softmax
 # output, cross-entropy loss, and full-batch gradient descent. Everything below,
-# backward pass included, runs on the tensor engine of the autodiff chapter.
+# backward pass included, runs on the from-scratch tensor engine (`tensor_autodiff`).
 
 # %%
 rng = np.random.default_rng(0)

@@ -11,8 +11,9 @@ named like the chapter's page (``docs/<part>/<chapter>.md`` is
 - :mod:`dlfoundations.optimization`: ``gradient_descent``,
   ``stochastic_gradient_descent``, ``momentum``, ``adam``, and ``problems``, the test
   problems these chapters share.
-- :mod:`dlfoundations.backpropagation`: ``toy_model``, ``deep_networks``, ``autodiff``
-  (a package: ``scalar``, ``tensor``, ``graph``), ``pytorch``, ``initialization``.
+- :mod:`dlfoundations.backpropagation`: ``toy_model``, ``deep_networks``,
+  ``scalar_autodiff`` (a package: ``engine``, ``graph``), ``tensor_autodiff``,
+  ``pytorch``, ``initialization``.
 - :mod:`dlfoundations.figures` draws every figure of the site from these modules, with
   the same layout: ``figures/<part>/<chapter>.py``.
 """

@@ -1,5 +1,5 @@
-"""PyTorch: the model and training step agree with the tensor engine of the autodiff
-chapter."""
+"""PyTorch: the model and training step agree with the from-scratch tensor
+engine."""
 
 import numpy as np
 import pytest
@@ -7,7 +7,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlfoundations.backpropagation.autodiff.tensor import MLP
+from dlfoundations.backpropagation.tensor_autodiff import MLP
 from dlfoundations.building_blocks.metrics import accuracy
 from dlfoundations.backpropagation.pytorch import (
     TorchMLP,

@@ -18,7 +18,7 @@ from torch.utils.checkpoint import (
 
 from dlfoundations.backpropagation import deep_networks
 from dlfoundations.backpropagation import strengths_and_limits as sal
-from dlfoundations.backpropagation.autodiff.tensor import Tensor
+from dlfoundations.backpropagation.tensor_autodiff import Tensor
 from dlfoundations.backpropagation.deep_networks import forward_pass, network_gradients
 from dlfoundations.backpropagation.initialization import deep_relu_weights
 from dlfoundations.backpropagation.strengths_and_limits import (

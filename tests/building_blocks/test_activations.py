@@ -25,6 +25,7 @@ from dlfoundations.building_blocks.activations import (
     relu_derivative,
     saturated_fraction,
     sigmoid,
+    sigmoid_chain_gradient,
     sigmoid_derivative,
     softmax,
     softmax_jacobian,
@@ -222,6 +223,50 @@ def test_saturated_fraction_counts_small_slopes():
     )  # ReLU's slope is 0 for z <= 0
 
 
+@st.composite
+def sigmoid_chains(draw):
+    """K weights and biases of a chain of one-unit sigmoid layers, and its input."""
+    depth = draw(st.integers(1, 12))
+    numbers = arrays(np.float64, depth, elements=st.floats(-10, 10))
+    return draw(numbers), draw(numbers), draw(st.floats(-5, 5))
+
+
+@settings(max_examples=60, deadline=None)
+@given(sigmoid_chains())
+def test_sigmoid_chain_gradient_matches_torch_autograd(chain):
+    weights, biases, x = chain
+    t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    h, slopes = t, torch.tensor(1.0, dtype=torch.float64)
+    for w, b in zip(weights, biases):
+        h = torch.sigmoid(w * h + b)
+        slopes = slopes * h * (1 - h)  # sigmoid'(z) = sigmoid(z) (1 - sigmoid(z))
+    h.backward()
+    ours_slopes, ours_gradient = sigmoid_chain_gradient(weights, biases, x)
+    assert ours_gradient == pytest.approx(t.grad.item(), rel=1e-9, abs=1e-300)
+    assert ours_slopes == pytest.approx(slopes.item(), rel=1e-9, abs=1e-300)
+
+
+@settings(max_examples=60, deadline=None)
+@given(sigmoid_chains())
+def test_only_the_slopes_are_bounded_by_4_to_the_minus_k(chain):
+    """The slopes' product is at most 4^-K; the gradient is it times the weights."""
+    weights, biases, x = chain
+    slopes, gradient = sigmoid_chain_gradient(weights, biases, x)
+    assert 0 <= slopes <= 4.0 ** -len(weights)
+    assert gradient == pytest.approx(slopes * np.prod(weights), rel=1e-12, abs=1e-300)
+
+
+@pytest.mark.parametrize("depth", [1, 5, 20])
+def test_large_weights_make_the_gradient_grow_though_every_slope_is_a_quarter(depth):
+    """With w = 8, b = -4 and h_0 = 1/2, every z_k = 0 and h_k = 1/2: each layer
+    multiplies the gradient by w sigmoid'(0) = 8 / 4 = 2."""
+    slopes, gradient = sigmoid_chain_gradient([8.0] * depth, [-4.0] * depth, x=0.5)
+    assert slopes == 4.0**-depth
+    assert gradient == 2.0**depth
+    slopes, gradient = sigmoid_chain_gradient([1.0] * depth, [-0.5] * depth, x=0.5)
+    assert gradient == slopes == 4.0**-depth  # weights 1: the slopes are everything
+
+
 def test_dead_unit_fraction_against_torch():
     rng = np.random.default_rng(0)
     z = rng.normal(size=(50, 40)) - np.linspace(
@@ -266,3 +311,11 @@ def test_bad_inputs_raise_errors_naming_the_argument():
         dead_unit_fraction(np.ones(3))
     with pytest.raises(TypeError, match="x must be a number or an array of numbers"):
         elu("1.0")
+    with pytest.raises(ValueError, match="weights and biases must have the same shape"):
+        sigmoid_chain_gradient([1.0, 2.0], [0.0], x=0.5)
+    with pytest.raises(ValueError, match="weights must be 1-D"):
+        sigmoid_chain_gradient([[1.0, 2.0]], [0.0, 0.0], x=0.5)
+    with pytest.raises(ValueError, match="x must be finite"):
+        sigmoid_chain_gradient([1.0], [0.0], x=np.inf)
+    with pytest.raises(ValueError, match="biases must not contain NaN"):
+        sigmoid_chain_gradient([1.0], [np.nan], x=0.5)

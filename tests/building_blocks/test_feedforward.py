@@ -175,6 +175,23 @@ def test_sawtooth_network_has_two_to_the_depth_pieces(depth):
     assert count_parameters([1] + [2] * depth + [1]) == 6 * depth + 1
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_zero_biases_leave_a_one_input_network_two_regions(seed):
+    """Why init_mlp draws nonzero biases: with zero biases a ReLU network is linear
+    on each side of 0; with the default small biases the same weights make more."""
+    sizes = [1, 8, 8, 8, 1]
+    x = np.linspace(-4, 4, 8000)  # an even count: 0 is not on the grid
+    weights, biases = init_mlp(sizes, seed=seed, bias_std=0.0)
+    assert count_linear_regions(x, weights, biases) <= 2
+    outputs = mlp_forward(x[:, None], weights, biases)[:, 0]
+    positive = x > 0
+    np.testing.assert_allclose(  # positive homogeneity: f(x) = x f(1) for x > 0
+        outputs[positive], x[positive] * mlp_forward([[1.0]], weights, biases)[0, 0]
+    )
+    with_biases = init_mlp(sizes, seed=seed)
+    assert count_linear_regions(x, *with_biases) > 2
+
+
 def test_activation_patterns_shape_and_meaning():
     weights, biases = (
         [np.array([[1.0], [-1.0]]), np.array([[1.0, 1.0]])],

@@ -156,6 +156,41 @@ def test_roc_curve_and_auc_match_sklearn_with_ties(labels, resolution, seed):
     )
 
 
+@SETTINGS
+@given(pair=label_pairs())
+def test_micro_scores_and_weighted_recall_equal_the_accuracy(pair):
+    """As the page says: with one true and one predicted label per sample, micro
+    precision, recall and F1 and the weighted recall are all the accuracy."""
+    y_true, y_pred, n_classes = pair
+    expected = accuracy(y_true, y_pred)
+    micro = precision_recall_f1(y_true, y_pred, "micro", n_classes=n_classes)
+    np.testing.assert_allclose(micro, expected, rtol=1e-12, atol=1e-12)
+    _, weighted_recall, _ = precision_recall_f1(
+        y_true, y_pred, "weighted", n_classes=n_classes
+    )
+    assert weighted_recall == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+@SETTINGS
+@given(
+    labels=st.lists(st.integers(0, 1), min_size=2, max_size=40).filter(
+        lambda y: 0 < sum(y) < len(y)
+    ),
+    seed=st.integers(0, 10_000),
+)
+def test_auc_depends_only_on_the_order_of_the_scores(labels, seed):
+    """A logit and its sigmoid (any increasing map) give the same ROC curve and AUC;
+    a decreasing map turns the AUC into 1 - AUC."""
+    y_true = np.array(labels)
+    logits = np.round(np.random.default_rng(seed).normal(size=y_true.size), 1)
+    probabilities = 1 / (1 + np.exp(-logits))
+    ours, theirs = roc_curve(y_true, logits), roc_curve(y_true, probabilities)
+    for mine, reference in zip(ours[:2], theirs[:2]):
+        np.testing.assert_array_equal(mine, reference)
+    assert roc_auc(y_true, logits) == pytest.approx(roc_auc(y_true, probabilities))
+    assert roc_auc(y_true, -logits) == pytest.approx(1 - roc_auc(y_true, logits))
+
+
 def test_roc_of_real_valued_scores_and_perfect_and_reversed_rankings():
     y_true = np.array([0, 0, 1, 1])
     assert roc_auc(y_true, [-3.0, -1.0, 2.0, 10.0]) == 1.0

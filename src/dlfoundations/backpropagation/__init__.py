@@ -2,8 +2,11 @@
 its page in ``docs/backpropagation/``: :mod:`~dlfoundations.backpropagation.toy_model`
 (gradients by hand for a chain of scalar functions),
 :mod:`~dlfoundations.backpropagation.deep_networks` (the same in matrix form for a
-deep ReLU network), the chapter package :mod:`~dlfoundations.backpropagation.autodiff`
-(automatic differentiation from scratch: a scalar and a tensor engine),
+deep ReLU network), the chapter package
+:mod:`~dlfoundations.backpropagation.scalar_autodiff` (automatic differentiation: a
+scalar engine and a drawing of its graph),
+:mod:`~dlfoundations.backpropagation.tensor_autodiff` (automatic differentiation: a
+tensor engine on NumPy arrays),
 :mod:`~dlfoundations.backpropagation.pytorch` (the same model in PyTorch),
 :mod:`~dlfoundations.backpropagation.initialization` and
 :mod:`~dlfoundations.backpropagation.strengths_and_limits` (memory, checkpointing,

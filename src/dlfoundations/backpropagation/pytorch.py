@@ -1,8 +1,8 @@
-"""PyTorch: the model of the autodiff chapter as an ``nn.Module``, the training loop,
+"""PyTorch: the tensor engine's model as an ``nn.Module``, the training loop,
 devices.
 
 Every function here has a from-scratch twin in
-:mod:`dlfoundations.backpropagation.autodiff.tensor`; the tests check that both give the
+:mod:`dlfoundations.backpropagation.tensor_autodiff`; the tests check that both give the
 same numbers.
 """
 
@@ -13,11 +13,11 @@ from sklearn.datasets import make_moons
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from dlfoundations.backpropagation.autodiff.tensor import MLP, cross_entropy, sgd_step
+from dlfoundations.backpropagation.tensor_autodiff import MLP, cross_entropy, sgd_step
 from dlfoundations.building_blocks.metrics import accuracy
 
 # --8<-- [end:imports]
-from dlfoundations.backpropagation.autodiff.tensor import _class_indices
+from dlfoundations.backpropagation.tensor_autodiff import _class_indices
 from dlfoundations.checks import (
     check_arguments,
     check_constructor,
@@ -102,8 +102,8 @@ def get_device() -> torch.device:
 @check_constructor(layer_sizes=layer_sizes)
 # --8<-- [start:module]
 class TorchMLP(nn.Module):
-    """The MLP of the autodiff chapter as an ``nn.Module``: Linear layers with ReLU
-    between them."""
+    """The tensor engine's MLP as an ``nn.Module``: Linear layers with ReLU between
+    them."""
 
     def __init__(self, layer_sizes: list[int]):
         super().__init__()
@@ -161,8 +161,7 @@ def torch_mlp_like(scratch: MLP) -> TorchMLP:
 )
 # --8<-- [start:scratch_step]
 def scratch_step(model: MLP, x: np.ndarray, y: np.ndarray, lr: float) -> float:
-    """One SGD step with the tensor engine of the autodiff chapter; returns the loss
-    before the step."""
+    """One SGD step with the tensor engine; returns the loss before the step."""
     loss = cross_entropy(model(x), y)
     loss.backward()  # overwrites the gradients: no zeroing needed
     sgd_step(model.parameters(), lr)

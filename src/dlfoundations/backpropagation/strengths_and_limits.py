@@ -10,7 +10,7 @@ Everything runs on the networks of the earlier chapters: the ReLU MLP of
 :mod:`~dlfoundations.backpropagation.deep_networks` (its ``forward_pass`` and
 ``network_gradients``), the backward loop of
 :mod:`~dlfoundations.backpropagation.initialization` and the tensor engine of
-:mod:`~dlfoundations.backpropagation.autodiff.tensor`. Layer sizes are listed input
+:mod:`~dlfoundations.backpropagation.tensor_autodiff`. Layer sizes are listed input
 first (``layer_sizes[0]`` is the input width); a batch holds one example per row.
 """
 
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from dlfoundations.backpropagation.autodiff.tensor import Tensor
+from dlfoundations.backpropagation.tensor_autodiff import Tensor
 from dlfoundations.backpropagation.deep_networks import forward_pass, network_gradients
 from dlfoundations.backpropagation.initialization import (
     backpropagate_to_layers,

@@ -4,7 +4,9 @@ Sigmoid, tanh, ReLU and leaky ReLU come from the functions chapter
 (:mod:`dlfoundations.foundations.functions`) and their derivatives from the derivatives
 chapter (:mod:`dlfoundations.foundations.derivatives`); this module re-exports them and
 adds ELU, GELU and softmax. Every function works elementwise on arrays of any shape,
-except softmax, which works along one axis.
+except softmax, which works along one axis. ``saturated_fraction``,
+``sigmoid_chain_gradient`` and ``dead_unit_fraction`` measure how units stop passing
+gradients back.
 
 The argument checks are declared above each function (``@check_arguments``); the
 page shows the function below them. The new functions refuse infinite input, which
@@ -27,6 +29,7 @@ from dlfoundations.foundations.functions import leaky_relu, relu, sigmoid, tanh
 # --8<-- [end:imports]
 from dlfoundations.checks import (
     check_arguments,
+    finite,
     finite_array,
     float_array,
     function,
@@ -55,6 +58,7 @@ __all__ = [
     "softmax_jacobian",
     "softmax_vjp",
     "saturated_fraction",
+    "sigmoid_chain_gradient",
     "dead_unit_fraction",
 ]
 
@@ -111,7 +115,7 @@ def _normal_cdf(x: np.ndarray) -> np.ndarray:
 
 
 def _normal_pdf(x: np.ndarray) -> np.ndarray:
-    """phi(x) = e^(-x^2 / 2) / sqrt(2 pi), the standard normal density."""
+    """Phi'(x) = e^(-x^2 / 2) / sqrt(2 pi), the standard normal density."""
     return np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
 
 
@@ -131,7 +135,7 @@ def gelu(x) -> np.ndarray:
 @check_arguments(x=finite_array)
 # --8<-- [start:gelu_derivative]
 def gelu_derivative(x) -> np.ndarray:
-    """d/dx x Phi(x) = Phi(x) + x phi(x) (product rule; Phi' = phi)."""
+    """d/dx x Phi(x) = Phi(x) + x Phi'(x), by the product rule."""
     return _normal_cdf(x) + x * _normal_pdf(x)
 
 
@@ -217,6 +221,29 @@ def saturated_fraction(derivative, z, threshold: float = 0.01) -> float:
 
 
 # --8<-- [end:saturated_fraction]
+
+
+@check_arguments(
+    same_shape("weights", "biases"), weights=vector, biases=vector, x=finite
+)
+# --8<-- [start:sigmoid_chain_gradient]
+def sigmoid_chain_gradient(weights, biases, x: float) -> tuple[float, float]:
+    """A chain of K one-unit layers h_k = sigmoid(w_k h_(k-1) + b_k), from h_0 = x.
+
+    Returns the product of the K slopes sigmoid'(z_k), at most 4^(-K), and the
+    derivative dh_K / dx, which multiplies each slope by its weight w_k.
+    """
+    h, slopes, gradient = x, 1.0, 1.0
+    for w, b in zip(weights, biases):
+        z = w * h + b
+        slope = sigmoid_derivative(z)
+        slopes = slopes * slope
+        gradient = gradient * slope * w  # the chain rule: dh_k/dh_(k-1) = slope * w
+        h = sigmoid(z)
+    return float(slopes), float(gradient)
+
+
+# --8<-- [end:sigmoid_chain_gradient]
 
 
 @check_arguments(pre_activations=matrix)

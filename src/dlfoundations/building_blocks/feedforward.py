@@ -173,7 +173,8 @@ def squared_error(predictions, targets) -> np.ndarray:
 )
 # --8<-- [start:empirical_risk]
 def empirical_risk(model: Callable, loss: Callable, x, y) -> float:
-    """The average loss over a dataset: R(theta) = (1/N) sum_i loss(model(x_i), y_i)."""
+    """The loss L(phi) = (1/N) sum_i loss(model(x_i), y_i): the mean of the
+    per-example losses over a dataset, its empirical risk."""
     losses = np.asarray(loss(model(x), y), dtype=np.float64)
     if losses.shape != (y.shape[0],):
         per_sample = f"one value per sample, shape ({y.shape[0]},)"
@@ -268,9 +269,9 @@ def train_val_test_split(
 @check_arguments(_one_per_hidden_unit, **SHALLOW, v=_one_d(float_array))
 # --8<-- [start:relu_contributions]
 def relu_contributions(x, w, b, v) -> np.ndarray:
-    """Each hidden unit's term v_i * relu(w_i x + b_i), one column per unit:
+    """Each hidden unit's term v_j * relu(w_j x + b_j), one column per unit:
     shape (len(x), units)."""
-    pre_activations = np.outer(x, w) + b  # (n, units): w_i x + b_i
+    pre_activations = np.outer(x, w) + b  # (n, units): w_j x + b_j
     return relu(pre_activations) * v
 
 
@@ -281,7 +282,7 @@ def relu_contributions(x, w, b, v) -> np.ndarray:
 # --8<-- [start:shallow_relu_network]
 def shallow_relu_network(x, w, b, v, c: float = 0.0) -> np.ndarray:
     """One input, one hidden ReLU layer, one output:
-    f(x) = c + sum_i v_i relu(w_i x + b_i)."""
+    f(x) = c + sum_j v_j relu(w_j x + b_j)."""
     return c + relu_contributions(x, w, b, v).sum(axis=1)
 
 
@@ -291,9 +292,9 @@ def shallow_relu_network(x, w, b, v, c: float = 0.0) -> np.ndarray:
 @check_arguments(_one_per_hidden_unit, w=_one_d(float_array), b=_one_d(float_array))
 # --8<-- [start:kink_locations]
 def kink_locations(w, b) -> np.ndarray:
-    """Sorted inputs where a unit switches on or off: w_i x + b_i = 0, x = -b_i / w_i.
+    """Sorted inputs where a unit switches on or off: w_j x + b_j = 0, x = -b_j / w_j.
 
-    A unit with w_i = 0 is constant and has no kink.
+    A unit with w_j = 0 is constant and has no kink.
     """
     has_kink = w != 0
     return np.sort(-b[has_kink] / w[has_kink])
@@ -309,10 +310,11 @@ def kink_locations(w, b) -> np.ndarray:
 def init_mlp(
     layer_sizes: Sequence[int], seed: int = 0, bias_std: float = 0.1
 ) -> tuple[list, list]:
-    """Random weights and biases for an MLP with the given layer sizes, e.g. [2, 16, 1].
+    """Random weights and biases for an MLP with layer sizes [D_0, D_1, ..., D_K],
+    e.g. [2, 16, 1].
 
-    Layer k maps layer_sizes[k] inputs to layer_sizes[k + 1] outputs with W_k of shape
-    (out, in), drawn from N(0, 2 / in) (He initialisation), and biases from
+    weights[k - 1] is W_k, of shape (D_k, D_{k-1}): (out, in), drawn from
+    N(0, 2 / D_{k-1}) (He initialisation); biases[k - 1] is b_k, drawn from
     N(0, bias_std^2).
     """
     rng = np.random.default_rng(seed)
@@ -329,7 +331,7 @@ def init_mlp(
 @check_arguments(layer_sizes=layer_sizes)
 # --8<-- [start:count_parameters]
 def count_parameters(layer_sizes: Sequence[int]) -> int:
-    """Weights plus biases: sum over layers of in * out + out."""
+    """Weights plus biases: sum over layers k of D_{k-1} D_k + D_k."""
     layers = zip(layer_sizes[:-1], layer_sizes[1:])
     return int(sum(n_in * n_out + n_out for n_in, n_out in layers))
 
@@ -340,10 +342,11 @@ def count_parameters(layer_sizes: Sequence[int]) -> int:
 @check_arguments(layers_chain, x=matrix, **LAYERS)
 # --8<-- [start:mlp_forward]
 def mlp_forward(x, weights: Sequence, biases: Sequence) -> np.ndarray:
-    """Forward pass of an MLP on a batch x of shape (n_samples, n_inputs).
+    """Forward pass of an MLP of K = len(weights) layers on a batch x of shape
+    (N, D_0), one example per row.
 
     Hidden layers: h_k = relu(h_{k-1} W_k^T + b_k), starting from h_0 = x.
-    The last layer is affine, without activation: y = h_{L-1} W_L^T + b_L.
+    The output layer is affine, without activation: f = h_{K-1} W_K^T + b_K.
     """
     h = x
     for w, b in zip(weights[:-1], biases[:-1]):

@@ -1,6 +1,6 @@
 """Evaluation metrics: accuracy, precision, recall, F1, confusion matrix, ROC and AUC.
 
-Class labels are the integers 0, 1, ..., K - 1; for binary problems 1 is the positive
+Class labels are the integers 0, 1, ..., C - 1; for binary problems 1 is the positive
 class. The argument checks are declared above each function (``@check_arguments``):
 labels are non-negative integers, true and predicted labels have one length, nothing
 is empty or NaN, and every error names the argument. The page shows the function.
@@ -116,7 +116,7 @@ def accuracy(y_true, y_pred) -> float:
 )
 # --8<-- [start:confusion_matrix]
 def confusion_matrix(y_true, y_pred, n_classes: int | None = None) -> np.ndarray:
-    """C[i, j] = number of samples of true class i predicted as class j.
+    """M[c, c'] = number of samples of true class c predicted as class c'.
 
     Rows are the truth, columns the prediction. Without ``n_classes``, the classes
     are 0 to the largest label seen.
@@ -216,8 +216,8 @@ def predict_at_threshold(probabilities, threshold: float = 0.5) -> np.ndarray:
 @check_arguments(same_length("scores", "y_true"), **SCORES)
 # --8<-- [start:roc_curve]
 def roc_curve(y_true, scores) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """False and true positive rates of the rule "predict 1 if score >= t",
-    for every distinct score t.
+    """False and true positive rates of the rule "predict 1 if score >= tau",
+    for every distinct score as the threshold tau.
 
     Thresholds run from +inf (nothing predicted positive, the point (0, 0)) down to the
     lowest score (everything positive, the point (1, 1)). Samples with tied scores
@@ -261,8 +261,8 @@ def auc_by_ranking(y_true, scores) -> float:
     """The same area, as a probability: P(score of a positive > score of a negative),
     ties counting 1/2.
 
-    Compares every positive with every negative, so it costs memory P * N: for small
-    data.
+    Compares every positive with every negative, so it costs memory N_+ * N_-
+    (positives times negatives): for small data.
     """
     positive = scores[y_true == 1][:, None]
     negative = scores[y_true == 0][None, :]

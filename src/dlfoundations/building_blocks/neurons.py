@@ -110,8 +110,8 @@ PARAMETER_SHAPES = {"W1": 2, "b1": 1, "w2": 1, "b2": 0}
 
 
 def _two_layer_parameters(value, name: str) -> dict[str, np.ndarray]:
-    """The dict W1 (h, d), b1 (h,), w2 (h,), b2 () of finite arrays: W1 is
-    (out, in)."""
+    """The dict W1 (D_1, D_0), b1 (D_1,), w2 (D_1,), b2 () of finite arrays, with
+    D_0 inputs and D_1 hidden units: W1 is (out, in)."""
     if not isinstance(value, dict):
         raise TypeError(f"{name} must be a dict of arrays, got {type(value).__name__}")
     missing = sorted(set(PARAMETER_SHAPES) - set(value))
@@ -154,7 +154,7 @@ def step(z) -> np.ndarray:
 )
 # --8<-- [start:weighted_sum]
 def weighted_sum(x, weights, bias) -> np.ndarray:
-    """z = x . w + b for each example (row) of x."""
+    """The pre-activation z = w^T x + b of each example (row) of x."""
     return x @ weights + bias
 
 
@@ -164,7 +164,7 @@ def weighted_sum(x, weights, bias) -> np.ndarray:
 @check_arguments(activation=function)
 # --8<-- [start:neuron]
 def neuron(x, weights, bias, activation: Callable = step) -> np.ndarray:
-    """An artificial neuron: activation(x . w + b), one output per example."""
+    """An artificial neuron: h = a(w^T x + b), one output per example."""
     return activation(weighted_sum(x, weights, bias))
 
 
@@ -211,8 +211,8 @@ def train_perceptron(
 ):
     """Rosenblatt's perceptron rule, one example at a time, in order.
 
-    For each example: predict y_hat = step(x . w + b); then
-    w <- w + lr * (y - y_hat) * x and b <- b + lr * (y - y_hat).
+    For each example: predict y_hat = step(w^T x + b); then
+    w <- w + lr * (y - y_hat) * x and b <- b + lr * (y - y_hat), lr the rate eta.
     Nothing changes when the prediction is right. Stops after the first epoch
     with no mistake.
     """
@@ -276,8 +276,9 @@ XOR_LABELS = np.array([0.0, 1.0, 1.0, 0.0])
 def xor_network(x) -> np.ndarray:
     """XOR from three step neurons: XOR(a, b) = OR(a, b) AND NOT AND(a, b).
 
-    Hidden layer: h1 = OR = step(a + b - 0.5), h2 = AND = step(a + b - 1.5).
-    Output: step(h1 - h2 - 0.5), which is 1 when OR is on and AND is off.
+    Hidden layer: h_1 = step(W_1 x + b_1) = (OR, AND), from step(a + b - 0.5)
+    and step(a + b - 1.5). Output: step(OR - AND - 0.5), which is 1 when OR is on
+    and AND is off.
     """
     # row j holds the weights of hidden unit j: shape (out, in)
     hidden_weights = np.array([[1.0, 1.0], [1.0, 1.0]])
@@ -294,8 +295,8 @@ def xor_network(x) -> np.ndarray:
 def init_two_layer(
     n_inputs: int, n_hidden: int, seed: int = 0
 ) -> dict[str, np.ndarray]:
-    """Small random weights for one tanh hidden layer and one sigmoid output;
-    W1 has shape (n_hidden, n_inputs): (out, in)."""
+    """Random weights, N(0, 1), for one tanh hidden layer and one sigmoid output,
+    zero biases; W1 has shape (n_hidden, n_inputs): (out, in)."""
     rng = np.random.default_rng(seed)
     return {
         "W1": rng.normal(0.0, 1.0, size=(n_hidden, n_inputs)),
@@ -313,8 +314,9 @@ def init_two_layer(
 def two_layer_forward(
     params: dict[str, np.ndarray], x
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Hidden activations h = tanh(x W1^T + b1) and output probabilities
-    p = sigmoid(h . w2 + b2), for a batch x with one example per row."""
+    """Hidden activations h_1 = tanh(z_1), z_1 = x W1^T + b1, and output
+    probabilities p = sigmoid(z_2), z_2 = h_1 w2 + b2, for a batch x with one
+    example per row."""
     h = tanh(x @ params["W1"].T + params["b1"])
     p = sigmoid(h @ params["w2"] + params["b2"])
     return h, p
@@ -332,12 +334,13 @@ def two_layer_forward(
 )
 # --8<-- [start:two_layer_gradients]
 def two_layer_gradients(params: dict[str, np.ndarray], x, y) -> dict[str, np.ndarray]:
-    """Gradients of the mean binary cross-entropy with respect to every parameter.
+    """Gradients of the loss L, the mean binary cross-entropy, with respect to
+    every parameter.
 
     This is backpropagation (Part IV), written out by hand for this one small network.
     """
     h, p = two_layer_forward(params, x)
-    dz2 = (p - y) / len(y)  # d loss / d output logit (see the losses chapter)
+    dz2 = (p - y) / len(y)  # dL/dz2 at the output logit (see the losses chapter)
     dh = np.outer(dz2, params["w2"])  # back through the output weights
     dz1 = dh * (1 - h**2)  # back through tanh: tanh' = 1 - tanh^2
     return {"W1": dz1.T @ x, "b1": dz1.sum(axis=0), "w2": h.T @ dz2, "b2": dz2.sum()}
@@ -359,7 +362,8 @@ def two_layer_gradients(params: dict[str, np.ndarray], x, y) -> dict[str, np.nda
 def train_two_layer(
     x, y, n_hidden: int = 8, lr: float = 1.0, epochs: int = 2000, seed: int = 0
 ):
-    """Fit the two-layer network by full-batch gradient descent; return the weights."""
+    """Fit the two-layer network by full-batch gradient descent,
+    phi <- phi - lr * grad L(phi); return the weights."""
     params = init_two_layer(x.shape[1], n_hidden, seed)
     for _ in range(epochs):
         grads = two_layer_gradients(params, x, y)

@@ -1,5 +1,5 @@
-"""Derivatives: finite differences, analytic derivatives, the chain rule and
-gradients.
+"""Derivatives: finite differences, analytic derivatives, the chain rule, gradients,
+Jacobians and vector-Jacobian products.
 
 The argument checks are declared above each function (``@check_arguments``); the
 page shows the function below them.
@@ -19,8 +19,11 @@ from dlfoundations.checks import (
     finite_array,
     float_array,
     function,
+    matrix,
     non_negative,
     positive,
+    same_shape,
+    vector,
 )
 
 
@@ -39,6 +42,23 @@ def _xy_point(value, name: str) -> np.ndarray:
         message = f"{name} must hold two coordinates (x, y) along its first axis"
         raise ValueError(f"{message}, got shape {point.shape}")
     return point
+
+
+def _layer_shapes(arguments: dict) -> None:
+    """W maps the input x to the output of b: W has shape (len(b), len(x))."""
+    x, W, b = arguments["x"], arguments["W"], arguments["b"]
+    if W.shape != (b.size, x.size):
+        expected = (b.size, x.size)
+        message = f"W must have shape (len(b), len(x)) = {expected} to map x to b"
+        raise ValueError(f"{message}, got {W.shape}")
+
+
+def _one_entry_per_output(arguments: dict) -> None:
+    """v holds one entry per output of the layer, as b does."""
+    v, b = arguments["v"], arguments["b"]
+    if v.shape != b.shape:
+        message = "v must have one entry per output of the layer, the shape of b"
+        raise ValueError(f"{message} {b.shape}, got {v.shape}")
 
 
 @check_arguments(f=function, x=float_array, h=positive)
@@ -196,3 +216,99 @@ def gradient_check(f: Callable, df: Callable, x, h: float = 1e-5) -> float:
 
 
 # --8<-- [end:gradient_check]
+
+
+@check_arguments(
+    same_shape("point", "direction"),
+    f=function,
+    point=vector,
+    direction=vector,
+    h=positive,
+)
+# --8<-- [start:directional_derivative]
+def directional_derivative(
+    f: Callable, point, direction, h: float = 1e-5
+) -> np.ndarray:
+    """How fast f(point) changes when the point moves along ``direction``:
+    the derivative of t -> f(point + t * direction) at t = 0, by central difference.
+    """
+    return central_difference(lambda t: f(point + t * direction), 0.0, h)
+
+
+# --8<-- [end:directional_derivative]
+
+
+@check_arguments(f=function, point=vector, h=positive)
+# --8<-- [start:jacobian]
+def numerical_jacobian(f: Callable, point, h: float = 1e-5) -> np.ndarray:
+    """Jacobian J[i, j] = d f_i / d x_j of a vector function f at a point.
+
+    Column j is the directional derivative along the j-th unit vector e_j: how
+    every output moves when the input x_j alone moves.
+    """
+    unit_vectors = np.eye(point.size)
+    columns = [directional_derivative(f, point, e_j, h) for e_j in unit_vectors]
+    return np.column_stack(columns)
+
+
+# --8<-- [end:jacobian]
+
+
+@check_arguments(_layer_shapes, x=vector, W=matrix, b=vector)
+# --8<-- [start:tanh_layer]
+def tanh_layer(x, W, b) -> np.ndarray:
+    """One layer of a network, for one input vector: h = tanh(W x + b)."""
+    return tanh(W @ x + b)
+
+
+# --8<-- [end:tanh_layer]
+
+
+@check_arguments(_layer_shapes, x=vector, W=matrix, b=vector)
+# --8<-- [start:tanh_layer_jacobian]
+def tanh_layer_jacobian(x, W, b) -> np.ndarray:
+    """Jacobian of h = tanh(z), z = W x + b, by the chain rule: the Jacobian of
+    tanh (diagonal, tanh'(z) on the diagonal) times the Jacobian of z (W)."""
+    z = W @ x + b
+    return np.diag(tanh_derivative(z)) @ W
+
+
+# --8<-- [end:tanh_layer_jacobian]
+
+
+@check_arguments(
+    _one_entry_per_output, _layer_shapes, v=vector, x=vector, W=matrix, b=vector
+)
+# --8<-- [start:tanh_layer_vjp]
+def tanh_layer_vjp(v, x, W, b) -> np.ndarray:
+    """The vector-Jacobian product v^T J of h = tanh(W x + b), without forming J:
+    multiply v by tanh'(z) entry by entry (the diagonal), then by W."""
+    z = W @ x + b
+    return (v * tanh_derivative(z)) @ W
+
+
+# --8<-- [end:tanh_layer_vjp]
+
+
+@check_arguments(x=float_array)
+# --8<-- [start:silu]
+def silu(x) -> np.ndarray:
+    """y = x * sigmoid(x): x reaches y by two paths, y = u * v with u = x and
+    v = sigmoid(x)."""
+    return x * sigmoid(x)
+
+
+# --8<-- [end:silu]
+
+
+@check_arguments(x=float_array)
+# --8<-- [start:silu_derivative]
+def silu_derivative(x) -> np.ndarray:
+    """dy/dx = dy/du * du/dx + dy/dv * dv/dx: one term per path, added."""
+    u, v = x, sigmoid(x)
+    through_u = v * 1.0  # dy/du = v and du/dx = 1
+    through_v = u * sigmoid_derivative(x)  # dy/dv = u and dv/dx = sigmoid'(x)
+    return through_u + through_v
+
+
+# --8<-- [end:silu_derivative]

@@ -50,7 +50,7 @@ def forward_backward_flow():
         (2, "$f_0$"),
         (4, "$h_1$"),
         (6, "$f_1$"),
-        (8, "$h_2 \\;\\cdots\\; f_K$"),
+        (8, "$h_2 \\;\\cdots\\; f_{K-1}$"),
         (10, r"$L$"),
     ]
     for x, text in nodes:
@@ -60,14 +60,14 @@ def forward_backward_flow():
         "ReLU",
         r"$\beta_1 + \Omega_1 h_1$",
         "ReLU",
-        r"$\|f_K - y\|^2$",
+        r"$\|f_{K-1} - y\|^2$",
     ]
     backward_ops = [
         r"$\partial L/\partial h_0 = \Omega_0^T\, \partial L/\partial f_0$",
         r"$\partial L/\partial f_0 = \mathbb{I}[f_0 > 0] \odot \partial L/\partial h_1$",
         r"$\partial L/\partial h_1 = \Omega_1^T\, \partial L/\partial f_1$",
         r"$\partial L/\partial f_1 = \mathbb{I}[f_1 > 0] \odot \partial L/\partial h_2$",
-        r"$\partial L/\partial f_K = 2(f_K - y)$",
+        r"$\partial L/\partial f_{K-1} = 2(f_{K-1} - y)$",
     ]
     for i, (forward, backward) in enumerate(zip(forward_ops, backward_ops)):
         x = 2 * i

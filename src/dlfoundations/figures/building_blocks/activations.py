@@ -44,8 +44,8 @@ def activations_and_derivatives():
     fig, axes = new_figure(ncols=3, nrows=2, width=10.0, height=5.6, sharex=True)
     for ax, (title, f, df) in zip(axes.flat, panels):
         ax.axhline(0, color="gray", linewidth=0.6)
-        ax.plot(X, f(X), label="$f(x)$")
-        ax.plot(X, df(X), linestyle="--", label="$f'(x)$")
+        ax.plot(X, f(X), label="$a(x)$")
+        ax.plot(X, df(X), linestyle="--", label="$a'(x)$")
         ax.set(title=title, ylim=(-1.3, 2.3))
     axes[1, 2].plot(
         X, gelu_tanh(X), ":", color="black", linewidth=1.2, label="tanh approximation"
@@ -161,7 +161,7 @@ def softmax_temperature():
         xticks=positions,
         xticklabels=[f"class {k}\n$z = {v:g}$" for k, v in enumerate(logits)],
         ylabel="probability",
-        title="Softmax turns logits into probabilities; scaling them sharpens or flattens",
+        title="Softmax of $z / \\tau$: a low temperature sharpens, a high one flattens",
     )
     ax.legend(fontsize=8)
     return fig

@@ -35,7 +35,7 @@ def relu_pieces():
             x,
             contributions[:, i],
             linewidth=1.5,
-            label=f"$v_{i + 1}\\,\\mathrm{{relu}}(w_{i + 1} x + b_{i + 1})$, kink at $x = {-B[i] / W[i]:.2f}$",
+            label=f"$v_{i + 1}\\,\\mathrm{{ReLU}}(w_{i + 1} x + b_{i + 1})$, kink at $x = {-B[i] / W[i]:.2f}$",
         )
     top.axhline(0, color="black", linewidth=0.6)
     top.set(ylabel="contribution", title="Each hidden unit adds one hinge")
@@ -45,14 +45,14 @@ def relu_pieces():
         x,
         f,
         color="black",
-        label=f"$f(x) = {C} + \\sum_i v_i\\,\\mathrm{{relu}}(w_i x + b_i)$",
+        label=f"$f(x) = {C} + \\sum_j v_j\\,\\mathrm{{ReLU}}(w_j x + b_j)$",
     )
     bottom.plot(
         kinks,
         shallow_relu_network(kinks, W, B, V, C),
         "o",
         color="C3",
-        label="kinks $x = -b_i / w_i$",
+        label="kinks $x = -b_j / w_j$",
     )
     for kink in kinks:
         top.axvline(kink, color="gray", linestyle=":", linewidth=0.8)
@@ -123,7 +123,7 @@ def linear_regions_depth_width():
         [6 * d + 1 for d in depths],
         2 * depths + 1,
         "s--",
-        label="shallow, same parameters: at most $H + 1$",
+        label="shallow, same parameters: at most $D_1 + 1$",
     )
     grid, seeds = np.linspace(-4, 4, 8000), range(5)
     deep_params, deep_regions, wide_regions = [], [], []

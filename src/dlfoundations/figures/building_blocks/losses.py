@@ -2,17 +2,20 @@
 
 import numpy as np
 
+from dlfoundations.building_blocks.activations import sigmoid
 from dlfoundations.building_blocks.losses import (
     binary_cross_entropy,
     binary_cross_entropy_gradient,
     binary_cross_entropy_with_logits,
     binary_cross_entropy_with_logits_gradient,
     gaussian_negative_log_likelihood,
+    hinge_loss,
     laplace_negative_log_likelihood,
     mae,
     mae_gradient,
     mse,
     mse_gradient,
+    sigmoid_mse_gradient,
 )
 from dlfoundations.figures import figure
 from dlfoundations.figures._style import new_figure
@@ -126,6 +129,87 @@ def bce_gradient_explodes():
         title="The same loss, two parametrizations: $1/p$ vs $1 - p$",
     )
     ax.legend(fontsize=8)
+    return fig
+
+
+def _descend_one_logit(gradient, start: float, lr: float, steps: int) -> np.ndarray:
+    """Gradient descent on a single logit z with target 1: z_0, z_1, ..., z_steps."""
+    z, target = np.array([start]), np.array([1.0])
+    path = [start]
+    for _ in range(steps):
+        z = z - lr * gradient(z, target)
+        path.append(float(z[0]))
+    return np.array(path)
+
+
+@figure
+def sigmoid_mse_gradient_vanishes():
+    fig, (left, right) = new_figure(ncols=2, width=10.0, height=3.8)
+    z = np.linspace(-10, 6, 801)
+    left.plot(
+        z,
+        -_per_example(binary_cross_entropy_with_logits_gradient, z, 1.0),
+        label="cross-entropy: $1 - p$",
+    )
+    left.plot(
+        z,
+        -_per_example(sigmoid_mse_gradient, z, 1.0),
+        label="squared error: $2p\\,(1 - p)^2$",
+    )
+    left.axvspan(-10, -4, color="gray", alpha=0.15, label="saturated, wrong side")
+    left.set(
+        xlabel="logit $z$, $p = \\sigma(z)$ (target $y = 1$)",
+        ylabel="size of the gradient $|\\partial\\ell / \\partial z|$",
+        ylim=(-0.05, 1.1),
+        title="Confidently wrong: squared error's push vanishes",
+    )
+    left.legend(loc="center left")
+    steps = np.arange(31)
+    for gradient, name in (
+        (binary_cross_entropy_with_logits_gradient, "cross-entropy"),
+        (sigmoid_mse_gradient, "squared error"),
+    ):
+        path = _descend_one_logit(gradient, start=-8.0, lr=1.0, steps=30)
+        right.plot(steps, sigmoid(path), marker=".", label=name)
+    right.set(
+        xlabel="step $t$ of gradient descent ($\\eta = 1$, $z_0 = -8$)",
+        ylabel="predicted probability $p_t$ of the target",
+        ylim=(-0.05, 1.05),
+        title="Learning one logit from a wrong start",
+    )
+    right.legend(loc="center right")
+    return fig
+
+
+@figure
+def margin_losses():
+    margins = np.linspace(-3, 3, 601)  # y f(x); scores with label +1 have margin f(x)
+    fig, ax = new_figure(width=6.4, height=3.6)
+    ax.plot(
+        margins,
+        _per_example(hinge_loss, margins, 1.0),
+        label="hinge: $\\max(0, 1 - y f)$",
+    )
+    ax.plot(
+        margins,
+        _per_example(binary_cross_entropy_with_logits, margins, 1.0),
+        label="cross-entropy from logits: $\\log(1 + e^{-y f})$",
+    )
+    ax.plot(
+        margins,
+        (margins <= 0).astype(float),
+        color="black",
+        linewidth=1.2,
+        linestyle=":",
+        label="mistake: $[\\,y f \\leq 0\\,]$",
+    )
+    ax.set(
+        xlabel="margin $y\\, f(x)$ (labels $y = \\pm 1$)",
+        ylabel="loss of one example",
+        ylim=(-0.1, 4),
+        title="Losses of the margin: the hinge is 0 beyond margin 1",
+    )
+    ax.legend()
     return fig
 
 

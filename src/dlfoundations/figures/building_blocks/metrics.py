@@ -50,7 +50,7 @@ def confusion_matrix_plot():
     model, x_test, y_test = _fitted_logistic_model(weights=[0.5, 0.3, 0.2])
     matrix = confusion_matrix(y_test, model.predict(x_test), n_classes=3)
     fig, (left, right) = new_figure(ncols=2, width=8.4, height=3.8)
-    _draw_matrix(left, matrix, "d", "Counts $C_{ij}$")
+    _draw_matrix(left, matrix, "d", "Counts $M_{cc'}$")
     _draw_matrix(
         right,
         matrix / matrix.sum(axis=1, keepdims=True),
@@ -96,13 +96,15 @@ def roc_curves():
                 thresholds[k],
                 color="black",
                 linestyle="--",
-                label=f"threshold $t = {thresholds[k]:.2f}$",
+                label=f"threshold $\\tau = {thresholds[k]:.2f}$",
             )
             right.plot(
                 fpr[k],
                 tpr[k],
                 "ko",
-                label=f"$t = {thresholds[k]:.2f}$: FPR {fpr[k]:.2f}, TPR {tpr[k]:.2f}",
+                label=(
+                    f"$\\tau = {thresholds[k]:.2f}$: FPR {fpr[k]:.2f}, TPR {tpr[k]:.2f}"
+                ),
             )
     right.plot(
         [0, 1], [0, 1], color="gray", linestyle=":", label="random scores: AUC = 0.5"
@@ -110,7 +112,7 @@ def roc_curves():
     left.set(
         xlabel="score",
         ylabel="count",
-        title="Two score distributions; predict 1 if score $\\geq t$",
+        title="Two score distributions; predict 1 if score $\\geq \\tau$",
     )
     left.set_ylim(0, 1.4 * left.get_ylim()[1])  # room for the legend above the bars
     left.legend(

@@ -69,11 +69,11 @@ def neuron_as_a_line():
             xytext=(0.2, 0.15),
             arrowprops={"arrowstyle": "->", "linewidth": 2},
         )
-        ax.text(0.55, 0.9, "$\\mathbf{w}$", fontsize=12)
+        ax.text(0.55, 0.9, "$w$", fontsize=12)
         ax.text(
             -1.4,
             -1.3 * 0.5 + 0.55,
-            "$\\mathbf{w}\\cdot\\mathbf{x} + b = 0$",
+            "$w^\\top x + b = 0$",
             fontsize=9,
             rotation=-22,
         )
@@ -83,10 +83,10 @@ def neuron_as_a_line():
             aspect="equal",
             xlabel="$x_1$",
             ylabel="$x_2$",
-            title=f"{title}: $a = f(x_1 + 2x_2 - 0.5)$",
+            title=f"{title}: $h = a(x_1 + 2x_2 - 0.5)$",
         )
         ax.grid(False)
-    fig.colorbar(shading, ax=axes, label="neuron output $a$", shrink=0.85)
+    fig.colorbar(shading, ax=axes, label="neuron output $h$", shrink=0.85)
     return fig
 
 
@@ -237,7 +237,7 @@ def xor_decision_regions():
     right.contour(
         x1, x2, p.reshape(x1.shape), levels=[0.5], colors="black", linewidths=1.5
     )
-    fig.colorbar(shading, ax=right, label="predicted $P(y = 1)$")
+    fig.colorbar(shading, ax=right, label="predicted $p(y = 1 \\mid x)$")
     right.set(title="Trained: 8 tanh units, gradient descent")
     for ax in (left, right):
         _scatter(ax, XOR_INPUTS, XOR_LABELS, size=90)

@@ -14,6 +14,8 @@ from dlfoundations.foundations.derivatives import (
     leaky_relu_derivative,
     relu_derivative,
     sigmoid_derivative,
+    silu,
+    silu_derivative,
     square_derivative,
     tanh_derivative,
 )
@@ -102,7 +104,7 @@ def finite_difference_error():
         ylim=(1e-17, 10),
         xlabel="step size $h$",
         ylabel="absolute error",
-        title=r"Error of $f'(1)$ for $f = \sin$: truncation (right) vs round-off (left)",
+        title=r"Error of $f'(1)$ for $f = \sin$: truncation (right), round-off (left)",
     )
     ax.legend(fontsize=8)
     return fig
@@ -147,4 +149,30 @@ def gradient_field():
     )
     ax.grid(False)
     ax.legend(loc="upper right")
+    return fig
+
+
+@figure
+def two_paths():
+    fig, (left, right) = new_figure(ncols=2, width=9.6, height=3.6)
+    left.plot(X, silu(X), color="black", label=r"$y = x\,\sigma(x)$")
+    left.plot(X, X, ":", color="C0", label="$u = x$")
+    left.plot(X, sigmoid(X), ":", color="C1", label=r"$v = \sigma(x)$")
+    left.set(xlabel="$x$", title=r"$y = u v$ with $u = x$, $v = \sigma(x)$")
+    left.legend(loc="upper left")
+    right.plot(X, sigmoid(X), "--", color="C0", label=r"through $u$: $v \cdot 1$")
+    right.plot(
+        X,
+        X * sigmoid_derivative(X),
+        "--",
+        color="C1",
+        label=r"through $v$: $u \cdot \sigma'(x)$",
+    )
+    right.plot(X, silu_derivative(X), color="black", label="$dy/dx$, their sum")
+    points = X[::30]
+    right.plot(
+        points, central_difference(silu, points), "k.", label="central difference"
+    )
+    right.set(xlabel="$x$", title="The derivatives of the two paths add up")
+    right.legend(loc="upper left")
     return fig

@@ -1,10 +1,10 @@
-"""Automatic differentiation from scratch: a small tensor engine on NumPy.
+"""Automatic differentiation: a small tensor engine on NumPy.
 
-A :class:`Tensor` is the array version of
-:class:`~dlfoundations.backpropagation.autodiff.scalar.Value`. Instead of one local
-derivative per parent, each operation stores one *vector-Jacobian product* (VJP) per
-parent: a function that turns the gradient of the output into the gradient contribution
-of that parent, without ever forming a Jacobian matrix.
+A :class:`Tensor` is the array version of the scalar engine's
+:class:`~dlfoundations.backpropagation.scalar_autodiff.engine.Value`. Instead of one
+local derivative per parent, each operation stores one *vector-Jacobian product* (VJP)
+per parent: a function that turns the gradient of the output into the gradient
+contribution of that parent, without ever forming a Jacobian matrix.
 """
 
 # --8<-- [start:imports]
@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 from sklearn.datasets import make_moons
 
-from dlfoundations.backpropagation.autodiff.scalar import topological_order
+from dlfoundations.backpropagation.scalar_autodiff.engine import topological_order
 
 # --8<-- [end:imports]
 from dlfoundations.checks import (
@@ -571,13 +571,13 @@ def moons(
 # --8<-- [end:moons]
 
 
-@check_arguments(steps=count, seed=non_negative_integer, alpha=non_negative)
+@check_arguments(steps=count, seed=non_negative_integer, weight_decay=non_negative)
 # --8<-- [start:train_moons]
 def train_moons(
-    steps: int = 100, seed: int = 0, alpha: float = 1e-4
+    steps: int = 100, seed: int = 0, weight_decay: float = 1e-4
 ) -> tuple[MLP, list[float], list[float]]:
-    """Train MLP([2, 16, 16, 1]) on 100 moons with hinge loss + alpha * L2, by
-    full-batch SGD.
+    """Train MLP([2, 16, 16, 1]) on 100 moons with hinge loss + weight_decay * L2,
+    by full-batch gradient descent.
 
     As in micrograd's demo: weights uniform in [-1, 1], biases 0, and a learning
     rate that decays linearly from 1.0 to 0.1.
@@ -590,7 +590,7 @@ def train_moons(
         scores = model(x)  # shape (100, 1)
         data_loss = hinge_loss(scores, y[:, None])
         l2 = sum((p * p).sum() for p in model.parameters())
-        loss = data_loss + alpha * l2
+        loss = data_loss + weight_decay * l2  # L2 penalty: lambda ||phi||^2
         loss.backward()
         sgd_step(model.parameters(), lr=1.0 - 0.9 * step / steps)
         losses.append(loss.item())

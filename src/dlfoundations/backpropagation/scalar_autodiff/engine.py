@@ -1,4 +1,4 @@
-"""Automatic differentiation from scratch: a scalar reverse-mode engine.
+"""Automatic differentiation: a scalar reverse-mode engine.
 
 A :class:`Value` holds one number, the gradient of some output with respect to it,
 and how it was made: its parents and the local derivative of the value with

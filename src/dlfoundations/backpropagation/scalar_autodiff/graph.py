@@ -1,5 +1,5 @@
-"""Automatic differentiation from scratch: draw the computation graph of a
-:class:`~dlfoundations.backpropagation.autodiff.scalar.Value`.
+"""Automatic differentiation, the scalar engine: draw the computation graph of a
+:class:`~dlfoundations.backpropagation.scalar_autodiff.engine.Value`.
 
 Pure matplotlib (no graphviz): a layered layout computed from the topological
 order. Each value is a box showing its data and gradient; each operation is a
@@ -10,7 +10,10 @@ small circle between the boxes of its inputs and the box of its result.
 import numpy as np
 from matplotlib.axes import Axes
 
-from dlfoundations.backpropagation.autodiff.scalar import Value, topological_order
+from dlfoundations.backpropagation.scalar_autodiff.engine import (
+    Value,
+    topological_order,
+)
 
 # --8<-- [end:imports]
 from dlfoundations.checks import check_arguments, instance_of, positive

@@ -10,7 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays, mutually_broadcastable_shapes
 
-from dlfoundations.backpropagation.autodiff.tensor import (
+from dlfoundations.backpropagation.tensor_autodiff import (
     MLP,
     Linear,
     Tensor,

@@ -1,54 +1,11 @@
-"""Figures of the chapter Automatic differentiation from scratch
-(``docs/backpropagation/autodiff.md``)."""
+"""Figures of the chapter Automatic differentiation: a tensor engine
+(``docs/backpropagation/tensor-autodiff.md``)."""
 
 import numpy as np
 
-from dlfoundations.backpropagation.autodiff.graph import draw_graph
-from dlfoundations.backpropagation.autodiff.scalar import Value
-from dlfoundations.backpropagation.autodiff.tensor import Tensor, moons, train_moons
+from dlfoundations.backpropagation.tensor_autodiff import Tensor, moons, train_moons
 from dlfoundations.figures import figure
 from dlfoundations.figures._style import new_figure
-
-
-def _neuron() -> Value:
-    """o = tanh(x1 w1 + x2 w2 + b), after backward()."""
-    x1, x2 = Value(2.0, label="x1"), Value(0.5, label="x2")
-    w1, w2 = Value(-1.5, label="w1"), Value(1.0, label="w2")
-    b = Value(1.2, label="b")
-    x1w1, x2w2 = x1 * w1, x2 * w2
-    x1w1.label, x2w2.label = "x1*w1", "x2*w2"
-    s = x1w1 + x2w2
-    s.label = "x1w1 + x2w2"
-    n = s + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    o.backward()
-    return o
-
-
-@figure
-def neuron_graph():
-    fig, ax = new_figure(width=9.0, height=3.6)
-    draw_graph(_neuron(), ax)
-    ax.set_title(
-        "o = tanh(x1 w1 + x2 w2 + b) after o.backward(): inputs in blue, operations in orange"
-    )
-    return fig
-
-
-@figure
-def reused_node_graph():
-    a = Value(3.0, label="a")
-    b = a + a
-    b.label = "b = a + a"
-    c = b * b
-    c.label = "c = b * b"
-    c.backward()
-    fig, ax = new_figure(width=6.4, height=1.9)
-    draw_graph(c, ax)
-    ax.set_title("Gradients add up over every use: dc/da = 2b * 2 = 8a = 24")
-    return fig
 
 
 @figure
@@ -80,7 +37,6 @@ def broadcast_gradient():
                 f"{v:.1f}",
                 ha="center",
                 va="center",
-                fontsize=9,
             )
     ax.annotate(
         "",
@@ -88,9 +44,9 @@ def broadcast_gradient():
         xytext=(3.2, 2.0),
         arrowprops={"arrowstyle": "-|>", "lw": 1.5},
     )
-    ax.text(4.0, 1.6, "sum over\nthe 4 rows", ha="center", va="bottom", fontsize=9)
-    ax.text(1.5, -0.2, "upstream gradient dL/dy, shape (4, 3)", ha="center", fontsize=9)
-    ax.text(6.5, 1.3, "dL/db, shape (3,)", ha="center", fontsize=9)
+    ax.text(4.0, 1.6, "sum over\nthe 4 rows", ha="center", va="bottom")
+    ax.text(1.5, -0.2, "upstream gradient dL/dy, shape (4, 3)", ha="center")
+    ax.text(6.5, 1.3, "dL/db, shape (3,)", ha="center")
     ax.set(
         xlim=(-0.2, 8.2),
         ylim=(4.2, -0.8),
@@ -118,7 +74,7 @@ def moons_decision_boundary():
         ylabel="$x_2$",
         title="MLP([2, 16, 16, 1]) on 100 moons: decision boundary",
     )
-    left.legend(loc="lower left", fontsize=8)
+    left.legend(loc="lower left")
     left.grid(False)
     right.plot(losses, label="loss (hinge + L2)")
     right.set(
@@ -130,6 +86,6 @@ def moons_decision_boundary():
     twin.plot(accuracies, color="C1", label="training accuracy")
     twin.set(ylabel="accuracy", ylim=(0.4, 1.02))
     twin.grid(False)
-    right.legend(loc="center right", fontsize=8)
-    twin.legend(loc="right", bbox_to_anchor=(1.0, 0.4), fontsize=8)
+    right.legend(loc="center right")
+    twin.legend(loc="right", bbox_to_anchor=(1.0, 0.4))
     return fig

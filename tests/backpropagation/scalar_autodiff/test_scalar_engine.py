@@ -1,24 +1,15 @@
-"""The scalar engine (Value) against torch.autograd in float64; its graph drawing."""
+"""The scalar engine (Value) against torch.autograd in float64."""
 
 import math
 import sys
 
-import matplotlib
+import numpy as np
+import pytest
+import torch
+from hypothesis import assume, example, given, settings
+from hypothesis import strategies as st
 
-matplotlib.use("Agg")
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-from hypothesis import assume, example, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from dlfoundations.backpropagation.autodiff.graph import (  # noqa: E402
-    draw_graph,
-    graph_layout,
-)
-from dlfoundations.backpropagation.autodiff.scalar import (  # noqa: E402
+from dlfoundations.backpropagation.scalar_autodiff.engine import (
     MLP,
     Value,
     topological_order,
@@ -381,41 +372,8 @@ def test_mlp_rejects_bad_sizes():
         MLP([2, 3, -1])
 
 
-# --- drawing the graph ----------------------------------------------------------------
-
-
-def test_graph_layout_points_every_edge_to_the_right():
-    a, b = Value(1.0, label="a"), Value(-2.0, label="b")
-    c = a * b
-    out = (c + a).tanh() + c * 2.0
-    positions = graph_layout(out)
-    assert set(map(id, positions)) == set(map(id, topological_order(out)))
-    for node, (x, _) in positions.items():
-        for parent in node.parents:
-            assert positions[parent][0] < x
-    assert positions[out][0] == max(x for x, _ in positions.values())
-
-
-def test_draw_graph_draws_one_box_per_value_and_one_circle_per_operation():
-    a = Value(3.0, label="a")
-    b = a + a
-    out = (b * b).relu()
-    out.backward()
-    fig = Figure()
-    ax = fig.subplots()
-    draw_graph(out, ax)
-    texts = [
-        t.get_text() for t in ax.texts if t.get_text()
-    ]  # the arrows are empty annotations
-    assert sum("grad" in t for t in texts) == 4  # a, b, b * b, relu
-    assert sorted(t for t in texts if "grad" not in t) == sorted(["+", "*", "relu"])
-    assert any("grad 24" in t for t in texts)
-    with pytest.raises(TypeError, match="root"):
-        draw_graph(3.0, ax)
-
-
 def test_bad_values_the_probe_found_are_refused():
-    from dlfoundations.backpropagation.autodiff.scalar import Neuron
+    from dlfoundations.backpropagation.scalar_autodiff.engine import Neuron
 
     with pytest.raises(TypeError, match="label"):
         Value(1.0, label=3)
@@ -427,10 +385,6 @@ def test_bad_values_the_probe_found_are_refused():
         Neuron(2, linear="yes")
     with pytest.raises(ValueError, match="x"):
         MLP([2, 1])([1.0])
-    with pytest.raises(TypeError, match="ax"):
-        draw_graph(Value(1.0), "ax")
-    with pytest.raises(ValueError, match="spacing"):
-        draw_graph(Value(1.0), Figure().subplots(), spacing=0.0)
 
 
 def test_division_by_zero_names_the_divisor():
