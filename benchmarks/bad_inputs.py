@@ -281,6 +281,13 @@ ALLOWED |= {
     ("tensor_autodiff.moons", "random_state", "zero"),
 }
 ALLOWED.add(("tensor_autodiff.train_moons", "weight_decay", "zero"))
+# - moons without noise;
+ALLOWED.add(("pytorch.moons_splits", "noise", "zero"))
+# - a dataset holds inputs of any number of features;
+ALLOWED.add(("pytorch.ArrayDataset", "x", "wrong_length"))
+# - equal weights of 0 or below: the symmetry the initialization page shows (zero is
+#   its extreme case).
+ALLOWED |= {("initialization.constant_init", "value", k) for k in ("zero", "negative")}
 # - strengths and limits: stored_floats counts the numbers of any arrays, whatever
 #   their shapes and however many.
 ALLOWED |= {
@@ -774,11 +781,34 @@ def _torch_batch() -> Any:
     return torch.as_tensor(values_for("x", (4, 2)), dtype=torch.float32)
 
 
-def _fit() -> dict[str, Any]:
+def _labelled() -> dict[str, Any]:
     """A torch model, float inputs and int class labels (not float targets)."""
     x = values_for("x", (4, 2)).astype(np.float32)
-    y = np.array([0, 1, 0, 1])
-    return {"model": _torch_model(), "x": x, "y": y, "epochs": 1, "batch_size": 2}
+    return {"model": _torch_model(), "x": x, "y": np.array([0, 1, 0, 1])}
+
+
+def _fit() -> dict[str, Any]:
+    """A torch model and (x, y) pairs for training and validation."""
+    found = _labelled()
+    pair = (found["x"], found["y"])
+    return {"model": found["model"], "train": pair, "val": pair, "epochs": 1}
+
+
+def _loop(optimizer: bool) -> Callable[[], dict[str, Any]]:
+    """A torch model, a DataLoader of (x, y) pairs, the CPU, and an optimizer."""
+
+    def values() -> dict[str, Any]:
+        import torch
+
+        found = _labelled()
+        dataset = pkg("ArrayDataset")(found["x"], found["y"])
+        loader = torch.utils.data.DataLoader(dataset, batch_size=2)
+        model = found["model"]
+        more = {"optimizer": torch.optim.SGD(model.parameters(), lr=0.1)}
+        cpu = {"device": torch.device("cpu")}
+        return {"model": model, "loader": loader, **cpu, **(more if optimizer else {})}
+
+    return values
 
 
 def _torch_step() -> dict[str, Any]:
@@ -864,8 +894,15 @@ def _tanh_layer() -> dict[str, Any]:
 
 
 OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
-    "fit": _fit,
-    "model_accuracy": lambda: {k: _fit()[k] for k in ("model", "x", "y")},
+    "fit": lambda: {**_fit(), "batch_size": 2},
+    "model_accuracy": _labelled,
+    "ArrayDataset": lambda: {k: _labelled()[k] for k in ("x", "y")},
+    "train_epoch": _loop(optimizer=True),
+    "pytorch.evaluate": _loop(optimizer=False),
+    "load_state": lambda: {
+        "model": _torch_model(),
+        "data": pkg("save_state")(_torch_model()),
+    },
     "torch_step": _torch_step,
     "TorchMLP.forward": lambda: {"x": _torch_batch()},
     "scalar_autodiff.engine.MLP.__call__": lambda: {"x": [0.5, -1.0]},

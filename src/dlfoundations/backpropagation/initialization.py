@@ -4,7 +4,9 @@ depth.
 Xavier (Glorot) and He (Kaiming) initializers from scratch, with PyTorch's conventions:
 a weight of shape (out, in, *kernel) has fan_in = in * kernel size and
 fan_out = out * kernel size. Then the variance of the activations (forward) and of the
-gradients (backward) measured through a deep ReLU network.
+gradients (backward) measured through a deep ReLU network, and what a bad
+initialization does to training: equal weights that never become different (the
+symmetry that random weights break), and deep networks that do not learn or diverge.
 """
 
 # --8<-- [start:imports]
@@ -13,12 +15,16 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from dlfoundations.backpropagation.deep_networks import forward_pass
+from dlfoundations.backpropagation.deep_networks import forward_pass, network_gradients
+from dlfoundations.building_blocks.feedforward import init_mlp
 
 # --8<-- [end:imports]
+from dlfoundations.building_blocks.feedforward import LAYERS, layers_chain
 from dlfoundations.checks import (
     check_arguments,
     count,
+    finite,
+    layer_sizes,
     list_of,
     matrix,
     non_negative,
@@ -74,6 +80,67 @@ def _layer_shapes(arguments: dict) -> None:
             raise ValueError(
                 f"{message}, and weights[{k}] {inputs} inputs; got {f.shape}"
             )
+
+
+@check_arguments(n_examples=count)
+# --8<-- [start:sine_task]
+def sine_task(n_examples: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """A small regression task: x evenly spaced in [-1, 1], y = sin(3x), both as
+    columns of shape (n_examples, 1)."""
+    x = np.linspace(-1.0, 1.0, n_examples).reshape(-1, 1)
+    return x, np.sin(3.0 * x)
+
+
+# --8<-- [end:sine_task]
+
+
+@check_arguments(layers_chain, x=matrix, y=matrix, **LAYERS, lr=positive, steps=count)
+# --8<-- [start:train_network]
+def train_network(x, y, weights: list, biases: list, lr: float, steps: int):
+    """Full-batch gradient descent on the loss of the deep networks chapter.
+
+    Returns the trained weights and biases and the loss before each step. A run whose
+    loss grows a thousandfold has diverged: it stops there.
+    """
+    losses = []
+    for _ in range(steps):
+        loss, weight_grads, bias_grads = network_gradients(x, y, weights, biases)
+        losses.append(loss)
+        if loss > 1000 * losses[0]:  # diverged: the next step would overflow
+            break
+        weights = [w - lr * g for w, g in zip(weights, weight_grads)]
+        biases = [b - lr * g for b, g in zip(biases, bias_grads)]
+    return weights, biases, losses
+
+
+# --8<-- [end:train_network]
+
+
+@check_arguments(layer_sizes=layer_sizes, value=finite)
+# --8<-- [start:constant_init]
+def constant_init(layer_sizes: list[int], value: float) -> tuple[list, list]:
+    """Every weight equal to ``value``, every bias zero: the shapes of init_mlp
+    without its randomness."""
+    weights, biases = init_mlp(layer_sizes, bias_std=0.0)
+    return [np.full_like(w, value) for w in weights], biases
+
+
+# --8<-- [end:constant_init]
+
+
+@check_arguments(layers_chain, **LAYERS)
+# --8<-- [start:unit_spread]
+def hidden_unit_spread(weights: list, biases: list) -> list[float]:
+    """For each hidden layer, the largest difference between the incoming weights
+    and biases of two of its units: zero when the units are copies of one another."""
+    spreads = []
+    for w, b in zip(weights[:-1], biases[:-1]):
+        units = np.column_stack([w, b])  # one row per unit: its weights, its bias
+        spreads.append(float(np.ptp(units, axis=0).max()))
+    return spreads
+
+
+# --8<-- [end:unit_spread]
 
 
 @check_arguments(shape=_weight_shape)
@@ -235,3 +302,49 @@ def signal_variances(
 
 
 # --8<-- [end:variances]
+
+
+@check_arguments(
+    layer_sizes=layer_sizes, multiplier=positive, seed=non_negative_integer
+)
+# --8<-- [start:scaled_he]
+def scaled_he_init(
+    layer_sizes: list[int], multiplier: float, seed: int = 0
+) -> tuple[list, list]:
+    """init_mlp's He weights, N(0, 2/D), scaled to variance multiplier * 2/D; zero
+    biases. multiplier = 1 is He initialization."""
+    weights, biases = init_mlp(layer_sizes, seed, bias_std=0.0)
+    return [math.sqrt(multiplier) * w for w in weights], biases
+
+
+# --8<-- [end:scaled_he]
+
+
+@check_arguments(
+    multiplier=positive,
+    depth=count,
+    width=count,
+    lr=positive,
+    steps=count,
+    seed=non_negative_integer,
+)
+# --8<-- [start:deep_training]
+def deep_training_losses(
+    multiplier: float,
+    depth: int = 12,
+    width: int = 16,
+    lr: float = 0.01,
+    steps: int = 200,
+    seed: int = 0,
+) -> list[float]:
+    """Train a ReLU MLP of ``depth`` layers (``width`` units each, one input, one
+    output) on the sine task from weights of variance multiplier * 2/D; return the
+    loss before each step."""
+    x, y = sine_task()
+    layer_sizes = [1] + [width] * (depth - 1) + [1]
+    weights, biases = scaled_he_init(layer_sizes, multiplier, seed)
+    _, _, losses = train_network(x, y, weights, biases, lr, steps)
+    return losses
+
+
+# --8<-- [end:deep_training]

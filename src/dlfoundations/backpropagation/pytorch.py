@@ -1,19 +1,22 @@
-"""PyTorch: the tensor engine's model as an ``nn.Module``, the training loop,
-devices.
+"""PyTorch: the tensor engine's model as an ``nn.Module``, the training loop
+with a validation pass, saving and loading a model, devices.
 
 Every function here has a from-scratch twin in
-:mod:`dlfoundations.backpropagation.tensor_autodiff`; the tests check that both give the
-same numbers.
+:mod:`dlfoundations.backpropagation.tensor_autodiff` or in the feedforward chapter; the
+tests check that both give the same numbers.
 """
 
 # --8<-- [start:imports]
+import io
+
 import numpy as np
 import torch
 from sklearn.datasets import make_moons
 from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader, Dataset
 
 from dlfoundations.backpropagation.tensor_autodiff import MLP, cross_entropy, sgd_step
+from dlfoundations.building_blocks.feedforward import train_val_test_split
 from dlfoundations.building_blocks.metrics import accuracy
 
 # --8<-- [end:imports]
@@ -25,6 +28,7 @@ from dlfoundations.checks import (
     instance_of,
     layer_sizes,
     matrix,
+    non_negative,
     non_negative_integer,
     positive,
     same_length,
@@ -131,6 +135,22 @@ def _features_for(arguments: dict) -> None:
 TorchMLP.forward = check_arguments(_features_for, x=_tensor)(TorchMLP.forward)
 
 
+@check_arguments(layer_sizes=layer_sizes)
+# --8<-- [start:sequential]
+def sequential_mlp(layer_sizes: list[int]) -> nn.Sequential:
+    """The same MLP as an nn.Sequential: Linear, ReLU, Linear, ..., Linear.
+
+    Sequential calls its modules in order: no forward method to write.
+    """
+    modules = []
+    for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):
+        modules += [nn.Linear(n_in, n_out), nn.ReLU()]
+    return nn.Sequential(*modules[:-1])  # no ReLU after the output layer
+
+
+# --8<-- [end:sequential]
+
+
 @check_arguments(scratch=instance_of(MLP))
 # --8<-- [start:copy_weights]
 def torch_mlp_like(scratch: MLP) -> TorchMLP:
@@ -235,11 +255,108 @@ def max_parameter_difference(scratch: MLP, model: TorchMLP) -> float:
 # --8<-- [end:parameter_difference]
 
 
+def _labelled_pair(value, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """A pair (x, y): a batch of inputs (N, features) and its N class indices."""
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        kind = type(value).__name__
+        raise TypeError(
+            f"{name} must be a pair (x, y) of inputs and labels, got {kind}"
+        )
+    x, y = matrix(value[0], f"{name}[0]"), _class_indices(value[1], f"{name}[1]")
+    if len(x) != len(y):
+        message = f"{name} must pair inputs and labels of the same length"
+        raise ValueError(f"{message}, got {len(x)} and {len(y)}")
+    return x, y
+
+
+def _pairs_fit_model(arguments: dict) -> None:
+    """The inputs of train and val are as wide as the model's input, and their
+    classes are among its outputs."""
+    linear = [m for m in arguments["model"].modules() if isinstance(m, nn.Linear)]
+    if not linear:
+        return
+    width, n_classes = linear[0].in_features, linear[-1].out_features
+    for name in ("train", "val"):
+        x, y = arguments[name]
+        if x.shape[1] != width:
+            message = f"{name} must have inputs of {width} columns, the model's input"
+            raise ValueError(f"{message}, got {x.shape[1]}")
+        if y.max() >= n_classes:
+            message = f"{name} must have class indices below {n_classes}"
+            raise ValueError(f"{message}, the model's outputs")
+
+
+@check_constructor(
+    same_length("x", "y"), x=matrix, y=_class_indices, dtype=instance_of(torch.dtype)
+)
+# --8<-- [start:dataset]
+class ArrayDataset(Dataset):
+    """Inputs x (N, features) and class labels y (N,) as a torch Dataset: example i
+    is the pair (x[i], y[i]), as tensors."""
+
+    def __init__(self, x, y, dtype: torch.dtype = torch.float32):
+        self.x = torch.as_tensor(x, dtype=dtype)
+        self.y = torch.as_tensor(y, dtype=torch.long)  # class indices, as torch wants
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def __getitem__(self, i):
+        return self.x[i], self.y[i]
+
+
+# --8<-- [end:dataset]
+
+_LOOP = {
+    "model": instance_of(nn.Module),
+    "loader": instance_of(DataLoader),
+    "device": instance_of(torch.device),
+}
+
+
+@check_arguments(**_LOOP, optimizer=instance_of(torch.optim.Optimizer))
+# --8<-- [start:train_epoch]
+def train_epoch(
+    model: nn.Module,
+    loader: DataLoader,
+    optimizer: torch.optim.Optimizer,
+    device: torch.device,
+) -> float:
+    """One pass over the training data, one optimizer step per batch; returns the
+    mean training loss."""
+    model.train()  # matters for dropout and batch norm; harmless here
+    total = 0.0
+    for x_batch, y_batch in loader:
+        x_batch, y_batch = x_batch.to(device), y_batch.to(device)
+        total += torch_step(model, optimizer, x_batch, y_batch) * len(x_batch)
+    return total / len(loader.dataset)
+
+
+# --8<-- [end:train_epoch]
+
+
+@check_arguments(**_LOOP)
+# --8<-- [start:evaluate]
+@torch.no_grad()  # no graph is needed to evaluate: saves memory and time
+def evaluate(model: nn.Module, loader: DataLoader, device: torch.device) -> float:
+    """The mean loss on held-out data: no gradient, no step, evaluation mode."""
+    model.eval()
+    total = 0.0
+    for x_batch, y_batch in loader:
+        x_batch, y_batch = x_batch.to(device), y_batch.to(device)
+        logits = model(x_batch)
+        total += nn.functional.cross_entropy(logits, y_batch, reduction="sum").item()
+    return total / len(loader.dataset)
+
+
+# --8<-- [end:evaluate]
+
+
 @check_arguments(
-    same_length("x", "y"),
+    _pairs_fit_model,
     model=instance_of(nn.Module),
-    x=matrix,
-    y=_class_indices,
+    train=_labelled_pair,
+    val=_labelled_pair,
     epochs=count,
     batch_size=count,
     lr=positive,
@@ -249,35 +366,32 @@ def max_parameter_difference(scratch: MLP, model: TorchMLP) -> float:
 # --8<-- [start:training_loop]
 def fit(
     model: nn.Module,
-    x,
-    y,
+    train: tuple,
+    val: tuple,
     epochs: int,
     batch_size: int,
     lr: float,
     seed: int = 0,
     device: torch.device | None = None,
-) -> list[float]:
-    """Minibatch SGD, the standard PyTorch loop; returns the mean training loss of
-    each epoch.
+) -> dict[str, list[float]]:
+    """Minibatch SGD on the training pairs (x, y), a validation pass after each
+    epoch; returns the training and the validation loss of every epoch.
 
     The model and each batch are moved to ``device`` (the GPU if there is one).
     """
     device = device or get_device()
     model = model.to(device)
     dtype = next(model.parameters()).dtype
-    x, y = torch.as_tensor(x, dtype=dtype), torch.as_tensor(y, dtype=torch.long)
-    dataset = TensorDataset(x, y)
-    shuffle = torch.Generator().manual_seed(seed)
-    loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=shuffle)
+    shuffle = torch.Generator().manual_seed(seed)  # the same batches on every run
+    train_data, val_data = ArrayDataset(*train, dtype), ArrayDataset(*val, dtype)
+    train_loader = DataLoader(train_data, batch_size, shuffle=True, generator=shuffle)
+    val_loader = DataLoader(val_data, batch_size)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    history = []
+    history = {"train_loss": [], "val_loss": []}
     for _ in range(epochs):
-        model.train()  # matters for dropout and batch norm; harmless here
-        total = 0.0
-        for x_batch, y_batch in loader:
-            x_batch, y_batch = x_batch.to(device), y_batch.to(device)
-            total += torch_step(model, optimizer, x_batch, y_batch) * len(x_batch)
-        history.append(total / len(dataset))
+        loss = train_epoch(model, train_loader, optimizer, device)
+        history["train_loss"].append(loss)
+        history["val_loss"].append(evaluate(model, val_loader, device))
     return history
 
 
@@ -299,3 +413,41 @@ def model_accuracy(model: nn.Module, x, y) -> float:
 
 
 # --8<-- [end:model_accuracy]
+
+
+@check_arguments(n_samples=count, noise=non_negative, seed=non_negative_integer)
+# --8<-- [start:moons_splits]
+def moons_splits(n_samples: int = 400, noise: float = 0.2, seed: int = 0) -> tuple:
+    """Two moons cut into training, validation and test pairs (x, y), 70/15/15 and
+    stratified, by the feedforward chapter's train_val_test_split."""
+    x, y = make_moons(n_samples=n_samples, noise=noise, random_state=seed)
+    return train_val_test_split(x, y, seed=seed, stratify=True)
+
+
+# --8<-- [end:moons_splits]
+
+
+@check_arguments(model=instance_of(nn.Module))
+# --8<-- [start:save_state]
+def save_state(model: nn.Module) -> bytes:
+    """The model's state_dict (every named parameter and buffer) saved by torch.save,
+    here into bytes in memory rather than into a file."""
+    buffer = io.BytesIO()  # behaves as an open file
+    torch.save(model.state_dict(), buffer)
+    return buffer.getvalue()
+
+
+# --8<-- [end:save_state]
+
+
+@check_arguments(model=instance_of(nn.Module), data=instance_of(bytes))
+# --8<-- [start:load_state]
+def load_state(model: nn.Module, data: bytes) -> nn.Module:
+    """Load saved parameters into a model of the same architecture, in place."""
+    # weights_only: read tensors only, never run code from the file
+    state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    model.load_state_dict(state)  # copies onto the model's own device
+    return model
+
+
+# --8<-- [end:load_state]

@@ -4,13 +4,19 @@
 import numpy as np
 
 from dlfoundations.backpropagation.initialization import (
+    constant_init,
+    deep_training_losses,
     fan_in_and_fan_out,
+    hidden_unit_spread,
     kaiming_normal,
     kaiming_uniform,
     signal_variances,
+    sine_task,
+    train_network,
     xavier_normal,
     xavier_uniform,
 )
+from dlfoundations.building_blocks.feedforward import init_mlp, mlp_forward
 from dlfoundations.figures import figure
 from dlfoundations.figures._style import new_figure
 
@@ -128,4 +134,77 @@ def initializer_distributions():
             xlabel="weight",
         )
     axes[0].legend(fontsize=8)
+    return fig
+
+
+SYMMETRY_SIZES = [1, 8, 8, 1]
+
+
+def _first_layer_trajectory(weights, biases, lr, chunks, steps_per_chunk):
+    """The first layer's weights (one per unit) after every chunk of steps."""
+    x, y = sine_task()
+    trajectory = [weights[0][:, 0]]
+    for _ in range(chunks):
+        weights, biases, _ = train_network(x, y, weights, biases, lr, steps_per_chunk)
+        trajectory.append(weights[0][:, 0])
+    return np.array(trajectory), weights, biases
+
+
+@figure
+def symmetry_breaking():
+    x, y = sine_task()
+    starts = {
+        "all weights 0.3": constant_init(SYMMETRY_SIZES, 0.3),
+        "random (init_mlp)": init_mlp(SYMMETRY_SIZES, seed=0, bias_std=0.0),
+    }
+    fig, axes = new_figure(ncols=3, width=12.0, height=3.6)
+    steps = np.arange(0, 501, 10)
+    for ax, (name, (weights, biases)), color in zip(axes, starts.items(), ("C3", "C0")):
+        trajectory, weights, biases = _first_layer_trajectory(
+            weights, biases, lr=0.05, chunks=50, steps_per_chunk=10
+        )
+        ax.plot(steps, trajectory, color=color, linewidth=1.2)
+        spread = max(hidden_unit_spread(weights, biases))
+        ax.set(
+            xlabel="gradient descent step",
+            ylabel="weight of each first-layer unit",
+            title=f"Start: {name}\nlargest difference between units: {spread:.2g}",
+        )
+        axes[2].plot(x, mlp_forward(x, weights, biases), color=color, label=name)
+    axes[2].plot(x, y, "k.", markersize=3, label="data: sin(3x)")
+    axes[2].set(xlabel="x", ylabel="output after 500 steps", title="What they learn")
+    axes[2].legend()
+    return fig
+
+
+@figure
+def training_at_three_variances():
+    fig, ax = new_figure(width=7.0, height=4.2)
+    settings = ((0.25, "C0"), (1.0, "C2"), (4.0, "C3"))
+    for multiplier, color in settings:
+        losses = deep_training_losses(multiplier)
+        label = f"$\\sigma^2 = {multiplier:g} \\cdot 2/D$" + (
+            " (He)" if multiplier == 1.0 else ""
+        )
+        ax.semilogy(losses, color=color, label=label)
+        if len(losses) < 200:  # the run diverged and stopped
+            ax.annotate(
+                f"diverged: loss {losses[-1]:.1e} at step {len(losses) - 1}",
+                xy=(len(losses) - 1, 1e8),
+                xytext=(20, 1e7),
+                color=color,
+                arrowprops={"arrowstyle": "->", "color": color},
+            )
+    slow = deep_training_losses(4.0, lr=1e-7)
+    ax.semilogy(slow, "--", color="C3", label="$4 \\cdot 2/D$, lr $10^{-7}$")
+    ax.axhline(
+        np.mean(sine_task()[1] ** 2), color="gray", linestyle=":", label="predict 0"
+    )
+    ax.set(
+        xlabel="gradient descent step (lr 0.01 unless noted)",
+        ylabel="training loss",
+        ylim=(1e-2, 1e8),
+        title="A 12-layer ReLU network of width 16 on sin(3x)",
+    )
+    ax.legend()
     return fig

@@ -4,12 +4,12 @@ from contextlib import contextmanager
 
 import numpy as np
 import torch
-from sklearn.datasets import make_moons
 
 from dlfoundations.backpropagation.pytorch import (
-    TorchMLP,
     fit,
     model_accuracy,
+    moons_splits,
+    sequential_mlp,
     side_by_side,
 )
 from dlfoundations.figures import figure
@@ -60,31 +60,31 @@ def scratch_vs_torch_losses():
 
 @figure
 def minibatch_training_curves():
-    x, y = make_moons(n_samples=200, noise=0.1, random_state=0)
-    fig, ax = new_figure(width=6.4, height=3.8)
-    for batch_size in (200, 50, 10):
+    train, val, _ = moons_splits()
+    fig, ax = new_figure(width=6.8, height=4.0)
+    epochs = np.arange(1, 41)
+    for batch_size, color in ((280, "C0"), (50, "C1"), (10, "C2")):
         torch.manual_seed(0)
-        model = TorchMLP([2, 16, 16, 2])
+        model = sequential_mlp([2, 16, 16, 2])
         with _one_thread():
             history = fit(
                 model,
-                x,
-                y,
+                train,
+                val,
                 epochs=40,
                 batch_size=batch_size,
                 lr=0.1,
                 device=torch.device("cpu"),
             )
-        ax.plot(
-            np.arange(1, 41),
-            history,
-            label=f"batch {batch_size}: accuracy {model_accuracy(model, x, y):.0%}",
-        )
+        share = model_accuracy(model, *val)
+        label = f"batch {batch_size}: validation accuracy {share:.0%}"
+        ax.plot(epochs, history["train_loss"], color=color, label=label)
+        ax.plot(epochs, history["val_loss"], "--", color=color, linewidth=1.2)
     ax.set(
         xlabel="epoch",
-        ylabel="mean training loss",
+        ylabel="mean loss (solid: training, dashed: validation)",
         yscale="log",
-        title="fit() on 200 moons: smaller batches take more steps per epoch",
+        title="fit() on 280 training moons, checked on 60 held-out ones",
     )
-    ax.legend(fontsize=8)
+    ax.legend()
     return fig
