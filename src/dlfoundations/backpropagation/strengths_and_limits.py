@@ -20,12 +20,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from dlfoundations.backpropagation.tensor_autodiff import Tensor
-from dlfoundations.backpropagation.deep_networks import forward_pass, network_gradients
+from dlfoundations.backpropagation.deep_networks import forward_pass
 from dlfoundations.backpropagation.initialization import (
     backpropagate_to_layers,
     deep_relu_weights,
+    sine_task,
 )
-from dlfoundations.building_blocks.feedforward import init_mlp, squared_error
+from dlfoundations.building_blocks.feedforward import squared_error
 from dlfoundations.foundations.derivatives import relu_derivative
 from dlfoundations.foundations.functions import relu
 
@@ -92,17 +93,6 @@ def _tensor(value, name: str) -> Tensor:
     if not isinstance(value, Tensor):
         raise TypeError(f"{name} must be a Tensor, got {type(value).__name__}")
     return value
-
-
-def _sizes_fit_data(arguments: dict) -> None:
-    """x has layer_sizes[0] columns and y layer_sizes[-1], one row per example each."""
-    x, y, sizes = arguments["x"], arguments["y"], arguments["layer_sizes"]
-    if x.shape[1] != sizes[0]:
-        message = f"x must have layer_sizes[0] = {sizes[0]} columns"
-        raise ValueError(f"{message}, got shape {x.shape}")
-    if y.shape != (x.shape[0], sizes[-1]):
-        message = f"y must have shape {(x.shape[0], sizes[-1])}: one row per example"
-        raise ValueError(f"{message} of x, layer_sizes[-1] columns; got {y.shape}")
 
 
 # --- memory: the activations backpropagation keeps ------------------------------------
@@ -356,43 +346,14 @@ def saddle_gradient(phi) -> np.ndarray:
 
 
 @check_arguments(n_examples=count, noise=positive, seed=non_negative_integer)
-# --8<-- [start:noisy_sine_data]
-def noisy_sine_data(n_examples: int = 16, noise: float = 0.3, seed: int = 0):
-    """Evenly spaced inputs x in [-1, 1] (shape (n, 1)), the true targets sin(pi x)
-    and the same targets with Gaussian noise of standard deviation ``noise``."""
-    x = np.linspace(-1.0, 1.0, n_examples)[:, None]
-    clean = np.sin(np.pi * x)
+# --8<-- [start:noisy_sine_task]
+def noisy_sine_task(n_examples: int = 16, noise: float = 0.3, seed: int = 0):
+    """The initialization chapter's sine task, x evenly spaced in [-1, 1] and
+    y = sin(3x), with a copy of the targets to which Gaussian noise of standard
+    deviation ``noise`` is added. Returns ``(x, clean, noisy)``."""
+    x, clean = sine_task(n_examples)
     rng = np.random.default_rng(seed)
     return x, clean, clean + rng.normal(0.0, noise, size=clean.shape)
 
 
-# --8<-- [end:noisy_sine_data]
-
-
-@check_arguments(
-    _sizes_fit_data,
-    x=matrix,
-    y=matrix,
-    layer_sizes=layer_sizes,
-    steps=count,
-    lr=positive,
-    seed=non_negative_integer,
-)
-# --8<-- [start:fit_mlp]
-def fit_mlp(x, y, layer_sizes, steps: int = 2000, lr: float = 0.05, seed: int = 0):
-    """Fit a ReLU MLP to (x, y) by full-batch gradient descent on the mean squared
-    error, with the gradients of network_gradients.
-
-    Returns ``(weights, biases, losses)``, the training loss before each step.
-    """
-    weights, biases = init_mlp(layer_sizes, seed=seed)
-    losses = []
-    for _ in range(steps):
-        loss, dw, db = network_gradients(x, y, weights, biases)
-        for parameter, gradient in zip(weights + biases, dw + db):
-            parameter -= lr * gradient  # in place: the lists hold the same arrays
-        losses.append(loss)
-    return weights, biases, np.array(losses)
-
-
-# --8<-- [end:fit_mlp]
+# --8<-- [end:noisy_sine_task]

@@ -4,12 +4,12 @@
 import numpy as np
 
 from dlfoundations.backpropagation.deep_networks import forward_pass
+from dlfoundations.backpropagation.initialization import train_network
 from dlfoundations.backpropagation.strengths_and_limits import (
     activation_floats,
     checkpointed_floats,
-    fit_mlp,
     layer_gradient_norms,
-    noisy_sine_data,
+    noisy_sine_task,
     saddle,
     saddle_gradient,
     stored_floats,
@@ -160,16 +160,14 @@ def minima_and_saddle():
 
 @figure
 def noisy_targets():
-    x, clean, noisy = noisy_sine_data()
+    x, clean, noisy = noisy_sine_task()
     grid = np.linspace(-1.0, 1.0, 201)[:, None]
-    sizes = [1, 64, 64, 1]
     fig, (left, right) = new_figure(ncols=2, width=11.0, height=4.2)
-    left.plot(
-        grid, np.sin(np.pi * grid), "k:", linewidth=1.2, label=r"true $\sin \pi x$"
-    )
+    left.plot(grid, np.sin(3 * grid), "k:", linewidth=1.2, label=r"true $\sin 3x$")
     left.plot(x, noisy, "o", color="C3", label="noisy targets")
     for targets, color, label in ((clean, "C0", "clean"), (noisy, "C3", "noisy")):
-        weights, biases, losses = fit_mlp(x, targets, sizes, steps=2000, seed=1)
+        weights, biases = init_mlp([1, 64, 64, 1], seed=1)
+        weights, biases, losses = train_network(x, targets, weights, biases, 0.05, 2000)
         fit = mlp_forward(grid, weights, biases)
         left.plot(grid, fit, color=color, label=f"fitted to the {label} targets")
         right.semilogy(losses, color=color, label=f"{label} targets")
