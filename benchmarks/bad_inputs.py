@@ -300,6 +300,12 @@ ALLOWED.add(("pytorch.ArrayDataset", "x", "wrong_length"))
 ALLOWED |= {("initialization.constant_init", "value", k) for k in ("zero", "negative")}
 # - MNIST-1D made with seed 0 (any seed >= 0 is a dataset).
 ALLOWED.add(("mnist1d.mnist1d", "seed", "zero"))
+# - strengths and limits: stored_floats counts the numbers of any arrays, whatever
+#   their shapes and however many.
+ALLOWED |= {
+    ("strengths_and_limits.stored_floats", "arrays", k)
+    for k in ("transposed", "wrong_length", "extra_dim")
+}
 
 
 # ---------------------------------------------------------------- discovery
@@ -968,6 +974,13 @@ OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
         "steps": 2,
         "**": {"lr": 0.1},
     },
+    "segment_backward": lambda: {
+        **{k: v for k, v in _one_input_network().items() if k != "x"},
+        "h_start": values_for("h_start", (4, 1)),
+        "dl_dout": values_for("dl_dout", (4, 1)),
+        "is_last": False,
+    },
+    "layer_gradient_norms": lambda: {"activation": "relu", "weight_variance": 0.1},
 }
 
 

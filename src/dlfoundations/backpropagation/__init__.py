@@ -7,8 +7,10 @@ deep ReLU network), the chapter package
 scalar engine and a drawing of its graph),
 :mod:`~dlfoundations.backpropagation.tensor_autodiff` (automatic differentiation: a
 tensor engine on NumPy arrays),
-:mod:`~dlfoundations.backpropagation.pytorch` (the same model in PyTorch) and
-:mod:`~dlfoundations.backpropagation.initialization`. Import from the chapter modules
+:mod:`~dlfoundations.backpropagation.pytorch` (the same model in PyTorch),
+:mod:`~dlfoundations.backpropagation.initialization` and
+:mod:`~dlfoundations.backpropagation.strengths_and_limits` (memory, checkpointing,
+vanishing gradients, kinks, saddles, noisy data). Import from the chapter modules
 themselves: this package imports nothing, so a figure that uses one chapter is redrawn
 only when that chapter's modules change.
 """
