@@ -1,5 +1,6 @@
 """The strict site build, and copy-paste safety of every page it contains."""
 
+import json
 import os
 import subprocess
 import sys
@@ -303,3 +304,24 @@ def test_offline_guard_finds_what_parsing_the_whole_page_finds(built_site):
                 page,
                 tag,
             )
+
+
+# the results the issues of the book ask it to reproduce, declared by its chapters
+REPRODUCED = {
+    "micrograd-moons-train-accuracy",
+    "udl-figure-7-7-he-variance-flat",
+}
+
+
+def test_reproduced_results_are_published_as_a_page_and_as_data(built_site):
+    data = json.loads((built_site / "reproductions.json").read_text("utf-8"))
+    rows = data["results"]
+    assert REPRODUCED <= {row["id"] for row in rows}
+    page = (built_site / "reproductions" / "index.html").read_text("utf-8")
+    for row in rows:
+        assert set(row) >= {"id", "claim", "source", "published", "measured", "holds"}
+        for key in ("published", "measured"):
+            assert isinstance(row[key], (int, float)) and not isinstance(row[key], bool)
+        assert isinstance(row["holds"], bool)
+        assert f"<code>{row['id']}</code>" in page
+        assert row["holds"], f"{row['id']}: measured {row['measured']}"
