@@ -51,7 +51,7 @@ def forward_backward_flow():
         (4, "$h_1$"),
         (6, "$f_1$"),
         (8, "$h_2 \\;\\cdots\\; f_{K-1}$"),
-        (10, r"$L$"),
+        (10, r"$\ell$"),
     ]
     for x, text in nodes:
         _box(ax, x, 0, text)
@@ -63,11 +63,13 @@ def forward_backward_flow():
         r"$\|f_{K-1} - y\|^2$",
     ]
     backward_ops = [
-        r"$\partial L/\partial h_0 = \Omega_0^T\, \partial L/\partial f_0$",
-        r"$\partial L/\partial f_0 = \mathbb{I}[f_0 > 0] \odot \partial L/\partial h_1$",
-        r"$\partial L/\partial h_1 = \Omega_1^T\, \partial L/\partial f_1$",
-        r"$\partial L/\partial f_1 = \mathbb{I}[f_1 > 0] \odot \partial L/\partial h_2$",
-        r"$\partial L/\partial f_{K-1} = 2(f_{K-1} - y)$",
+        r"$\partial \ell/\partial h_0 = \Omega_0^T\, \partial \ell/\partial f_0$",
+        r"$\partial \ell/\partial f_0 = \mathbb{I}[f_0 > 0]"
+        r" \odot \partial \ell/\partial h_1$",
+        r"$\partial \ell/\partial h_1 = \Omega_1^T\, \partial \ell/\partial f_1$",
+        r"$\partial \ell/\partial f_1 = \mathbb{I}[f_1 > 0]"
+        r" \odot \partial \ell/\partial h_2$",
+        r"$\partial \ell/\partial f_{K-1} = 2(f_{K-1} - y)$",
     ]
     for i, (forward, backward) in enumerate(zip(forward_ops, backward_ops)):
         x = 2 * i
@@ -88,14 +90,15 @@ def forward_backward_flow():
         ax.text(
             x + 0.1,
             -1.75,
-            f"$\\partial L/\\partial \\Omega_{k} = \\partial L/\\partial f_{k}\\; h_{k}^T$",
+            f"$\\partial \\ell/\\partial \\Omega_{k}"
+            f" = \\partial \\ell/\\partial f_{k}\\; h_{k}^T$",
             fontsize=10,
             color="C3",
         )
         ax.text(
             x + 0.1,
             -2.1,
-            f"$\\partial L/\\partial \\beta_{k} = \\partial L/\\partial f_{k}$",
+            f"$\\partial \\ell/\\partial \\beta_{k} = \\partial \\ell/\\partial f_{k}$",
             fontsize=10,
             color="C3",
         )

@@ -130,9 +130,9 @@ def _saddle_panel(ax) -> None:
         ax.plot(path[:, 0], path[:, 1], "o-", color=color, markersize=3, label=label)
     ax.plot(0, 0, "k*", markersize=10)
     ax.set(
-        xlabel="$x$",
-        ylabel="$y$",
-        title=r"$L = x^2 - y^2$: zero gradient at a saddle",
+        xlabel=r"$\phi_1$",
+        ylabel=r"$\phi_2$",
+        title=r"$L = \phi_1^2 - \phi_2^2$: zero gradient at a saddle",
         aspect="equal",
     )
     ax.legend(loc="lower left")

@@ -98,7 +98,7 @@ def finite_difference_error():
         1e-16 / steps,
         "--",
         color="gray",
-        label="round-off ($\\propto \\epsilon / h$)",
+        label="round-off ($\\propto \\epsilon_\\mathrm{mach} / h$)",
     )
     ax.set(
         ylim=(1e-17, 10),

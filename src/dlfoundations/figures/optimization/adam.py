@@ -70,10 +70,12 @@ def adam_paths():
         )
         loss = ill_conditioned_loss(path[-1], KAPPA)
         ax.set_title(f"{title}\nloss after {STEPS} steps: {loss:.1e}", fontsize=9)
-        ax.set(xlim=(-9, 2), ylim=(-2, 2), xlabel="$x$", aspect="equal")
+        ax.set(xlim=(-9, 2), ylim=(-2, 2), xlabel=r"$\phi_1$", aspect="equal")
         ax.grid(False)
-    axes[0].set_ylabel("$y$")
-    fig.suptitle(r"$f(x, y) = (x^2 + 50 y^2)/2$ from $(-8, 1.5)$", fontsize=10)
+    axes[0].set_ylabel(r"$\phi_2$")
+    fig.suptitle(
+        r"$L(\phi) = (\phi_1^2 + 50 \phi_2^2)/2$ from $(-8, 1.5)$", fontsize=10
+    )
     return fig
 
 

@@ -33,7 +33,7 @@ def _contours(ax, kappa=KAPPA, xlim=(-10, 2.5), ylim=(-2.2, 2.2)):
         markeredgecolor="black",
         zorder=5,
     )
-    ax.set(xlim=xlim, ylim=ylim, xlabel="$x$", aspect="equal")
+    ax.set(xlim=xlim, ylim=ylim, xlabel=r"$\phi_1$", aspect="equal")
     ax.grid(False)
 
 
@@ -72,9 +72,10 @@ def momentum_paths():
         loss = ill_conditioned_loss(path[-1], KAPPA)
         ax.set_title(f"{title}\nloss after {steps} steps: {loss:.1e}", fontsize=9)
     for ax in axes[:, 0]:
-        ax.set_ylabel("$y$")
+        ax.set_ylabel(r"$\phi_2$")
     fig.suptitle(
-        r"$f(x, y) = (x^2 + 25 y^2)/2$ from $(-9, 1.6)$, 40 steps each", fontsize=10
+        r"$L(\phi) = (\phi_1^2 + 25 \phi_2^2)/2$ from $(-9, 1.6)$, 40 steps each",
+        fontsize=10,
     )
     return fig
 
@@ -128,8 +129,8 @@ def momentum_loss_curves():
     ax.set(
         ylim=(1e-14, 1e3),
         xlabel="iteration $t$",
-        ylabel="loss $f(x_t, y_t)$",
-        title=r"Loss on $(x^2 + 25y^2)/2$, condition number $\kappa = 25$",
+        ylabel=r"loss $L(\phi_t)$",
+        title=r"Loss on $(\phi_1^2 + 25\phi_2^2)/2$, condition number $\kappa = 25$",
     )
     ax.legend(fontsize=7.5, loc="lower left")
     return fig
