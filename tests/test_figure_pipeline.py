@@ -1,4 +1,5 @@
-"""The figure pipeline: cache keys, warm builds, edits under `mkdocs serve`, failures, determinism.
+"""The figure pipeline: cache keys, warm builds, edits under `mkdocs serve`, failures,
+determinism.
 
 These tests run in a sandbox: a copy of `src/` and `hooks/` with a minimal site, so
 they can edit package code without touching the repository.
@@ -36,7 +37,8 @@ watch:
 
 @pytest.fixture
 def sandbox(tmp_path, built_site) -> Path:
-    """A minimal project using the real package and hooks, with the (warm) figure cache of the real build."""
+    """A minimal project using the real package and hooks, with the (warm) figure
+    cache of the real build."""
     project = tmp_path / "project"
     shutil.copytree(
         ROOT / "src",
@@ -117,6 +119,25 @@ def test_editing_a_function_regenerates_exactly_its_dependents(sandbox):
     assert rendered(result.stderr) == expected
 
 
+@pytest.mark.parametrize("module", ["toolkit.py", "_style.py"])
+def test_editing_a_shared_figure_module_changes_every_figure_key(tmp_path, module):
+    """The toolkit of plot helpers and the style are part of every figure's key,
+    whether the figure's code uses them or not: an edit redraws all."""
+    src = tmp_path / "src"
+    shutil.copytree(
+        ROOT / "src", src, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+    )
+    before = {spec.name: spec.key for spec in _build.discover(src)}
+    path = src / "dlfoundations" / "figures" / module
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\nEDITED = True\n", encoding="utf-8"
+    )
+    after = {spec.name: spec.key for spec in _build.discover(src)}
+    assert before.keys() == after.keys() and len(before) > 40
+    unchanged = [name for name in before if before[name] == after[name]]
+    assert not unchanged, f"{module} is not in the key of {unchanged}"
+
+
 def test_module_dependencies_are_transitive(sandbox):
     derivatives = "dlfoundations.foundations.derivatives"
     deps = _build.module_dependencies(sandbox / "src", derivatives)
@@ -139,8 +160,9 @@ def free_port() -> int:
 def start_mkdocs_serve(
     project: Path, log_path: Path, tries: int = 5
 ) -> tuple[subprocess.Popen, int]:
-    """``mkdocs serve`` on a free port, once it serves. A port found free can be taken by
-    another process before the server binds it: then it starts again on another port."""
+    """``mkdocs serve`` on a free port, once it serves. A port found free can be taken
+    by another process before the server binds it: then it starts again on another
+    port."""
     for _ in range(tries):
         port = free_port()
         with open(log_path, "w") as log:
@@ -152,7 +174,9 @@ def start_mkdocs_serve(
                 stderr=subprocess.STDOUT,
             )
         wait_for(
-            lambda: "Serving on" in log_path.read_text() or server.poll() is not None,
+            lambda server=server: (
+                "Serving on" in log_path.read_text() or server.poll() is not None
+            ),
             120,
             "mkdocs serve to start",
         )
@@ -238,7 +262,8 @@ def test_a_failing_figure_fails_the_build_and_leaves_no_partial_file(sandbox):
 
 def test_a_figure_that_returns_no_figure_is_rejected(sandbox):
     (sandbox / "src/dlfoundations/figures/foundations/wrong.py").write_text(
-        "from dlfoundations.figures import figure\n\n\n@figure\ndef not_a_figure():\n    return 42\n",
+        "from dlfoundations.figures import figure\n\n\n"
+        "@figure\ndef not_a_figure():\n    return 42\n",
         encoding="utf-8",
     )
     result = build(sandbox)

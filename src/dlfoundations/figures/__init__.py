@@ -13,6 +13,10 @@ with dashes for underscores, as on the site, and the build renders it to
 (relative to the page's file). ``python -m dlfoundations.figures --list`` lists
 every figure by name.
 
+A figure module imports what it needs in one line from
+:mod:`dlfoundations.figures.toolkit`: this decorator, ``new_figure`` and the shared
+plot helpers.
+
 Build every figure outside MkDocs with ``python -m dlfoundations.figures``.
 """
 

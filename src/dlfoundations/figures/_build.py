@@ -1,4 +1,5 @@
-"""Find the book's figures, decide which are stale, and render them to a cache of SVG files.
+"""Find the book's figures, decide which are stale, and render them to a cache of SVG
+files.
 
 Staleness is decided by reading source code, never by importing it, so a build
 with nothing to redraw is fast and never sees stale modules. A figure's cache key
@@ -8,7 +9,8 @@ hashes:
   it uses (transitively);
 - the source of every package module it imports from, and of their package imports,
   transitively;
-- the shared style, this file, and the versions of Python and the plotting libraries.
+- the figure package's own modules, shared by every figure: the style, the toolkit of
+  plot helpers, this file; and the versions of Python and the plotting libraries.
 
 Figures live in chapter modules ``figures/<part>/<chapter>.py``, which mirror the
 pages ``docs/<part>/<chapter>.md``. A figure is named ``<part>/<chapter>/<function>``
@@ -45,7 +47,7 @@ KEYED_LIBRARIES = ("numpy", "matplotlib", "torch", "scikit-learn")
 
 @dataclass(frozen=True)
 class FigureSpec:
-    """One figure: where its function lives, and the hash of everything it depends on."""
+    """One figure: where its function lives, and the hash of all it depends on."""
 
     module: str  # chapter module in dlfoundations.figures: "foundations.derivatives"
     function: str  # e.g. "finite_difference_error"
@@ -69,11 +71,12 @@ class FigureSpec:
         return Path(cache_dir, *self.folder.split("/"), file_name)
 
 
-# --- reading the source -------------------------------------------------------------------
+# --- reading the source -----------------------------------------------------------
 
 
 def module_file(src_dir: Path, module: str) -> Path | None:
-    """Return the file of ``module`` (a dotted name) under ``src_dir``, or None if it is not there."""
+    """Return the file of ``module`` (a dotted name) under ``src_dir``, or None if it
+    is not there."""
     base = Path(src_dir, *module.split("."))
     for candidate in (base.with_suffix(".py"), base / "__init__.py"):
         if candidate.is_file():
@@ -91,7 +94,8 @@ def _absolute(module: str, node: ast.ImportFrom, is_package: bool) -> str:
 
 
 def imported_names(src_dir: Path, module: str, tree: ast.Module) -> dict[str, str]:
-    """Map each name imported by ``tree`` (anywhere in it) to the package module it comes from."""
+    """Map each name imported by ``tree`` (anywhere in it) to the package module it
+    comes from."""
     names: dict[str, str] = {}
     path = module_file(src_dir, module)
     is_package = path is not None and path.name == "__init__.py"
@@ -200,7 +204,8 @@ _DISCOVERED: dict[str, list] = {}
 
 
 def discover(src_dir: Path) -> list[FigureSpec]:
-    """Every figure of the book with its cache key, read from the source under ``src_dir``."""
+    """Every figure of the book with its cache key, read from the source under
+    ``src_dir``."""
     src_dir = Path(src_dir)
     sources = hashlib.sha256(Path(__file__).read_bytes() + library_versions().encode())
     for path in sorted(Path(src_dir, PACKAGE).rglob("*.py")):
@@ -214,11 +219,19 @@ def discover(src_dir: Path) -> list[FigureSpec]:
     return list(_DISCOVERED[key])
 
 
+def shared_modules(src_dir: Path) -> list[Path]:
+    """The figure package's own modules (``figures/*.py``: the style, the toolkit, the
+    build): every figure's key includes them, whether its code imports them or not, so
+    that editing one redraws every figure."""
+    return sorted(Path(src_dir, *FIGURES_PACKAGE.split(".")).glob("*.py"))
+
+
 def _discover(src_dir: Path) -> list[FigureSpec]:
-    shared = [module_file(src_dir, f"{FIGURES_PACKAGE}._style"), Path(__file__)]
-    shared_text = (
-        "".join(p.read_text(encoding="utf-8") for p in shared if p) + library_versions()
+    shared_text = "".join(
+        f"{path.name}\0{path.read_text(encoding='utf-8')}"
+        for path in shared_modules(src_dir)
     )
+    shared_text += library_versions()
     specs, imports_of = [], {}
     for chapter in chapter_modules(src_dir):
         module = f"{FIGURES_PACKAGE}.{chapter}"
@@ -278,7 +291,7 @@ def stale(specs: list[FigureSpec], cache_dir: Path) -> list[FigureSpec]:
     return [spec for spec in specs if not spec.cache_path(cache_dir).is_file()]
 
 
-# --- rendering ----------------------------------------------------------------------------
+# --- rendering --------------------------------------------------------------------
 
 
 class FigureError(RuntimeError):
@@ -296,7 +309,8 @@ def render_svg(spec: FigureSpec) -> bytes:
     result = getattr(module, spec.function)()
     if not isinstance(result, Figure):
         raise TypeError(
-            f"{spec.function}() must return a matplotlib Figure, got {type(result).__name__}"
+            f"{spec.function}() must return a matplotlib Figure, "
+            f"got {type(result).__name__}"
         )
     buffer = io.BytesIO()
     result.savefig(buffer, format="svg", metadata=SVG_METADATA)
@@ -304,7 +318,7 @@ def render_svg(spec: FigureSpec) -> bytes:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file, so ``path`` is whole or absent."""
+    """Write ``data`` to ``path`` through a temporary file: whole or absent."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".svg")
     try:
@@ -328,7 +342,8 @@ def remove_older_versions(spec: FigureSpec, cache_dir: Path) -> None:
 
 
 def _render_or_report(spec: FigureSpec) -> tuple[bytes | None, str | None, float]:
-    """Render one figure; return ``(svg, None, seconds)`` or ``(None, error report, seconds)``."""
+    """Render one figure: ``(svg, None, seconds)``, or ``(None, error report,
+    seconds)``."""
     started = time.perf_counter()
     try:
         svg = render_svg(spec)
@@ -344,7 +359,8 @@ def _render_or_report(spec: FigureSpec) -> tuple[bytes | None, str | None, float
 def render_all(
     specs: list[FigureSpec], cache_dir: Path, log=print, jobs: int = 1
 ) -> list[str]:
-    """Render ``specs`` into the cache with ``jobs`` processes; return the error reports of failed figures."""
+    """Render ``specs`` into the cache with ``jobs`` processes; return the error
+    reports of failed figures."""
     errors = []
     if jobs > 1 and len(specs) > 1:
         from concurrent.futures import ProcessPoolExecutor
@@ -379,7 +395,8 @@ def default_src_dir() -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m dlfoundations.figures [--cache-dir DIR] [--all] [NAME ...]``."""
+    """Command line: ``python -m dlfoundations.figures [--cache-dir DIR] [--all]
+    [NAME ...]``."""
     import argparse
 
     parser = argparse.ArgumentParser(

@@ -6,8 +6,7 @@ import numpy as np
 from dlfoundations.backpropagation.autodiff.graph import draw_graph
 from dlfoundations.backpropagation.autodiff.scalar import Value
 from dlfoundations.backpropagation.autodiff.tensor import Tensor, moons, train_moons
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
+from dlfoundations.figures.toolkit import SMALL_SIZE, figure, new_figure
 
 
 def _neuron() -> Value:
@@ -32,7 +31,8 @@ def neuron_graph():
     fig, ax = new_figure(width=9.0, height=3.6)
     draw_graph(_neuron(), ax)
     ax.set_title(
-        "o = tanh(x1 w1 + x2 w2 + b) after o.backward(): inputs in blue, operations in orange"
+        "o = tanh(x1 w1 + x2 w2 + b) after o.backward(): "
+        "inputs in blue, operations in orange"
     )
     return fig
 
@@ -80,7 +80,6 @@ def broadcast_gradient():
                 f"{v:.1f}",
                 ha="center",
                 va="center",
-                fontsize=9,
             )
     ax.annotate(
         "",
@@ -88,9 +87,17 @@ def broadcast_gradient():
         xytext=(3.2, 2.0),
         arrowprops={"arrowstyle": "-|>", "lw": 1.5},
     )
-    ax.text(4.0, 1.6, "sum over\nthe 4 rows", ha="center", va="bottom", fontsize=9)
-    ax.text(1.5, -0.2, "upstream gradient dL/dy, shape (4, 3)", ha="center", fontsize=9)
-    ax.text(6.5, 1.3, "dL/db, shape (3,)", ha="center", fontsize=9)
+    ax.text(
+        4.0, 1.6, "sum over\nthe 4 rows", ha="center", va="bottom", fontsize=SMALL_SIZE
+    )
+    ax.text(
+        1.5,
+        -0.2,
+        "upstream gradient dL/dy, shape (4, 3)",
+        ha="center",
+        fontsize=SMALL_SIZE,
+    )
+    ax.text(6.5, 1.3, "dL/db, shape (3,)", ha="center", fontsize=SMALL_SIZE)
     ax.set(
         xlim=(-0.2, 8.2),
         ylim=(4.2, -0.8),
@@ -118,7 +125,7 @@ def moons_decision_boundary():
         ylabel="$x_2$",
         title="MLP([2, 16, 16, 1]) on 100 moons: decision boundary",
     )
-    left.legend(loc="lower left", fontsize=8)
+    left.legend(loc="lower left")
     left.grid(False)
     right.plot(losses, label="loss (hinge + L2)")
     right.set(
@@ -130,6 +137,6 @@ def moons_decision_boundary():
     twin.plot(accuracies, color="C1", label="training accuracy")
     twin.set(ylabel="accuracy", ylim=(0.4, 1.02))
     twin.grid(False)
-    right.legend(loc="center right", fontsize=8)
-    twin.legend(loc="right", bbox_to_anchor=(1.0, 0.4), fontsize=8)
+    right.legend(loc="center right")
+    twin.legend(loc="right", bbox_to_anchor=(1.0, 0.4))
     return fig

@@ -11,8 +11,7 @@ from dlfoundations.backpropagation.initialization import (
     xavier_normal,
     xavier_uniform,
 )
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
+from dlfoundations.figures.toolkit import figure, new_figure
 
 DEPTH, WIDTH = 50, 80
 
@@ -49,7 +48,7 @@ def variance_through_depth():
         xlabel="layer",
         title=r"Backward: variance of the gradients $\partial L / \partial f_k$",
     )
-    forward_ax.legend(fontsize=9)
+    forward_ax.legend()
     return fig
 
 
@@ -82,9 +81,12 @@ def variance_growth_rate():
     ax.axvline(
         2.0, color="C2", linestyle="--", linewidth=1, label="He: $\\sigma^2 = 2/D$"
     )
-    ax.set(xlabel=r"$\sigma^2 D$ (weight variance times width)", ylabel="variance at layer 50 / layer 1",
-           title="Each layer multiplies the variance by $\\sigma^2 D / 2$")  # fmt: skip
-    ax.legend(fontsize=9)
+    ax.set(
+        xlabel=r"$\sigma^2 D$ (weight variance times width)",
+        ylabel="variance at layer 50 / layer 1",
+        title="Each layer multiplies the variance by $\\sigma^2 D / 2$",
+    )
+    ax.legend()
     return fig
 
 
@@ -127,5 +129,5 @@ def initializer_distributions():
             title=f"{title}\nvariance {sample.var():.5f} (theory {expected:.5f})",
             xlabel="weight",
         )
-    axes[0].legend(fontsize=8)
+    axes[0].legend()
     return fig

@@ -7,13 +7,12 @@ import torch
 from sklearn.datasets import make_moons
 
 from dlfoundations.backpropagation.pytorch import TorchMLP, accuracy, fit, side_by_side
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
+from dlfoundations.figures.toolkit import figure, new_figure
 
 
 @contextmanager
 def _one_thread():
-    """Tiny models run fastest on one thread (and a busy CPU makes extra threads spin)."""
+    """Tiny models run fastest on one thread (a busy CPU makes extra threads spin)."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -38,7 +37,7 @@ def scratch_vs_torch_losses():
         ylabel="cross-entropy loss",
         title="Same weights, same data, same steps",
     )
-    left.legend(fontsize=8)
+    left.legend()
     right.semilogy(steps, np.maximum(gap, 1e-18), ".", color="C3")
     right.axhline(
         np.finfo(np.float64).eps, color="gray", linestyle=":", label="machine epsilon"
@@ -49,7 +48,7 @@ def scratch_vs_torch_losses():
         ylim=(1e-18, 1e-10),
         title="The two losses differ only by round-off",
     )
-    right.legend(fontsize=8)
+    right.legend()
     return fig
 
 
@@ -81,5 +80,5 @@ def minibatch_training_curves():
         yscale="log",
         title="fit() on 200 moons: smaller batches take more steps per epoch",
     )
-    ax.legend(fontsize=8)
+    ax.legend()
     return fig

@@ -3,8 +3,7 @@
 
 import numpy as np
 
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
+from dlfoundations.figures.toolkit import figure, new_figure
 from dlfoundations.figures.optimization.gradient_descent import (
     START,
     X,
@@ -29,11 +28,12 @@ BEST = float(least_squares_loss(least_squares_solution(X, Y), X, Y))
 
 
 def _halving(initial_lr: float):
-    """The step-decay schedule of this chapter: halve the learning rate every 10 epochs."""
+    """The step-decay schedule of this chapter: halve the learning rate every 10
+    epochs."""
     return lambda epoch: step_decay(epoch, initial_lr, step_size=10, gamma=0.5)
 
 
-# (label, batch size, learning rate or schedule, colour): the runs compared in this chapter
+# (label, batch size, learning rate or schedule, colour): the runs of this chapter
 RUNS = (
     ("full batch ($B = 40$), $\\alpha = 0.008$", 40, 0.008, "C0"),
     (
@@ -99,10 +99,11 @@ def gradient_estimates():
             label="full gradient",
         )
         ax.set(
-            title=f"$B = {batch_size}$: spread {np.std(estimates - full, axis=0).mean():.0f}",
+            title=f"$B = {batch_size}$: "
+            f"spread {np.std(estimates - full, axis=0).mean():.0f}",
             xlabel=r"$\partial L / \partial \phi_0$",
         )
-        ax.legend(fontsize=8, loc="upper left")
+        ax.legend(loc="upper left")
     axes[0].set(ylabel=r"$\partial L / \partial \phi_1$")
     return fig
 
@@ -116,7 +117,6 @@ def batch_size_paths():
         ax.plot(run.path[:, 0], run.path[:, 1], "-", color=color, linewidth=0.8)
         ax.plot(*run.path[-1], "o", color=color, markeredgecolor="black")
         ax.set(title=f"{label}\n{len(run.path) - 1} steps in {N_EPOCHS} epochs")
-        ax.title.set_fontsize(9)
     return fig
 
 
@@ -153,7 +153,7 @@ def loss_curves():
         title="Loss after every step, against work done",
     )
     by_epoch.set(ylim=(1e-5, 300))
-    by_epoch.legend(fontsize=8)
+    by_epoch.legend()
     return fig
 
 
@@ -182,7 +182,7 @@ def learning_rate_schedules():
             label=label,
         )
     rates.set(xlabel="epoch", ylabel=r"learning rate $\alpha$", title="Four schedules")
-    rates.legend(fontsize=8)
+    rates.legend()
     losses.set(
         xlabel="epoch",
         ylabel=r"$L(\phi) - L(\phi^*)$",
