@@ -10,17 +10,22 @@ hashes:
 - the source of every package module it imports from, and of their package imports,
   transitively;
 - the figure package's own modules, shared by every figure: the style, the toolkit of
-  plot helpers, this file; and the versions of Python and the plotting libraries.
+  plot helpers, the dark variant, this file; and the versions of Python and the plotting
+  libraries.
 
 Figures live in chapter modules ``figures/<part>/<chapter>.py``, which mirror the
 pages ``docs/<part>/<chapter>.md``. A figure is named ``<part>/<chapter>/<function>``
 with dashes for underscores, as on the site: ``fixed_step_descent`` in
 ``figures/optimization/gradient_descent.py`` is
 ``optimization/gradient-descent/fixed-step-descent``, served as
-``figures/optimization/gradient-descent/fixed-step-descent.svg``. A cached figure
-lives at ``<cache>/<part>/<chapter>/<function>.<key>.svg``. It is written to a
-temporary file and renamed into place, so a failed or interrupted render leaves
-no partial file behind.
+``figures/optimization/gradient-descent/fixed-step-descent.svg``.
+
+Every figure comes in two variants, one per colour scheme of the site: the light
+one, drawn by the figure's function, and the dark one, derived from it
+(:mod:`dlfoundations.figures._dark`), served as ``<function>.dark.svg``. A cached figure
+lives at ``<cache>/<part>/<chapter>/<function>.<key>.svg`` and
+``<function>.<key>.dark.svg``. Each is written to a temporary file and renamed into
+place, so a failed or interrupted render leaves no partial file behind.
 """
 
 from __future__ import annotations
@@ -42,7 +47,9 @@ from pathlib import Path
 PACKAGE = "dlfoundations"
 FIGURES_PACKAGE = f"{PACKAGE}.figures"
 KEY_LENGTH = 16
-KEYED_LIBRARIES = ("numpy", "matplotlib", "torch", "scikit-learn")
+KEYED_LIBRARIES = ("numpy", "matplotlib", "torch", "scikit-learn", "pillow")
+# the variants of every figure, and the suffix of each variant's file name
+VARIANTS = {"light": ".svg", "dark": ".dark.svg"}
 
 
 @dataclass(frozen=True)
@@ -66,9 +73,17 @@ class FigureSpec:
         ``foundations/derivatives/finite-difference-error``."""
         return f"{self.folder}/{self.function.replace('_', '-')}"
 
-    def cache_path(self, cache_dir: Path) -> Path:
-        file_name = f"{self.function.replace('_', '-')}.{self.key}.svg"
+    def site_path(self, variant: str = "light") -> str:
+        """Where the site serves a variant, e.g. ``figures/<name>.dark.svg``."""
+        return f"figures/{self.name}{VARIANTS[variant]}"
+
+    def cache_path(self, cache_dir: Path, variant: str = "light") -> Path:
+        file_name = f"{self.function.replace('_', '-')}.{self.key}{VARIANTS[variant]}"
         return Path(cache_dir, *self.folder.split("/"), file_name)
+
+    def cache_paths(self, cache_dir: Path) -> dict[str, Path]:
+        """The cached file of each variant."""
+        return {variant: self.cache_path(cache_dir, variant) for variant in VARIANTS}
 
 
 # --- reading the source -----------------------------------------------------------
@@ -221,8 +236,8 @@ def discover(src_dir: Path) -> list[FigureSpec]:
 
 def shared_modules(src_dir: Path) -> list[Path]:
     """The figure package's own modules (``figures/*.py``: the style, the toolkit, the
-    build): every figure's key includes them, whether its code imports them or not, so
-    that editing one redraws every figure."""
+    dark variant, the build): every figure's key includes them, whether its code
+    imports them or not, so that editing one redraws every figure."""
     return sorted(Path(src_dir, *FIGURES_PACKAGE.split(".")).glob("*.py"))
 
 
@@ -286,9 +301,14 @@ def _spec(
     )
 
 
+def is_cached(spec: FigureSpec, cache_dir: Path) -> bool:
+    """Whether every variant of the figure for its current key is in the cache."""
+    return all(path.is_file() for path in spec.cache_paths(cache_dir).values())
+
+
 def stale(specs: list[FigureSpec], cache_dir: Path) -> list[FigureSpec]:
-    """The figures whose SVG for the current key is not in the cache."""
-    return [spec for spec in specs if not spec.cache_path(cache_dir).is_file()]
+    """The figures with a variant for the current key missing from the cache."""
+    return [spec for spec in specs if not is_cached(spec, cache_dir)]
 
 
 # --- rendering --------------------------------------------------------------------
@@ -299,7 +319,7 @@ class FigureError(RuntimeError):
 
 
 def render_svg(spec: FigureSpec) -> bytes:
-    """Call the figure function and return its SVG bytes."""
+    """Call the figure function and return its SVG bytes (the light variant)."""
     from matplotlib.figure import Figure
 
     from ._style import SVG_METADATA, apply_style
@@ -315,6 +335,14 @@ def render_svg(spec: FigureSpec) -> bytes:
     buffer = io.BytesIO()
     result.savefig(buffer, format="svg", metadata=SVG_METADATA)
     return buffer.getvalue()
+
+
+def render_variants(spec: FigureSpec) -> dict[str, bytes]:
+    """Every variant of the figure, by name: the light one drawn, the dark derived."""
+    from ._dark import dark_svg
+
+    light = render_svg(spec)
+    return {"light": light, "dark": dark_svg(light)}
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -335,18 +363,19 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 def remove_older_versions(spec: FigureSpec, cache_dir: Path) -> None:
     """Delete cached SVGs of this figure made for other keys."""
-    current = spec.cache_path(cache_dir)
-    for old in current.parent.glob(f"{spec.function.replace('_', '-')}.*.svg"):
-        if old != current:
+    current = set(spec.cache_paths(cache_dir).values())
+    folder = spec.cache_path(cache_dir).parent
+    for old in folder.glob(f"{spec.function.replace('_', '-')}.*.svg"):
+        if old not in current:
             old.unlink(missing_ok=True)
 
 
-def _render_or_report(spec: FigureSpec) -> tuple[bytes | None, str | None, float]:
-    """Render one figure: ``(svg, None, seconds)``, or ``(None, error report,
+def _render_or_report(spec: FigureSpec) -> tuple[dict | None, str | None, float]:
+    """Render one figure: ``(variants, None, seconds)``, or ``(None, error report,
     seconds)``."""
     started = time.perf_counter()
     try:
-        svg = render_svg(spec)
+        svg = render_variants(spec)
     except Exception:
         return (
             None,
@@ -373,14 +402,15 @@ def render_all(
     else:
         pool, results = None, map(_render_or_report, specs)
     try:
-        for number, (spec, (svg, error, seconds)) in enumerate(
+        for number, (spec, (variants, error, seconds)) in enumerate(
             zip(specs, results), start=1
         ):
             if error:
                 errors.append(error)
                 log(f"[{number}/{len(specs)}] {spec.name} FAILED")
                 continue
-            write_atomically(spec.cache_path(cache_dir), svg)
+            for variant, svg in variants.items():
+                write_atomically(spec.cache_path(cache_dir, variant), svg)
             remove_older_versions(spec, cache_dir)
             log(f"[{number}/{len(specs)}] {spec.name} rendered in {seconds:.2f} s")
     finally:
@@ -427,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
     specs = discover(default_src_dir())
     if args.list:
         for spec in specs:
-            state = "cached" if spec.cache_path(args.cache_dir).is_file() else "stale"
+            state = "cached" if is_cached(spec, args.cache_dir) else "stale"
             depends = ", ".join(spec.dependencies) or "-"
             print(f"{spec.name:64s} {state:7s} {spec.key}  depends on {depends}")
         return 0

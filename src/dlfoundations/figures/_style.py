@@ -4,6 +4,10 @@ reproducible.
 Every size of text is set here, once: titles, axis labels, ticks and legends follow
 the style, so a figure passes no ``fontsize``. Text that must differ from the style
 (the notes and symbols of a diagram) names one of the sizes below, never a number.
+
+The figure and its axes have no background of their own: the page shows through, white
+in the light scheme (``docs/stylesheets/extra.css``) and slate in the dark one, where
+the build shows the figure's dark variant (:mod:`dlfoundations.figures._dark`).
 """
 
 import matplotlib
@@ -23,6 +27,9 @@ STYLE = {
     "svg.fonttype": "path",  # glyphs as paths: no font needs to be served
     "figure.dpi": 100,
     "figure.figsize": (6.4, 4.0),
+    "figure.facecolor": "none",  # the page shows through (see above)
+    "axes.facecolor": "none",
+    "legend.facecolor": "white",  # a framed legend hides what lies under it
     "font.size": FONT_SIZE,
     "axes.titlesize": FONT_SIZE,
     "axes.labelsize": FONT_SIZE,
