@@ -13,7 +13,9 @@ A check is a function ``check(value, name)`` that returns the value converted (a
 float64 array, a float, an int) or raises ``TypeError`` or ``ValueError`` naming
 ``name``. A check of several arguments at once (two arrays of one shape) is a function
 of the bound arguments, passed first: ``@check_arguments(same_shape("y", "t"), ...)``.
-The function the page shows stays reachable as ``step.unchecked``.
+The function the page shows stays reachable as ``step.unchecked``, and
+``step.check_call(...)`` checks the arguments of a call without making it (an
+experiment checks its arguments so before it looks for a cached result).
 """
 
 from __future__ import annotations
@@ -38,17 +40,23 @@ def check_arguments(*relations: Relation, **checks: Check):
         if unknown:
             raise TypeError(f"{function.__qualname__} has no argument named {unknown}")
 
-        @functools.wraps(function)
-        def checked(*args, **kwargs):
+        def check_call(*args, **kwargs) -> inspect.BoundArguments:
+            """The arguments of a call, checked and converted, without the call."""
             bound = signature.bind(*args, **kwargs)
             bound.apply_defaults()
             for name, check in checks.items():
                 bound.arguments[name] = check(bound.arguments[name], name)
             for relation in relations:
                 relation(bound.arguments)
+            return bound
+
+        @functools.wraps(function)
+        def checked(*args, **kwargs):
+            bound = check_call(*args, **kwargs)
             return function(*bound.args, **bound.kwargs)
 
         checked.unchecked = function
+        checked.check_call = check_call
         return checked
 
     return decorate

@@ -175,6 +175,9 @@ def experiment(function: Callable) -> Callable:
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
         arguments = dict(bound.arguments)
+        check_call = getattr(function, "check_call", None)  # from check_arguments
+        if check_call is not None:  # a bad argument is the caller's error, not a
+            check_call(**arguments)  # failed run: its TypeError or ValueError as is
         device = "cpu"
         if takes_device:
             if arguments.get("device") is None:
