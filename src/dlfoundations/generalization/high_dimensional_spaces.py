@@ -47,6 +47,15 @@ def _several_points(value, name: str) -> np.ndarray:
     return points
 
 
+def _labels(value, name: str) -> np.ndarray:
+    """Class labels (integers >= 0), one per point; a ragged list is refused."""
+    try:
+        value = np.asarray(value)
+    except ValueError:  # a ragged nested list
+        raise ValueError(f"{name} must be a 1-D array of class labels") from None
+    return labels(value, name)
+
+
 @check_arguments(_same_width("a", "b"), a=matrix, b=matrix)
 # --8<-- [start:distances]
 def pairwise_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -201,7 +210,7 @@ def relative_contrast(queries: np.ndarray, points: np.ndarray) -> float:
     same_length("x_train", "y_train"),
     _same_width("x_train", "x_query"),
     x_train=matrix,
-    y_train=labels,
+    y_train=_labels,
     x_query=matrix,
 )
 # --8<-- [start:nearest_neighbour]
