@@ -307,6 +307,39 @@ ALLOWED |= {
     for k in ("transposed", "wrong_length", "extra_dim")
 }
 
+# Part V (generalization), legal values read in --details:
+# - any (N, D) matrix of points is N points in D dimensions: transposed, or with a
+#   column fewer, it is another set of points;
+_POINTS = {
+    "distinct_pair_distances": "x",
+    "distance_ratio": "x",
+    "fraction_in_shell": "points",
+    "explained_variance_ratio": "x",
+    "directions_for_share": "x",
+}
+ALLOWED |= {
+    (f"high_dimensional_spaces.{name}", param, kind)
+    for name, param in _POINTS.items()
+    for kind in ("transposed", "wrong_length")
+}
+# - a shell of thickness 0 holds no volume (and only the points on or beyond the
+#   sphere); no share of the variance needs one direction;
+ALLOWED |= {
+    ("high_dimensional_spaces.shell_fraction", "thickness", "zero"),
+    ("high_dimensional_spaces.fraction_in_shell", "thickness", "zero"),
+    ("high_dimensional_spaces.directions_for_share", "share", "zero"),
+}
+# - momentum 0 freezes the running statistics, as torch.nn.BatchNorm1d allows;
+ALLOWED.add(("normalization.BatchNorm", "momentum", "zero"))
+# - normalize takes any (B, D) batch, and axis 0 (over the batch) is one of its two
+#   axes.
+ALLOWED |= {
+    ("normalization.normalize", "x", "transposed"),
+    ("normalization.normalize", "x", "wrong_length"),
+    ("normalization.normalize", "axis", "zero"),
+    ("normalization.normalize_backward", "axis", "zero"),
+}
+
 
 # ---------------------------------------------------------------- discovery
 
@@ -898,6 +931,38 @@ def _two_distributions() -> dict[str, Any]:
     return {"p": np.array([0.2, 0.3, 0.5]), "q": np.array([0.6, 0.3, 0.1])}
 
 
+def _normalized(name: str, backward: bool = False) -> Callable[[], dict[str, Any]]:
+    """A batch (4, 3) for batch_norm or layer_norm, with gamma and delta; for their
+    backward pass, the gradient, x_hat, inv_std and gamma of a forward pass."""
+
+    def values() -> dict[str, Any]:
+        x, gamma = values_for("x", (4, 3)), np.array([1.0, 2.0, 0.5])
+        delta = np.array([0.0, -1.0, 1.0])
+        if not backward:
+            return {"x": x, "gamma": gamma, "delta": delta}
+        _, x_hat, inv_std = pkg(name)(x, gamma, delta)
+        grad_out = values_for("grad_out", (4, 3))
+        return {
+            "grad_out": grad_out,
+            "x_hat": x_hat,
+            "inv_std": inv_std,
+            "gamma": gamma,
+        }
+
+    return values
+
+
+def _normalize_backward() -> dict[str, Any]:
+    x_hat, inv_std = pkg("normalize")(values_for("x", (4, 3)), 0)
+    grad = values_for("grad", (4, 3))
+    return {"grad_x_hat": grad, "x_hat": x_hat, "inv_std": inv_std, "axis": 0}
+
+
+def _sequential_and_batch() -> dict[str, Any]:
+    """A small normalized MLP (2 inputs) and a float32 batch (4, 2) for it."""
+    return {"model": pkg("normalized_mlp")([2, 3, 2], "batch"), "x": _torch_batch()}
+
+
 # qualified-name suffix -> a function returning good values (fresh every time)
 def _tanh_layer() -> dict[str, Any]:
     """One tanh layer (x, W, b) from 3 inputs to 2 outputs (the derivatives chapter)."""
@@ -967,6 +1032,28 @@ OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
     "toy_gradients": _toy("x y params"),
     "toy_numerical_gradients": _toy("x y params"),
     "SGDRun": lambda: {"path": np.zeros((3, 2)), "examples_seen": np.array([0, 4, 8])},
+    "nearest_neighbour_predict": lambda: {
+        "x_train": values_for("x_train", (4, 2)),
+        "y_train": np.array([0, 1, 0, 1]),
+        "x_query": values_for("x_query", (3, 2)),
+    },
+    "normalization.normalize": lambda: {"x": values_for("x", (4, 3)), "axis": 0},
+    "normalize_backward": _normalize_backward,
+    "normalization.batch_norm": _normalized("batch_norm"),
+    "batch_norm_backward": _normalized("batch_norm", backward=True),
+    "normalization.layer_norm": _normalized("layer_norm"),
+    "layer_norm_backward": _normalized("layer_norm", backward=True),
+    "build_variant": lambda: {"variant": "batch norm", "layer_sizes": [2, 3, 2]},
+    "relu_inputs": _sequential_and_batch,
+    "relu_input_spread": _sequential_and_batch,
+    "dead_unit_share": _sequential_and_batch,
+    "normalization_sweep": lambda: {
+        "depth": 2,
+        "width": 3,
+        "lrs": [0.1],
+        "epochs": 1,
+        "batch_size": 2000,
+    },
     "trajectory": lambda: {
         "optimizer_class": pkg("SGD"),
         "gradient": square_error_derivative,

@@ -21,6 +21,11 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "book"))
 ROOT = Path(__file__).resolve().parents[1]
 MKDOCS = [sys.executable, "-m", "mkdocs"]
 
+# Experiments read and write the project's cache wherever a test runs them (a page's
+# blocks run in a temporary folder): the strict build fills it, the copy-paste test
+# and the tests of figures reuse it. Tests of the cache itself set their own.
+os.environ.setdefault("DLF_EXPERIMENT_CACHE", str(ROOT / ".cache" / "experiments"))
+
 
 def mkdocs_env(**extra) -> dict:
     return dict(os.environ, NO_MKDOCS_2_WARNING="1", MPLBACKEND="Agg", **extra)

@@ -13,7 +13,9 @@ A check is a function ``check(value, name)`` that returns the value converted (a
 float64 array, a float, an int) or raises ``TypeError`` or ``ValueError`` naming
 ``name``. A check of several arguments at once (two arrays of one shape) is a function
 of the bound arguments, passed first: ``@check_arguments(same_shape("y", "t"), ...)``.
-The function the page shows stays reachable as ``step.unchecked``.
+The function the page shows stays reachable as ``step.unchecked``, and
+``step.check_call(...)`` checks the arguments of a call without making it (an
+experiment checks its arguments so before it looks for a cached result).
 """
 
 from __future__ import annotations
