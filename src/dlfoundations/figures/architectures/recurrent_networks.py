@@ -9,8 +9,7 @@ from dlfoundations.architectures.recurrent_networks import (
     mnist1d_gru,
     rnn_gradient_norms,
 )
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
+from dlfoundations.figures.toolkit import figure, new_figure
 from dlfoundations.generalization.mnist1d import mnist1d
 
 RADII = ((0.8, "C0"), (1.0, "C2"), (1.25, "C1"), (1.5, "C3"))
