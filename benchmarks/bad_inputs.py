@@ -340,6 +340,14 @@ ALLOWED |= {
     ("normalization.normalize_backward", "axis", "zero"),
 }
 
+# - recurrent networks: a recurrent matrix of radius 0 is a cell without recurrence,
+#   and the update gate's bias may be lowered (negative) as well as raised.
+ALLOWED |= {
+    ("recurrent_networks.scaled_orthogonal", "radius", "zero"),
+    ("recurrent_networks.rnn_gradient_norms", "radius", "zero"),
+    ("recurrent_networks.gru_gradient_norms", "update_bias", "zero"),
+    ("recurrent_networks.gru_gradient_norms", "update_bias", "negative"),
+}
 
 # ---------------------------------------------------------------- discovery
 
@@ -970,6 +978,48 @@ def _tanh_layer() -> dict[str, Any]:
     return {"x": np.array([0.5, -1.0, 2.0]), "W": W, "b": np.array([0.1, -0.2])}
 
 
+def _recurrent(n_blocks: int = 1, **extra: tuple[int, ...]) -> Callable:
+    """A cell's phi (2 inputs, 3 hidden units; 1 block for an RNN, 3 for a GRU), a
+    step's x_t (4, 2) and h_prev (4, 3), and arrays of the shapes named in extra."""
+
+    def values() -> dict[str, Any]:
+        phi = pkg("init_cell")(2, 3, n_blocks)
+        found = {"phi": phi}
+        shapes = {"x_t": (4, 2), "h_prev": (4, 3), **extra}
+        for name, shape in shapes.items():
+            if shape:
+                found[name] = values_for(name, shape)
+        return found
+
+    return values
+
+
+def _torch_sequences() -> Any:
+    """4 sequences of 5 float32 values, for a GRUClassifier of length 5."""
+    import torch
+
+    return torch.as_tensor(values_for("x", (4, 5)), dtype=torch.float32)
+
+
+def _sequence_run(*names: str) -> Callable:
+    """A run of an RNN cell over 4 sequences of 5 steps: x (4, 5, 2), the states hs
+    (4, 6, 3), the gradients dL_dhs (4, 5, 3), h0 (4, 3), and the cell's functions."""
+
+    def values() -> dict[str, Any]:
+        found = {
+            "phi": pkg("init_cell")(2, 3),
+            "cell": pkg("rnn_cell"),
+            "cell_backward": pkg("rnn_cell_backward"),
+            "x": values_for("x", (4, 5, 2)),
+            "hs": values_for("hs", (4, 6, 3)),
+            "dL_dhs": values_for("dL_dhs", (4, 5, 3)),
+            "h0": values_for("h0", (4, 3)),
+        }
+        return {name: found[name] for name in ("phi", *names)}
+
+    return values
+
+
 OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
     "fit": lambda: {**_fit(), "batch_size": 2},
     "model_accuracy": _labelled,
@@ -1068,6 +1118,30 @@ OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
         "is_last": False,
     },
     "layer_gradient_norms": lambda: {"activation": "relu", "weight_variance": 0.1},
+    # recurrent networks: a cell's phi, its inputs and states
+    "recurrent_networks.affine_parts": _recurrent(),
+    "recurrent_networks.rnn_cell": _recurrent(),
+    "recurrent_networks.gru_cell": _recurrent(3),
+    "recurrent_networks.affine_parts_backward": _recurrent(d_ax=(4, 3), d_ah=(4, 3)),
+    "recurrent_networks.rnn_cell_backward": _recurrent(dh=(4, 3)),
+    "recurrent_networks.gru_cell_backward": _recurrent(3, dh=(4, 3)),
+    "recurrent_networks.run_sequence": _sequence_run("cell", "x", "h0"),
+    "recurrent_networks.backpropagate_through_time": _sequence_run(
+        "cell_backward", "x", "hs", "dL_dhs"
+    ),
+    "recurrent_networks.hidden_gradient_norms": _sequence_run(
+        "cell", "cell_backward", "x"
+    ),
+    "recurrent_networks.torch_layer_like": lambda: {
+        "phi": pkg("init_cell")(2, 3),
+        "kind": "rnn",
+    },
+    "recurrent_networks.GRUClassifier": lambda: {
+        "hidden_size": 2,
+        "length": 5,
+        "n_classes": 3,
+    },
+    "recurrent_networks.GRUClassifier.forward": lambda: {"x": _torch_sequences()},
 }
 
 
