@@ -13,7 +13,8 @@ A check is a function ``check(value, name)`` that returns the value converted (a
 float64 array, a float, an int) or raises ``TypeError`` or ``ValueError`` naming
 ``name``. A check of several arguments at once (two arrays of one shape) is a function
 of the bound arguments, passed first: ``@check_arguments(same_shape("y", "t"), ...)``.
-The function the page shows stays reachable as ``step.unchecked``.
+The function the page shows stays reachable as ``step.unchecked``; ``step.bind_checked``
+checks the arguments without calling it (an experiment does, before its cache).
 """
 
 from __future__ import annotations
@@ -38,17 +39,23 @@ def check_arguments(*relations: Relation, **checks: Check):
         if unknown:
             raise TypeError(f"{function.__qualname__} has no argument named {unknown}")
 
-        @functools.wraps(function)
-        def checked(*args, **kwargs):
+        def bind_checked(*args, **kwargs) -> inspect.BoundArguments:
+            """The arguments, checked and converted, without calling the function."""
             bound = signature.bind(*args, **kwargs)
             bound.apply_defaults()
             for name, check in checks.items():
                 bound.arguments[name] = check(bound.arguments[name], name)
             for relation in relations:
                 relation(bound.arguments)
+            return bound
+
+        @functools.wraps(function)
+        def checked(*args, **kwargs):
+            bound = bind_checked(*args, **kwargs)
             return function(*bound.args, **bound.kwargs)
 
         checked.unchecked = function
+        checked.bind_checked = bind_checked
         return checked
 
     return decorate

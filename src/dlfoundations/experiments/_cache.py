@@ -172,6 +172,8 @@ def experiment(function: Callable) -> Callable:
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
+        if hasattr(function, "bind_checked"):  # declared checks: bad arguments raise
+            function.bind_checked(*args, **kwargs)  # their own clear error, here
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
         arguments = dict(bound.arguments)
