@@ -4,7 +4,7 @@ a test set to report.
 
 The model and its training follow the MNIST-1D repository (Greydanus and Kobak): an
 MLP with two hidden layers of 100 ReLU units, cross-entropy, Adam with learning rate
-0.01, batches of 100; 4000 steps here, 6000 there. The regularization chapter trains
+0.01, batches of 100; 3000 steps here, 6000 there. The regularization chapter trains
 the same model.
 """
 
@@ -131,7 +131,7 @@ def _run_with_validation(value, name: str) -> dict:
 
 # --8<-- [start:settings]
 LAYER_SIZES = [40, 100, 100, 10]  # 40 values in, two hidden layers, 10 classes out
-STEPS, BATCH_SIZE, LR = 4000, 100, 0.01  # MNIST-1D's Adam settings, 6000 steps there
+STEPS, BATCH_SIZE, LR = 3000, 100, 0.01  # MNIST-1D's Adam settings, 6000 steps there
 EVAL_EVERY = 100  # measure the whole sets every 100 steps
 VAL_FRACTION = 0.15  # of the 4000 training examples: 600 for validation
 SEEDS = (0, 1, 2)  # three initializations and orders of the examples
