@@ -349,6 +349,49 @@ ALLOWED |= {
     ("recurrent_networks.gru_gradient_norms", "update_bias", "negative"),
 }
 
+
+# - seed 0 is a seed; a perfect classifier has error 0, and its standard error is 0;
+ALLOWED.add(("mnist1d.mnist1d", "seed", "zero"))
+ALLOWED.add(("measuring_performance.standard_error", "error", "zero"))
+# - no penalty (weight decay 0) and a learning rate of 0 are legal, as in torch.optim;
+#   parameters may be arrays of any number and shape;
+ALLOWED |= {("regularization.l2_penalty", "weight_decay", "zero")}
+ALLOWED |= {
+    ("regularization.l2_penalty", "phi", k)
+    for k in ("transposed", "wrong_length", "extra_dim")
+}
+ALLOWED |= {
+    ("regularization.weight_decay_step", p, "zero") for p in ("lr", "weight_decay")
+}
+ALLOWED |= {
+    ("regularization.adamw_update", p, "zero")
+    for p in ("lr", "beta1", "beta2", "eps", "weight_decay")
+}
+# - dropout with p = 0 keeps every unit; it applies to activations of any shape;
+ALLOWED |= {
+    ("regularization.dropout_mask", "p", "zero"),
+    ("regularization.Dropout", "p", "zero"),
+    ("regularization.dropout_mlp", "p", "zero"),
+}
+ALLOWED |= {
+    (f, "h", k)
+    for f in ("regularization.dropout_mask", "regularization.Dropout.forward")
+    for k in ("extra_dim", "wrong_length")
+}
+# - augmentation without shifts or without noise; signals of any length;
+ALLOWED |= {
+    ("regularization.augment", "max_shift", "zero"),
+    ("regularization.augment", "noise", "zero"),
+    ("regularization.augment", "x", "wrong_length"),
+}
+# - index 0 is the first measurement of a run, step 0 the first step to record;
+ALLOWED.add(("regularization.accuracy_at", "index", "zero"))
+ALLOWED.add(("measuring_performance.record", "step", "zero"))
+# - dropout with p = 0 is the identity; a row of any length can be shifted.
+ALLOWED.add(("regularization.dropout", "p", "zero"))
+ALLOWED.add(("regularization.circular_shift", "x", "wrong_length"))
+
+
 # ---------------------------------------------------------------- discovery
 
 
@@ -1020,7 +1063,79 @@ def _sequence_run(*names: str) -> Callable:
     return values
 
 
+def _classified_tensors() -> dict[str, Any]:
+    """A torch model [2, 3, 2], a float32 batch (4, 2) and its 4 class labels."""
+    import torch
+
+    return {
+        "model": _torch_model(),
+        "x": _torch_batch(),
+        "y": torch.as_tensor([0, 1, 0, 1]),
+    }
+
+
+def _classifier_training() -> dict[str, Any]:
+    """train_classifier's arguments: a model, its optimizer, pairs of tensors."""
+    import torch
+
+    found = _classified_tensors()
+    pair = (found["x"], found["y"])
+    optimizer = torch.optim.SGD(found["model"].parameters(), lr=0.1)
+    return {
+        "model": found["model"],
+        "optimizer": optimizer,
+        "train": pair,
+        "sets": {"train": pair},
+        "steps": 2,
+        "batch_size": 2,
+        "eval_every": 1,
+    }
+
+
+def _mnist1d_training() -> dict[str, Any]:
+    """A model for MNIST-1D's 40 values and 10 classes, its optimizer, 2 steps."""
+    import torch
+
+    model = pkg("sequential_mlp")([40, 3, 10])
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    return {"model": model, "optimizer": optimizer, "steps": 2, "eval_every": 1}
+
+
+def _record() -> dict[str, Any]:
+    found = _classified_tensors()
+    history = {"step": [], "a_loss": [], "a_error": []}
+    sets = {"a": (found["x"], found["y"])}
+    return {"history": history, "step": 0, "model": found["model"], "sets": sets}
+
+
+def _dropout() -> dict[str, Any]:
+    import torch
+
+    h = _torch_batch()
+    return {"h": h, "keep": torch.ones(h.shape, dtype=torch.bool), "p": 0.5}
+
+
+def _shifts() -> dict[str, Any]:
+    import torch
+
+    return {"x": _torch_batch(), "shifts": torch.as_tensor([1, -2, 0, 3])}
+
+
 OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
+    "measuring_performance.loss_and_error": _classified_tensors,
+    "measuring_performance.record": _record,
+    "measuring_performance.train_classifier": _classifier_training,
+    "measuring_performance.train_on_mnist1d": _mnist1d_training,
+    "measuring_performance.mnist1d_run": lambda: {"steps": 2, "eval_every": 1},
+    "measuring_performance.chosen_on_validation": lambda: {
+        "run": {"val_error": np.array([0.5, 0.3, 0.4])}
+    },
+    "regularization.regularized_run": lambda: {"steps": 100},
+    "regularization.accuracy_at": lambda: {
+        "run": {"test_error": np.array([0.5, 0.3, 0.4])}
+    },
+    "regularization.dropout": _dropout,
+    "regularization.circular_shift": _shifts,
     "fit": lambda: {**_fit(), "batch_size": 2},
     "model_accuracy": _labelled,
     "ArrayDataset": lambda: {k: _labelled()[k] for k in ("x", "y")},

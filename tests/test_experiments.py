@@ -209,3 +209,32 @@ def test_decorating_keeps_the_function_for_uncached_runs(lab):
     assert result["values"].shape == (1,)
     assert not list((lab / "cache").rglob("*.npz"))
     assert experiment  # the decorator is the public entry point
+
+
+CHECKED = """
+import numpy as np
+
+from dlfoundations.checks import check_arguments, count
+from dlfoundations.experiments import experiment
+
+
+@experiment
+@check_arguments(n=count)
+def checked_sweep(n: int = 2) -> dict:
+    return {"values": np.zeros(n)}
+"""
+
+
+def test_bad_arguments_raise_the_declared_check_before_any_cache(lab):
+    """An experiment whose arguments are declared with check_arguments refuses a bad
+    one with the check's own error (not an ExperimentError), and stores nothing."""
+    (lab / "exp_checked.py").write_text(CHECKED)
+    sys.modules.pop("exp_checked", None)
+    importlib.invalidate_caches()
+    module = importlib.import_module("exp_checked")
+    with pytest.raises(ValueError, match="n must be at least 1"):
+        module.checked_sweep(n=0)
+    with pytest.raises(TypeError, match="n must be an integer"):
+        module.checked_sweep(n="two")
+    assert not list((lab / "cache").rglob("*.npz"))
+    assert module.checked_sweep(n=3)["values"].shape == (3,)
