@@ -152,7 +152,10 @@ def test_measured_error_is_scikit_learns_mean_squared_error():
     rng = np.random.default_rng(4)
     predictions, targets = rng.normal(size=(6, 9)), rng.normal(size=(6, 9))
     expected = mean_squared_error(targets.ravel(), predictions.ravel())
-    assert measured_test_error(predictions, targets) == pytest.approx(expected)
+    error, standard_error = measured_test_error(predictions, targets)
+    assert error == pytest.approx(expected)
+    per_set = [mean_squared_error(t, p) for t, p in zip(targets, predictions)]
+    assert standard_error == pytest.approx(np.std(per_set, ddof=1) / np.sqrt(6))
 
 
 def test_noisy_test_targets_measure_the_expected_error_within_its_standard_error():
@@ -165,9 +168,7 @@ def test_noisy_test_targets_measure_the_expected_error_within_its_standard_error
     mu = true_function(x_test)
     predictions = predictions_over_datasets(datasets, x_test, 5)
     y_test = mu + rng.normal(0.0, 0.3, size=predictions.shape)
-    per_set = np.mean((predictions - y_test) ** 2, axis=1)
-    standard_error = per_set.std(ddof=1) / np.sqrt(len(per_set))
-    measured = measured_test_error(predictions, y_test)
+    measured, standard_error = measured_test_error(predictions, y_test)
     expected = bias_variance_noise(predictions, mu, 0.3)["expected_error"]
     assert abs(measured - expected) < 4 * standard_error
     wrong = bias_variance_noise(predictions, mu, 0.4)["expected_error"]
@@ -178,8 +179,9 @@ def test_the_sweep_adds_up_to_rounding_on_its_own_numbers(chapter_sweep):
     terms = [chapter_sweep[k] for k in ("bias_squared", "variance", "noise")]
     total = np.sum(terms, axis=0)
     np.testing.assert_allclose(chapter_sweep["expected_error"], total, rtol=1e-13)
-    measured = chapter_sweep["measured_error"]
-    assert np.all(np.abs(measured - chapter_sweep["expected_error"]) < 0.005)
+    gaps = chapter_sweep["measured_error"] - chapter_sweep["expected_error"]
+    assert np.all(np.abs(gaps) < 3 * chapter_sweep["standard_error"])
+    assert np.all(np.abs(gaps) < 0.005)
 
 
 def test_bias_falls_variance_rises_and_the_error_is_u_shaped(chapter_sweep):
@@ -224,6 +226,8 @@ def test_bad_inputs_are_refused_by_name():
         bias_variance_noise(np.ones((3, 4)), np.ones(5), 0.1)
     with pytest.raises(ValueError, match="predictions and y_test"):
         measured_test_error(np.ones((3, 4)), np.ones((4, 3)))
+    with pytest.raises(ValueError, match="two rows"):
+        measured_test_error(np.ones((1, 4)), np.ones((1, 4)))
     with pytest.raises(TypeError, match="datasets"):
         predictions_over_datasets([np.ones(3)], np.ones(2), 2)
     with pytest.raises(ValueError, match="capacities"):

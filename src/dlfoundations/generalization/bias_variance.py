@@ -46,6 +46,12 @@ def _columns_match(predictions: str, values: str):
     return check
 
 
+def _two_rows_at_least(arguments: dict) -> None:
+    """Two fits at least: a standard error needs two samples."""
+    if len(arguments["predictions"]) < 2:
+        raise ValueError("predictions must hold two rows (fits) at least")
+
+
 def _training_sets(value, name: str) -> list[tuple[np.ndarray, np.ndarray]]:
     """A non-empty list of training sets, each a pair (x, y) of 1-D arrays of one
     length."""
@@ -177,12 +183,21 @@ def bias_variance_noise(predictions, mu_test, noise_std: float) -> dict[str, flo
 # --8<-- [end:bias_variance_noise]
 
 
-@check_arguments(same_shape("predictions", "y_test"), predictions=matrix, y_test=matrix)
+@check_arguments(
+    same_shape("predictions", "y_test"),
+    _two_rows_at_least,
+    predictions=matrix,
+    y_test=matrix,
+)
 # --8<-- [start:measured_test_error]
-def measured_test_error(predictions, y_test) -> float:
-    """The mean squared error on noisy test targets: y_test[s] is a fresh test set
-    (new noise at the same inputs) for the fit of row s."""
-    return np.mean((predictions - y_test) ** 2)
+def measured_test_error(predictions, y_test) -> tuple[float, float]:
+    """The mean squared error on noisy test targets, and its standard error.
+
+    y_test[s] is a fresh test set (new noise at the same inputs) for the fit of row
+    s; the training sets are independent, so the S per-set errors are too.
+    """
+    per_set = np.mean((predictions - y_test) ** 2, axis=1)
+    return per_set.mean(), per_set.std(ddof=1) / np.sqrt(len(per_set))
 
 
 # --8<-- [end:measured_test_error]
@@ -219,15 +234,18 @@ def bias_variance_sweep(
     mu_test = true_function(x_test)
     y_test = mu_test + rng.normal(0.0, noise_std, size=(n_datasets, n_test))
     terms = {"bias_squared": [], "variance": [], "noise": [], "expected_error": []}
-    measured, shown, means = [], [], []
+    measured, errors, shown, means = [], [], [], []
     for n_hidden in capacities:
         predictions = predictions_over_datasets(datasets, x_test, n_hidden)
         for name, value in bias_variance_noise(predictions, mu_test, noise_std).items():
             terms[name].append(value)
-        measured.append(measured_test_error(predictions, y_test))
+        error, standard_error = measured_test_error(predictions, y_test)
+        measured.append(error)
+        errors.append(standard_error)
         shown.append(predictions[:n_shown])
         means.append(predictions.mean(axis=0))
-    results = {**terms, "measured_error": measured, "capacities": capacities}
+    results = {**terms, "measured_error": measured, "standard_error": errors}
+    results |= {"capacities": capacities}
     results |= {"x_test": x_test, "mu_test": mu_test, "shown_fits": shown}
     results |= {
         "mean_fit": means,
