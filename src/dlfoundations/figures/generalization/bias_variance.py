@@ -3,8 +3,7 @@
 
 import numpy as np
 
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
+from dlfoundations.figures.toolkit import figure, new_figure
 from dlfoundations.generalization.bias_variance import bias_variance_sweep
 
 SHOWN_CAPACITIES = (2, 4, 12)  # too few hidden units, the best number, too many
