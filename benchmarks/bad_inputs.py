@@ -306,6 +306,21 @@ ALLOWED |= {
     ("strengths_and_limits.stored_floats", "arrays", k)
     for k in ("transposed", "wrong_length", "extra_dim")
 }
+# - bias-variance: noise-free data (noise_std 0) is a legal task; the model takes any
+#   number of inputs x and any number of hidden units v, and any output bias c.
+ALLOWED.add(("bias_variance.sample_dataset", "noise_std", "zero"))
+ALLOWED.add(("bias_variance.bias_variance_sweep", "noise_std", "zero"))
+ALLOWED |= {("bias_variance.hidden_activations", "x", "wrong_length")}
+ALLOWED |= {("bias_variance.predictions_over_datasets", "x_test", "wrong_length")}
+ALLOWED.add(("bias_variance.bias_variance_noise", "noise_std", "zero"))
+ALLOWED |= {("bias_variance.predict", p, "wrong_length") for p in ("x", "v")}
+ALLOWED |= {("bias_variance.predict", "c", k) for k in ("zero", "negative")}
+# - double descent: seed 0 is a seed; no label noise is the clean task; a peak may
+#   sit at any width.
+ALLOWED.add(("double_descent.seeded_mlp", "seed", "zero"))
+ALLOWED.add(("double_descent.double_descent_sweep", "label_noise", "zero"))
+ALLOWED.add(("double_descent.flip_labels", "fraction", "zero"))
+ALLOWED.add(("double_descent.flip_labels", "y", "wrong_length"))  # any N labels
 
 # Part V (generalization), legal values read in --details:
 # - any (N, D) matrix of points is N points in D dimensions: transposed, or with a
@@ -916,6 +931,11 @@ def _torch_step() -> dict[str, Any]:
     return {"model": model, "optimizer": optimizer, "x": _torch_batch(), "y": y}
 
 
+def _model_and_batch() -> dict[str, Any]:
+    """A torch model, a float batch x and its class labels y, as tensors."""
+    return {k: v for k, v in _torch_step().items() if k != "optimizer"}
+
+
 def _scratch_mlp() -> Any:
     return pkg("tensor_autodiff.MLP")([2, 3, 2])
 
@@ -1257,6 +1277,48 @@ OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
         "n_classes": 3,
     },
     "recurrent_networks.GRUClassifier.forward": lambda: {"x": _torch_sequences()},
+    "bias_variance.predictions_over_datasets": lambda: {
+        "datasets": [(values_for("x", (5,)), values_for("y", (5,)))] * 2,
+        "x_test": values_for("x_test", (3,)),
+        "n_hidden": 2,
+    },
+    "bias_variance.bias_variance_noise": lambda: {
+        "predictions": values_for("predictions", (4, 3)),
+        "mu_test": values_for("mu_test", (3,)),
+        "noise_std": 0.3,
+    },
+    "bias_variance.bias_variance_sweep": lambda: {
+        "capacities": [1, 2],
+        "n_examples": 5,
+        "n_datasets": 3,
+        "n_test": 4,
+        "n_shown": 2,
+    },
+    "double_descent.flip_labels": lambda: {
+        "y": np.array([0, 2, 1, 0]),
+        "fraction": 0.5,
+        "n_classes": 3,
+    },
+    "double_descent.train_to_interpolation": lambda: {
+        **_model_and_batch(),
+        "steps": 2,
+        "lr": 0.01,
+    },
+    "double_descent.error_and_loss": lambda: _model_and_batch(),
+    "double_descent.double_descent_sweep": lambda: {
+        "widths": [2, 3],
+        "n_train": 20,
+        "steps": 2,
+        "n_runs": 1,
+        "device": "cpu",
+    },
+    "double_descent.peak_parameters_per_example": lambda: {
+        "sweep": {
+            "test_error": np.array([[0.5, 0.6], [0.4, 0.7]]),
+            "parameters": np.array([10, 20]),
+            "n_train": 10,
+        }
+    },
 }
 
 

@@ -194,7 +194,12 @@ def matrix(value, name: str) -> np.ndarray:
 
 def labels(value, name: str) -> np.ndarray:
     """A non-empty 1-D array of class indices (integers >= 0), as int64."""
-    array = np.asarray(value)
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError) as error:  # ragged nested lists
+        raise ValueError(
+            f"{name} must be a 1-D array of class indices: {error}"
+        ) from None
     if array.dtype == bool or not np.issubdtype(array.dtype, np.integer):
         raise TypeError(f"{name} must hold integer class indices, not {array.dtype}")
     if array.ndim != 1 or array.size == 0:
