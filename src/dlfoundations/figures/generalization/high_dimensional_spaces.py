@@ -3,8 +3,7 @@
 
 import numpy as np
 
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
+from dlfoundations.figures.toolkit import figure, new_figure
 from dlfoundations.generalization.high_dimensional_spaces import (
     ball_volume,
     distinct_pair_distances,

@@ -3,8 +3,7 @@
 
 import numpy as np
 
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
+from dlfoundations.figures.toolkit import figure, new_figure
 from dlfoundations.generalization.measuring_performance import (
     VAL_FRACTION,
     chosen_on_validation,

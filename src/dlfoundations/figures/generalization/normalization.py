@@ -2,8 +2,7 @@
 
 import numpy as np
 
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
+from dlfoundations.figures.toolkit import figure, new_figure
 from dlfoundations.generalization.normalization import (
     batch_norm,
     initial_spreads,
