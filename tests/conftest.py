@@ -167,3 +167,27 @@ def differing_files(
         if comparable(name, ours[name]) != comparable(name, theirs[name])
     ]
     return only + changed
+
+
+# --- fixtures for the chapters that train on MNIST-1D ---------------------------------
+# A module asks for them with
+# ``pytestmark = pytest.mark.usefixtures("experiment_cache", "one_thread")``.
+
+
+@pytest.fixture(scope="module")
+def experiment_cache(tmp_path_factory):
+    """The runs read MNIST-1D through its cached experiment: cache it apart."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DLF_EXPERIMENT_CACHE", str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """Tiny models: one thread is fastest, and extra threads spin on a busy CPU."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -29,21 +29,7 @@ from dlfoundations.generalization.measuring_performance import (
 from dlfoundations.reproductions import declared
 
 
-@pytest.fixture(autouse=True, scope="module")
-def experiment_cache(tmp_path_factory):
-    """The runs below read MNIST-1D through its cached experiment: cache it apart."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DLF_EXPERIMENT_CACHE", str(tmp_path_factory.mktemp("cache")))
-        yield
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models: one thread is fastest, and extra threads spin on a busy CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("experiment_cache", "one_thread")
 
 
 def _task(n_examples: int, n_features: int, n_classes: int, seed: int):

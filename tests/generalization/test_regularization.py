@@ -35,20 +35,7 @@ from dlfoundations.optimization.adam import adam_update
 from dlfoundations.optimization.momentum import sgd_update
 
 
-@pytest.fixture(autouse=True, scope="module")
-def experiment_cache(tmp_path_factory):
-    """The runs below read MNIST-1D through its cached experiment: cache it apart."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DLF_EXPERIMENT_CACHE", str(tmp_path_factory.mktemp("cache")))
-        yield
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("experiment_cache", "one_thread")
 
 
 shapes = st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple)

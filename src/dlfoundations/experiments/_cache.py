@@ -19,12 +19,10 @@ import numpy as np
 
 from dlfoundations.figures._build import (
     KEY_LENGTH,
-    _names_used,
     _top_level_definitions,
+    code_digest,
     imported_names,
     library_versions,
-    module_dependencies,
-    module_file,
 )
 
 _REGISTRY: dict[str, Callable] = {}
@@ -55,7 +53,8 @@ def progress(iterable: Iterable, description: str, total: int | None = None):
 
 def code_key(function: Callable) -> str:
     """Hash of the function's source, the module-level code it uses and every package
-    module it imports, transitively: what decides whether a cached result is stale."""
+    module it imports, transitively (the figure keys' rule, ``code_digest``), with
+    this cache's own code and the library versions: what makes a result stale."""
     module = function.__module__
     path = Path(sys.modules[module].__file__)
     src_dir = path.parents[len(module.split(".")) - 1]
@@ -65,30 +64,9 @@ def code_key(function: Callable) -> str:
     tree, lines = ast.parse(source), source.splitlines(keepends=True)
     definitions = _top_level_definitions(tree)
     imports = imported_names(src_dir, module, tree)
-    todo = [definitions[function.__name__]]
-    seen, local_sources, used_modules = set(), [], set()
-    while todo:
-        node = todo.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        local_sources.append("".join(lines[node.lineno - 1 : node.end_lineno]))
-        for name in sorted(_names_used(node)):
-            if name in definitions:
-                todo.append(definitions[name])
-            elif name in imports:
-                used_modules.add(imports[name])
-    dependencies = set()
-    for used in used_modules:
-        dependencies |= module_dependencies(src_dir, used)
-    digest = hashlib.sha256(library_versions().encode() + Path(__file__).read_bytes())
-    for text in sorted(local_sources):
-        digest.update(text.encode())
-    for dependency in sorted(dependencies):
-        digest.update(
-            dependency.encode() + module_file(src_dir, dependency).read_bytes()
-        )
-    return digest.hexdigest()
+    shared = library_versions().encode() + Path(__file__).read_bytes()
+    node = definitions[function.__name__]
+    return code_digest(src_dir, node, lines, definitions, imports, shared)[0]
 
 
 def _plain(value, where: str):

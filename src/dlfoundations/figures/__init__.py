@@ -21,8 +21,12 @@ Build every figure outside MkDocs with ``python -m dlfoundations.figures``.
 """
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-FigureFunction = Callable[[], "matplotlib.figure.Figure"]  # noqa: F821 (matplotlib is imported lazily)
+if TYPE_CHECKING:  # the build reads this package without importing matplotlib
+    from matplotlib.figure import Figure
+
+FigureFunction = Callable[[], "Figure"]
 
 
 def figure(function: FigureFunction) -> FigureFunction:

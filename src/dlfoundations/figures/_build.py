@@ -271,10 +271,12 @@ def _discover(src_dir: Path) -> list[FigureSpec]:
     return specs
 
 
-def _spec(
-    src_dir, chapter, node, lines, definitions, imports, shared_text, imports_of
-) -> FigureSpec:
-    """Hash a figure function with the module-level code and package modules it uses."""
+def code_digest(
+    src_dir, node, lines, definitions, imports, shared: bytes, imports_of=None
+) -> tuple[str, set[str]]:
+    """Hash a top-level function with the module-level code and the package modules
+    it uses (transitively), after ``shared``; return the digest and those modules.
+    Figure keys and experiment keys are both made here."""
     local_sources, used_modules = [], set()
     todo, seen = [node], set()
     while todo:
@@ -291,13 +293,23 @@ def _spec(
     dependencies = set()
     for module in used_modules:
         dependencies |= module_dependencies(src_dir, module, imports_of)
-    digest = hashlib.sha256(shared_text.encode())
+    digest = hashlib.sha256(shared)
     for text in sorted(local_sources):
         digest.update(text.encode())
     for module in sorted(dependencies):
         digest.update(module.encode() + module_file(src_dir, module).read_bytes())
+    return digest.hexdigest(), dependencies
+
+
+def _spec(
+    src_dir, chapter, node, lines, definitions, imports, shared_text, imports_of
+) -> FigureSpec:
+    """Hash a figure function with the module-level code and package modules it uses."""
+    digest, dependencies = code_digest(
+        src_dir, node, lines, definitions, imports, shared_text.encode(), imports_of
+    )
     return FigureSpec(
-        chapter, node.name, digest.hexdigest()[:KEY_LENGTH], tuple(sorted(dependencies))
+        chapter, node.name, digest[:KEY_LENGTH], tuple(sorted(dependencies))
     )
 
 

@@ -38,6 +38,7 @@ from dlfoundations.checks import (
     vector,
 )
 from dlfoundations.experiments import experiment
+from dlfoundations.optimization.adam import ADAM_STEP, _moments_like_param
 
 
 # The argument checks of this chapter (see dlfoundations.checks).
@@ -93,15 +94,6 @@ def _shifts(value, name: str) -> torch.Tensor:
 def _one_shift_per_example(arguments: dict) -> None:
     if len(arguments["shifts"]) != len(arguments["x"]):
         raise ValueError("shifts must hold one shift per row of x")
-
-
-def _moments_like_param(arguments: dict) -> None:
-    """grad, m and v have the shape of param."""
-    shape = arguments["param"].shape
-    for name in ("grad", "m", "v"):
-        if arguments[name].shape != shape:
-            message = f"{name} must have the shape of param {shape}"
-            raise ValueError(f"{message}, got {arguments[name].shape}")
 
 
 def _curve(value, name: str) -> np.ndarray:
@@ -169,19 +161,7 @@ def weight_decay_step(
 # --8<-- [end:weight_decay_step]
 
 
-@check_arguments(
-    _moments_like_param,
-    param=float_array,
-    grad=float_array,
-    m=float_array,
-    v=float_array,
-    step=count,
-    lr=non_negative,
-    beta1=fraction,
-    beta2=fraction,
-    eps=non_negative,
-    weight_decay=non_negative,
-)
+@check_arguments(_moments_like_param, **ADAM_STEP)
 # --8<-- [start:adamw_update]
 def adamw_update(
     param: np.ndarray,

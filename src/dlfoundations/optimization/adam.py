@@ -230,13 +230,12 @@ class RMSprop:
 # --8<-- [end:rmsprop_class]
 
 
-@check_arguments(
-    _moments_like_param,
+# The checks of one Adam step; AdamW (regularization chapter) takes the same.
+ADAM_STEP = dict(
     param=float_array,
     grad=float_array,
     m=float_array,
     v=float_array,
-    v_max=optional(float_array),
     step=count,
     lr=non_negative,
     beta1=fraction,
@@ -244,6 +243,9 @@ class RMSprop:
     eps=non_negative,
     weight_decay=non_negative,
 )
+
+
+@check_arguments(_moments_like_param, v_max=optional(float_array), **ADAM_STEP)
 # --8<-- [start:adam_update]
 def adam_update(
     param: np.ndarray,
@@ -337,9 +339,6 @@ Adam.__init__ = check_arguments(
     weight_decay=non_negative,
     amsgrad=boolean,
 )(Adam.__init__)
-Adam.step = check_arguments(_one_gradient_per_parameter, grads=_gradient_list)(
-    Adam.step
-)
 Adagrad.__init__ = check_arguments(
     params=_parameter_list,
     lr=non_negative,
@@ -348,9 +347,6 @@ Adagrad.__init__ = check_arguments(
     initial_accumulator_value=non_negative,
     eps=non_negative,
 )(Adagrad.__init__)
-Adagrad.step = check_arguments(_one_gradient_per_parameter, grads=_gradient_list)(
-    Adagrad.step
-)
 RMSprop.__init__ = check_arguments(
     params=_parameter_list,
     lr=non_negative,
@@ -358,6 +354,7 @@ RMSprop.__init__ = check_arguments(
     eps=non_negative,
     weight_decay=non_negative,
 )(RMSprop.__init__)
-RMSprop.step = check_arguments(_one_gradient_per_parameter, grads=_gradient_list)(
-    RMSprop.step
-)
+for _optimizer in (Adam, Adagrad, RMSprop):
+    _optimizer.step = check_arguments(
+        _one_gradient_per_parameter, grads=_gradient_list
+    )(_optimizer.step)
