@@ -22,6 +22,7 @@ from dlfoundations.backpropagation.pytorch import (
     sequential_mlp,
 )
 from dlfoundations.building_blocks.feedforward import count_parameters
+from dlfoundations.experiments import progress
 from dlfoundations.generalization.mnist1d import mnist1d
 
 # --8<-- [end:imports]
@@ -33,13 +34,14 @@ from dlfoundations.checks import (
     finite_array,
     function,
     instance_of,
+    integer,
     non_negative_integer,
     one_of,
     optional,
     positive,
     vector,
 )
-from dlfoundations.experiments import experiment, progress
+from dlfoundations.experiments import experiment
 from dlfoundations.reproductions import reproduces
 
 
@@ -429,15 +431,25 @@ def conv1d_backward(x, weight, grad_z, stride=1, padding=0, dilation=1):
 # --- 2-D convolution ------------------------------------------------------------------
 
 
+@check_arguments(value=_pair(integer))
+# --8<-- [start:pair]
+def pair(value) -> tuple:
+    """One number for both axes of an image, or a pair (first axis, second axis)."""
+    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+
+
+# --8<-- [end:pair]
+
+
 @check_arguments(_convolution_fits, **CONVOLUTION_2D, bias=vector)
 # --8<-- [start:conv2d_loop]
 def conv2d_loop(x, weight, bias, stride=1, padding=0, dilation=1) -> np.ndarray:
     """2-D convolution by its definition: the 1-D sum over one more axis. x is
     (B, D_in, n1, n2), weight (D_out, D_in, m1, m2); stride, padding and dilation
-    are pairs, one number per axis (a single number serves both)."""
+    are pairs, one number per axis, or a single number for both."""
     batch, _, n1, n2 = x.shape
     out_channels, _, m1, m2 = weight.shape
-    (s1, s2), (p1, p2), (d1, d2) = stride, padding, dilation
+    (s1, s2), (p1, p2), (d1, d2) = pair(stride), pair(padding), pair(dilation)
     n1_out = output_length(n1, m1, s1, p1, d1)
     n2_out = output_length(n2, m2, s2, p2, d2)
     x = np.pad(x, ((0, 0), (0, 0), (p1, p1), (p2, p2)))
@@ -461,7 +473,7 @@ def conv2d_loop_backward(x, weight, grad_z, stride=1, padding=0, dilation=1):
     to x, weight and bias, given grad_z, its gradient with respect to the output."""
     _, _, n1, n2 = x.shape
     out_channels, _, m1, m2 = weight.shape
-    (s1, s2), (p1, p2), (d1, d2) = stride, padding, dilation
+    (s1, s2), (p1, p2), (d1, d2) = pair(stride), pair(padding), pair(dilation)
     x = np.pad(x, ((0, 0), (0, 0), (p1, p1), (p2, p2)))
     grad_x, grad_weight = np.zeros_like(x), np.zeros_like(weight)
     for o in range(out_channels):
@@ -496,7 +508,8 @@ def _image_fits_kernel(arguments: dict) -> None:
 def windows_2d(x, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
     """Every window of the padded images, shape (B, D_in, m1, m2, n1_out, n2_out):
     window_positions along each axis, combined by broadcasting."""
-    (m1, m2), (s1, s2), (p1, p2), (d1, d2) = kernel_size, stride, padding, dilation
+    (m1, m2), (s1, s2) = pair(kernel_size), pair(stride)
+    (p1, p2), (d1, d2) = pair(padding), pair(dilation)
     x = np.pad(x, ((0, 0), (0, 0), (p1, p1), (p2, p2)))
     rows = window_positions(x.shape[2], m1, s1, d1)  # (m1, n1_out)
     columns = window_positions(x.shape[3], m2, s2, d2)  # (m2, n2_out)
@@ -535,7 +548,8 @@ def add_windows_back_2d(windows, n, stride=1, padding=0, dilation=1) -> np.ndarr
     """The adjoint of windows_2d: each tap (j1, j2) adds its entries back onto the
     positions of the image it was read from. n = (n1, n2) is the image's size."""
     batch, channels, m1, m2, _, _ = windows.shape
-    (n1, n2), (s1, s2), (p1, p2), (d1, d2) = n, stride, padding, dilation
+    (n1, n2), (s1, s2) = pair(n), pair(stride)
+    (p1, p2), (d1, d2) = pair(padding), pair(dilation)
     rows = window_positions(n1 + 2 * p1, m1, s1, d1)
     columns = window_positions(n2 + 2 * p2, m2, s2, d2)
     grad = np.zeros((batch, channels, n1 + 2 * p1, n2 + 2 * p2))
