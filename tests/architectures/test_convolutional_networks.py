@@ -35,6 +35,7 @@ from dlfoundations.architectures.convolutional_networks import (
     mnist1d_cnn,
     mnist1d_training,
     output_length,
+    pair,
     parameter_table,
     receptive_field,
     shift,
@@ -197,6 +198,15 @@ def test_a_single_number_serves_both_axes_of_an_image():
         dilation=2,
     )
     np.testing.assert_allclose(both, expected.numpy(), atol=1e-12)
+
+
+def test_pair_gives_one_number_per_axis():
+    assert pair(3) == (3, 3)
+    assert pair((2, 1)) == pair([2, 1]) == (2, 1)
+    with pytest.raises(ValueError, match="value"):
+        pair((1, 2, 3))
+    with pytest.raises(TypeError, match="value"):
+        pair(1.5)
 
 
 @settings(max_examples=50, deadline=None)
