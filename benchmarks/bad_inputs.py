@@ -306,6 +306,105 @@ ALLOWED |= {
     ("strengths_and_limits.stored_floats", "arrays", k)
     for k in ("transposed", "wrong_length", "extra_dim")
 }
+# - bias-variance: noise-free data (noise_std 0) is a legal task; the model takes any
+#   number of inputs x and any number of hidden units v, and any output bias c.
+ALLOWED.add(("bias_variance.sample_dataset", "noise_std", "zero"))
+ALLOWED.add(("bias_variance.bias_variance_sweep", "noise_std", "zero"))
+ALLOWED |= {("bias_variance.hidden_activations", "x", "wrong_length")}
+ALLOWED |= {("bias_variance.predictions_over_datasets", "x_test", "wrong_length")}
+ALLOWED.add(("bias_variance.bias_variance_noise", "noise_std", "zero"))
+ALLOWED |= {("bias_variance.predict", p, "wrong_length") for p in ("x", "v")}
+ALLOWED |= {("bias_variance.predict", "c", k) for k in ("zero", "negative")}
+# - double descent: seed 0 is a seed; no label noise is the clean task; a peak may
+#   sit at any width.
+ALLOWED.add(("double_descent.seeded_mlp", "seed", "zero"))
+ALLOWED.add(("double_descent.double_descent_sweep", "label_noise", "zero"))
+ALLOWED.add(("double_descent.flip_labels", "fraction", "zero"))
+ALLOWED.add(("double_descent.flip_labels", "y", "wrong_length"))  # any N labels
+
+# Part V (generalization), legal values read in --details:
+# - any (N, D) matrix of points is N points in D dimensions: transposed, or with a
+#   column fewer, it is another set of points;
+_POINTS = {
+    "distinct_pair_distances": "x",
+    "distance_ratio": "x",
+    "fraction_in_shell": "points",
+    "explained_variance_ratio": "x",
+    "directions_for_share": "x",
+}
+ALLOWED |= {
+    (f"high_dimensional_spaces.{name}", param, kind)
+    for name, param in _POINTS.items()
+    for kind in ("transposed", "wrong_length")
+}
+# - a shell of thickness 0 holds no volume (and only the points on or beyond the
+#   sphere); no share of the variance needs one direction;
+ALLOWED |= {
+    ("high_dimensional_spaces.shell_fraction", "thickness", "zero"),
+    ("high_dimensional_spaces.fraction_in_shell", "thickness", "zero"),
+    ("high_dimensional_spaces.directions_for_share", "share", "zero"),
+}
+# - momentum 0 freezes the running statistics, as torch.nn.BatchNorm1d allows;
+ALLOWED.add(("normalization.BatchNorm", "momentum", "zero"))
+# - normalize takes any (B, D) batch, and axis 0 (over the batch) is one of its two
+#   axes.
+ALLOWED |= {
+    ("normalization.normalize", "x", "transposed"),
+    ("normalization.normalize", "x", "wrong_length"),
+    ("normalization.normalize", "axis", "zero"),
+    ("normalization.normalize_backward", "axis", "zero"),
+}
+
+# - recurrent networks: a recurrent matrix of radius 0 is a cell without recurrence,
+#   and the update gate's bias may be lowered (negative) as well as raised.
+ALLOWED |= {
+    ("recurrent_networks.scaled_orthogonal", "radius", "zero"),
+    ("recurrent_networks.rnn_gradient_norms", "radius", "zero"),
+    ("recurrent_networks.gru_gradient_norms", "update_bias", "zero"),
+    ("recurrent_networks.gru_gradient_norms", "update_bias", "negative"),
+}
+
+
+# - seed 0 is a seed; a perfect classifier has error 0, and its standard error is 0;
+ALLOWED.add(("mnist1d.mnist1d", "seed", "zero"))
+ALLOWED.add(("measuring_performance.standard_error", "error", "zero"))
+# - no penalty (weight decay 0) and a learning rate of 0 are legal, as in torch.optim;
+#   parameters may be arrays of any number and shape;
+ALLOWED |= {("regularization.l2_penalty", "weight_decay", "zero")}
+ALLOWED |= {
+    ("regularization.l2_penalty", "phi", k)
+    for k in ("transposed", "wrong_length", "extra_dim")
+}
+ALLOWED |= {
+    ("regularization.weight_decay_step", p, "zero") for p in ("lr", "weight_decay")
+}
+ALLOWED |= {
+    ("regularization.adamw_update", p, "zero")
+    for p in ("lr", "beta1", "beta2", "eps", "weight_decay")
+}
+# - dropout with p = 0 keeps every unit; it applies to activations of any shape;
+ALLOWED |= {
+    ("regularization.dropout_mask", "p", "zero"),
+    ("regularization.Dropout", "p", "zero"),
+    ("regularization.dropout_mlp", "p", "zero"),
+}
+ALLOWED |= {
+    (f, "h", k)
+    for f in ("regularization.dropout_mask", "regularization.Dropout.forward")
+    for k in ("extra_dim", "wrong_length")
+}
+# - augmentation without shifts or without noise; signals of any length;
+ALLOWED |= {
+    ("regularization.augment", "max_shift", "zero"),
+    ("regularization.augment", "noise", "zero"),
+    ("regularization.augment", "x", "wrong_length"),
+}
+# - index 0 is the first measurement of a run, step 0 the first step to record;
+ALLOWED.add(("regularization.accuracy_at", "index", "zero"))
+ALLOWED.add(("measuring_performance.record", "step", "zero"))
+# - dropout with p = 0 is the identity; a row of any length can be shifted.
+ALLOWED.add(("regularization.dropout", "p", "zero"))
+ALLOWED.add(("regularization.circular_shift", "x", "wrong_length"))
 
 # - convolutional networks: a shorter signal or image is still one to convolve or
 #   pool, and a shorter kernel still a kernel (the forward passes, which have no
@@ -855,6 +954,11 @@ def _torch_step() -> dict[str, Any]:
     return {"model": model, "optimizer": optimizer, "x": _torch_batch(), "y": y}
 
 
+def _model_and_batch() -> dict[str, Any]:
+    """A torch model, a float batch x and its class labels y, as tensors."""
+    return {k: v for k, v in _torch_step().items() if k != "optimizer"}
+
+
 def _scratch_mlp() -> Any:
     return pkg("tensor_autodiff.MLP")([2, 3, 2])
 
@@ -921,6 +1025,38 @@ def _two_distributions() -> dict[str, Any]:
     return {"p": np.array([0.2, 0.3, 0.5]), "q": np.array([0.6, 0.3, 0.1])}
 
 
+def _normalized(name: str, backward: bool = False) -> Callable[[], dict[str, Any]]:
+    """A batch (4, 3) for batch_norm or layer_norm, with gamma and delta; for their
+    backward pass, the gradient, x_hat, inv_std and gamma of a forward pass."""
+
+    def values() -> dict[str, Any]:
+        x, gamma = values_for("x", (4, 3)), np.array([1.0, 2.0, 0.5])
+        delta = np.array([0.0, -1.0, 1.0])
+        if not backward:
+            return {"x": x, "gamma": gamma, "delta": delta}
+        _, x_hat, inv_std = pkg(name)(x, gamma, delta)
+        grad_out = values_for("grad_out", (4, 3))
+        return {
+            "grad_out": grad_out,
+            "x_hat": x_hat,
+            "inv_std": inv_std,
+            "gamma": gamma,
+        }
+
+    return values
+
+
+def _normalize_backward() -> dict[str, Any]:
+    x_hat, inv_std = pkg("normalize")(values_for("x", (4, 3)), 0)
+    grad = values_for("grad", (4, 3))
+    return {"grad_x_hat": grad, "x_hat": x_hat, "inv_std": inv_std, "axis": 0}
+
+
+def _sequential_and_batch() -> dict[str, Any]:
+    """A small normalized MLP (2 inputs) and a float32 batch (4, 2) for it."""
+    return {"model": pkg("normalized_mlp")([2, 3, 2], "batch"), "x": _torch_batch()}
+
+
 # qualified-name suffix -> a function returning good values (fresh every time)
 def _tanh_layer() -> dict[str, Any]:
     """One tanh layer (x, W, b) from 3 inputs to 2 outputs (the derivatives chapter)."""
@@ -971,10 +1107,124 @@ def _pooled(backward: bool) -> Callable[[], dict[str, Any]]:
     return values
 
 
+def _recurrent(n_blocks: int = 1, **extra: tuple[int, ...]) -> Callable:
+    """A cell's phi (2 inputs, 3 hidden units; 1 block for an RNN, 3 for a GRU), a
+    step's x_t (4, 2) and h_prev (4, 3), and arrays of the shapes named in extra."""
+
+    def values() -> dict[str, Any]:
+        phi = pkg("init_cell")(2, 3, n_blocks)
+        found = {"phi": phi}
+        shapes = {"x_t": (4, 2), "h_prev": (4, 3), **extra}
+        for name, shape in shapes.items():
+            if shape:
+                found[name] = values_for(name, shape)
+        return found
+
+    return values
+
+
 _STACK = [(3, 1, 1), (2, 2, 1), (3, 1, 2)]  # (kernel_size, stride, dilation)
 
 
+def _torch_sequences() -> Any:
+    """4 sequences of 5 float32 values, for a GRUClassifier of length 5."""
+    import torch
+
+    return torch.as_tensor(values_for("x", (4, 5)), dtype=torch.float32)
+
+
+def _sequence_run(*names: str) -> Callable:
+    """A run of an RNN cell over 4 sequences of 5 steps: x (4, 5, 2), the states hs
+    (4, 6, 3), the gradients dL_dhs (4, 5, 3), h0 (4, 3), and the cell's functions."""
+
+    def values() -> dict[str, Any]:
+        found = {
+            "phi": pkg("init_cell")(2, 3),
+            "cell": pkg("rnn_cell"),
+            "cell_backward": pkg("rnn_cell_backward"),
+            "x": values_for("x", (4, 5, 2)),
+            "hs": values_for("hs", (4, 6, 3)),
+            "dL_dhs": values_for("dL_dhs", (4, 5, 3)),
+            "h0": values_for("h0", (4, 3)),
+        }
+        return {name: found[name] for name in ("phi", *names)}
+
+    return values
+
+
+def _classified_tensors() -> dict[str, Any]:
+    """A torch model [2, 3, 2], a float32 batch (4, 2) and its 4 class labels."""
+    import torch
+
+    return {
+        "model": _torch_model(),
+        "x": _torch_batch(),
+        "y": torch.as_tensor([0, 1, 0, 1]),
+    }
+
+
+def _classifier_training() -> dict[str, Any]:
+    """train_classifier's arguments: a model, its optimizer, pairs of tensors."""
+    import torch
+
+    found = _classified_tensors()
+    pair = (found["x"], found["y"])
+    optimizer = torch.optim.SGD(found["model"].parameters(), lr=0.1)
+    return {
+        "model": found["model"],
+        "optimizer": optimizer,
+        "train": pair,
+        "sets": {"train": pair},
+        "steps": 2,
+        "batch_size": 2,
+        "eval_every": 1,
+    }
+
+
+def _mnist1d_training() -> dict[str, Any]:
+    """A model for MNIST-1D's 40 values and 10 classes, its optimizer, 2 steps."""
+    import torch
+
+    model = pkg("sequential_mlp")([40, 3, 10])
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    return {"model": model, "optimizer": optimizer, "steps": 2, "eval_every": 1}
+
+
+def _record() -> dict[str, Any]:
+    found = _classified_tensors()
+    history = {"step": [], "a_loss": [], "a_error": []}
+    sets = {"a": (found["x"], found["y"])}
+    return {"history": history, "step": 0, "model": found["model"], "sets": sets}
+
+
+def _dropout() -> dict[str, Any]:
+    import torch
+
+    h = _torch_batch()
+    return {"h": h, "keep": torch.ones(h.shape, dtype=torch.bool), "p": 0.5}
+
+
+def _shifts() -> dict[str, Any]:
+    import torch
+
+    return {"x": _torch_batch(), "shifts": torch.as_tensor([1, -2, 0, 3])}
+
+
 OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
+    "measuring_performance.loss_and_error": _classified_tensors,
+    "measuring_performance.record": _record,
+    "measuring_performance.train_classifier": _classifier_training,
+    "measuring_performance.train_on_mnist1d": _mnist1d_training,
+    "measuring_performance.mnist1d_run": lambda: {"steps": 2, "eval_every": 1},
+    "measuring_performance.chosen_on_validation": lambda: {
+        "run": {"val_error": np.array([0.5, 0.3, 0.4])}
+    },
+    "regularization.regularized_run": lambda: {"steps": 100},
+    "regularization.accuracy_at": lambda: {
+        "run": {"test_error": np.array([0.5, 0.3, 0.4])}
+    },
+    "regularization.dropout": _dropout,
+    "regularization.circular_shift": _shifts,
     "fit": lambda: {**_fit(), "batch_size": 2},
     "model_accuracy": _labelled,
     "ArrayDataset": lambda: {k: _labelled()[k] for k in ("x", "y")},
@@ -1036,6 +1286,28 @@ OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
     "toy_gradients": _toy("x y params"),
     "toy_numerical_gradients": _toy("x y params"),
     "SGDRun": lambda: {"path": np.zeros((3, 2)), "examples_seen": np.array([0, 4, 8])},
+    "nearest_neighbour_predict": lambda: {
+        "x_train": values_for("x_train", (4, 2)),
+        "y_train": np.array([0, 1, 0, 1]),
+        "x_query": values_for("x_query", (3, 2)),
+    },
+    "normalization.normalize": lambda: {"x": values_for("x", (4, 3)), "axis": 0},
+    "normalize_backward": _normalize_backward,
+    "normalization.batch_norm": _normalized("batch_norm"),
+    "batch_norm_backward": _normalized("batch_norm", backward=True),
+    "normalization.layer_norm": _normalized("layer_norm"),
+    "layer_norm_backward": _normalized("layer_norm", backward=True),
+    "build_variant": lambda: {"variant": "batch norm", "layer_sizes": [2, 3, 2]},
+    "relu_inputs": _sequential_and_batch,
+    "relu_input_spread": _sequential_and_batch,
+    "dead_unit_share": _sequential_and_batch,
+    "normalization_sweep": lambda: {
+        "depth": 2,
+        "width": 3,
+        "lrs": [0.1],
+        "epochs": 1,
+        "batch_size": 2000,
+    },
     "trajectory": lambda: {
         "optimizer_class": pkg("SGD"),
         "gradient": square_error_derivative,
@@ -1110,6 +1382,72 @@ OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
         "steps": 2,
         "batch_size": 10,
         "device": "cpu",
+    },
+    # recurrent networks: a cell's phi, its inputs and states
+    "recurrent_networks.affine_parts": _recurrent(),
+    "recurrent_networks.rnn_cell": _recurrent(),
+    "recurrent_networks.gru_cell": _recurrent(3),
+    "recurrent_networks.affine_parts_backward": _recurrent(d_ax=(4, 3), d_ah=(4, 3)),
+    "recurrent_networks.rnn_cell_backward": _recurrent(dh=(4, 3)),
+    "recurrent_networks.gru_cell_backward": _recurrent(3, dh=(4, 3)),
+    "recurrent_networks.run_sequence": _sequence_run("cell", "x", "h0"),
+    "recurrent_networks.backpropagate_through_time": _sequence_run(
+        "cell_backward", "x", "hs", "dL_dhs"
+    ),
+    "recurrent_networks.hidden_gradient_norms": _sequence_run(
+        "cell", "cell_backward", "x"
+    ),
+    "recurrent_networks.torch_layer_like": lambda: {
+        "phi": pkg("init_cell")(2, 3),
+        "kind": "rnn",
+    },
+    "recurrent_networks.GRUClassifier": lambda: {
+        "hidden_size": 2,
+        "length": 5,
+        "n_classes": 3,
+    },
+    "recurrent_networks.GRUClassifier.forward": lambda: {"x": _torch_sequences()},
+    "bias_variance.predictions_over_datasets": lambda: {
+        "datasets": [(values_for("x", (5,)), values_for("y", (5,)))] * 2,
+        "x_test": values_for("x_test", (3,)),
+        "n_hidden": 2,
+    },
+    "bias_variance.bias_variance_noise": lambda: {
+        "predictions": values_for("predictions", (4, 3)),
+        "mu_test": values_for("mu_test", (3,)),
+        "noise_std": 0.3,
+    },
+    "bias_variance.bias_variance_sweep": lambda: {
+        "capacities": [1, 2],
+        "n_examples": 5,
+        "n_datasets": 3,
+        "n_test": 4,
+        "n_shown": 2,
+    },
+    "double_descent.flip_labels": lambda: {
+        "y": np.array([0, 2, 1, 0]),
+        "fraction": 0.5,
+        "n_classes": 3,
+    },
+    "double_descent.train_to_interpolation": lambda: {
+        **_model_and_batch(),
+        "steps": 2,
+        "lr": 0.01,
+    },
+    "double_descent.error_and_loss": lambda: _model_and_batch(),
+    "double_descent.double_descent_sweep": lambda: {
+        "widths": [2, 3],
+        "n_train": 20,
+        "steps": 2,
+        "n_runs": 1,
+        "device": "cpu",
+    },
+    "double_descent.peak_parameters_per_example": lambda: {
+        "sweep": {
+            "test_error": np.array([[0.5, 0.6], [0.4, 0.7]]),
+            "parameters": np.array([10, 20]),
+            "n_train": 10,
+        }
     },
 }
 

@@ -3,7 +3,11 @@
 - figures: ask :mod:`dlfoundations.figures` which figures are stale (read from source,
   nothing imported), render those in a fresh subprocess (so an edited module is never
   stale under ``mkdocs serve``), and add every SVG from the cache to the site with
-  ``File.generated``; nothing is written into ``docs/``.
+  ``File.generated``, both variants of each (``<name>.svg`` and ``<name>.dark.svg``);
+  nothing is written into ``docs/``. A page shows a figure as usual,
+  ``![alt](../figures/<part>/<chapter>/<name>.svg)``; the build turns that image into
+  the light variant (``#only-light``) and the dark one (``#only-dark``), and Material
+  shows the one of the reader's colour scheme.
 - math: serve KaTeX from the site itself (installed by npm into ``node_modules/``).
 - notebooks: key mkdocs-jupyter's cache on the package source too, and strip the
   CDN scripts its template adds, since the site loads nothing from other hosts.
@@ -29,7 +33,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
-import build_memo  # beside this file: MkDocs puts hooks/ on sys.path while loading hooks
+import build_memo  # beside this file: MkDocs puts hooks/ on sys.path to load hooks
 
 log = logging.getLogger("mkdocs.hooks.dlfoundations")
 
@@ -46,6 +50,11 @@ MERMAID_MODULE = re.compile(
 INLINE_STYLE = re.compile(r"<style\b[^>]*>(?P<css>.*?)</style>", re.I | re.S)
 NBCONVERT_ALT = 'alt="No description has been provided for this image"'
 NOTEBOOK_PLOT_ALT = 'alt="Plot drawn by the code cell above when the book was built"'
+# An image of a generated figure, as Markdown renders ![alt](../figures/.../name.svg)
+FIGURE_IMAGE = re.compile(
+    r'<img\b(?P<before>[^>]*?)\bsrc="(?P<path>(?:\.\./)*figures/[^"#?]+?)\.svg"'
+    r"(?P<after>[^>]*?)(?P<end>\s*/?>)"
+)
 
 
 def _root(config) -> Path:
@@ -57,7 +66,8 @@ def _src(config) -> Path:
 
 
 def _import_build(config):
-    """Import the figure build logic from this project's ``src`` (reading only, nothing stale matters)."""
+    """Import the figure build logic from this project's ``src`` (reading only,
+    nothing stale matters)."""
     sys.path.insert(0, str(_src(config)))
     try:
         from dlfoundations.figures import _build
@@ -67,14 +77,15 @@ def _import_build(config):
 
 
 def on_config(config):
-    """Memoize the pure steps of a build, and key the notebook cache on the package source:
-    a lab must re-run when ``src/`` changes."""
+    """Memoize the pure steps of a build, and key the notebook cache on the package
+    source: a lab must re-run when ``src/`` changes."""
     if build_memo.enabled():
         build_memo.install(_root(config) / ".cache" / "build-memo")
     jupyter = config.plugins.get("mkdocs-jupyter")
     if jupyter is not None:
-        # The lab kernels inherit this environment: a non-interactive backend such as Agg
-        # (set for tests and figures) would make every plt.show() in a lab draw nothing.
+        # The lab kernels inherit this environment: a non-interactive backend such as
+        # Agg (set for tests and figures) would make every plt.show() in a lab draw
+        # nothing.
         os.environ.pop("MPLBACKEND", None)
         digest = hashlib.sha256()
         for path in sorted(_src(config).rglob("*.py")):
@@ -90,7 +101,8 @@ def on_config(config):
 
 
 def on_env(env, config, files):
-    """Compile the theme's templates once, not on every build (Jinja's own bytecode cache)."""
+    """Compile the theme's templates once, not on every build (Jinja's own bytecode
+    cache)."""
     if build_memo.enabled():
         from jinja2 import FileSystemBytecodeCache
 
@@ -107,7 +119,8 @@ def on_post_build(config):
 
 
 def _render_stale(config, stale_specs, cache_dir: Path) -> None:
-    """Render the stale figures in a fresh interpreter; fail the build with their tracebacks."""
+    """Render the stale figures in a fresh interpreter; fail the build with their
+    tracebacks."""
     names = [spec.name for spec in stale_specs]
     log.info("figures: rendering %d stale figure(s): %s", len(names), ", ".join(names))
     env = dict(
@@ -153,12 +166,12 @@ def _add_figures(files: Files, config) -> None:
     else:
         log.info("figures: all %d figures cached", len(specs))
     for spec in specs:
-        path = spec.cache_path(cache_dir)
-        if not path.is_file():
-            raise PluginError(f"figure {spec.name} was not rendered into {path}")
-        files.append(
-            File.generated(config, f"figures/{spec.name}.svg", abs_src_path=str(path))
-        )
+        for variant, path in spec.cache_paths(cache_dir).items():
+            if not path.is_file():
+                raise PluginError(f"figure {spec.name} was not rendered into {path}")
+            files.append(
+                File.generated(config, spec.site_path(variant), abs_src_path=str(path))
+            )
 
 
 def _add_katex(files: Files, config) -> None:
@@ -186,17 +199,38 @@ def on_files(files: Files, config) -> Files:
     _add_katex(files, config)
     if os.environ.get("DLF_FIGURES", "on").lower() in ("off", "0", "false", "no"):
         log.warning(
-            "figures: generation switched off (DLF_FIGURES=off); figure links will be broken"
+            "figures: generation switched off (DLF_FIGURES=off); "
+            "figure links will be broken"
         )
         return files
     _add_figures(files, config)
     return files
 
 
+def figure_variants(html: str) -> str:
+    """Show each generated figure of a page in the reader's colour scheme: its image
+    becomes two, the light variant (``#only-light``) and the dark one
+    (``<name>.dark.svg#only-dark``), with the same alt text and attributes. Material
+    hides the one of the other scheme; loaded lazily, the hidden one is not fetched."""
+
+    def variants(image: re.Match) -> str:
+        before, after = image["before"], image["after"]
+        if "loading=" not in before + after:
+            after += ' loading="lazy"'
+        path, end = image["path"], image["end"]
+        light = f'<img{before}src="{path}.svg#only-light"{after}{end}'
+        dark = f'<img{before}src="{path}.dark.svg#only-dark"{after}{end}'
+        return light + dark
+
+    return FIGURE_IMAGE.sub(variants, html)
+
+
 def on_page_content(html: str, page, config, files) -> str:
-    """Remove the CDN scripts mkdocs-jupyter adds to notebook pages (math is rendered by KaTeX),
-    give the plots of a notebook an alt text that says what they are, and move its inline
-    stylesheets into shared files."""
+    """Show each figure in the reader's colour scheme (:func:`figure_variants`). Remove
+    the CDN scripts mkdocs-jupyter adds to notebook pages (math is rendered by KaTeX),
+    give the plots of a notebook an alt text that says what they are, and move its
+    inline stylesheets into shared files."""
+    html = figure_variants(html)
     if page.file.src_uri.endswith((".py", ".ipynb")):
         html = html.replace(NBCONVERT_ALT, NOTEBOOK_PLOT_ALT)
         html = NOTEBOOK_CDN_SCRIPT.sub("", html)
@@ -228,7 +262,7 @@ def _shared_stylesheet(style: re.Match, page, config) -> str:
 
 
 class ExternalAssetFinder(HTMLParser):
-    """Collect the URLs on other hosts that a browser would fetch while loading a page."""
+    """Collect the URLs on other hosts that a browser would fetch to load a page."""
 
     NAVIGATION_ONLY = {
         "canonical",

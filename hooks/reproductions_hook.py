@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 
 PAGE = "reproductions.md"
@@ -87,6 +88,9 @@ def measured_rows(config) -> list[dict]:
     return json.loads(path.read_text(encoding="utf-8"))["results"]
 
 
+# before the link checker records the site's files (as build_hooks.on_files does);
+# equal priorities keep the hooks' order, so this still runs after the figures
+@event_priority(50)
 def on_files(files: Files, config) -> Files:
     global _rows
     _rows = None

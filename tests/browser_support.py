@@ -46,7 +46,8 @@ PLACEHOLDER_ALT = (
     "No description has been provided for this image"  # nbconvert's default
 )
 
-# Wraps KaTeX's auto-render so every call is timed (performance marks, read by measure_load).
+# Wraps KaTeX's auto-render so every call is timed (performance marks, read by
+# measure_load).
 MATH_TIMING_INIT = """
 (() => {
   window.__dlfMath = [];
@@ -69,14 +70,16 @@ MATH_TIMING_INIT = """
 })();
 """
 
-# The state of the math of the page: source elements, rendered nodes, errors, raw delimiters.
+# The state of the math of the page: source elements, rendered nodes, errors, raw
+# delimiters.
 MATH_STATE_JS = r"""
 () => {
   const article = document.querySelector("article.md-content__inner") || document.body;
   const arithmatex = [...article.querySelectorAll(".arithmatex")];
   const markdownCells = [...article.querySelectorAll(".jp-RenderedMarkdown")];
-  const skip = "code, pre, script, style, .katex, .katex-error, .highlight, .highlight-ipynb, "
-             + ".jp-OutputArea-output, .md-search, .md-code__nav, .clipboard-copy-txt";  // copy-button source
+  const skip = "code, pre, script, style, .katex, .katex-error, .highlight, "
+             + ".highlight-ipynb, .jp-OutputArea-output, .md-search, .md-code__nav, "
+             + ".clipboard-copy-txt";  // the last: a copy button's source
   const raw = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {
     acceptNode: (node) => node.parentElement && node.parentElement.closest(skip)
@@ -84,18 +87,23 @@ MATH_STATE_JS = r"""
   });
   while (walker.nextNode()) {
     const text = walker.currentNode.textContent;
-    if (/\\\(|\\\)|\\\[|\\\]|\$\$|\$\\[A-Za-z]/.test(text)) raw.push(text.trim().slice(0, 100));
+    if (/\\\(|\\\)|\\\[|\\\]|\$\$|\$\\[A-Za-z]/.test(text)) {
+      raw.push(text.trim().slice(0, 100));
+    }
   }
+  const unknown = '.katex-mathml mstyle[mathcolor="#cc0000"]';
   return {
     arithmatex: arithmatex.length,
     unrendered: arithmatex.filter((el) => !el.querySelector(".katex"))
                           .map((el) => el.textContent.trim().slice(0, 80)),
     katex: article.querySelectorAll(".katex").length,
-    notebookKatex: markdownCells.reduce((n, cell) => n + cell.querySelectorAll(".katex").length, 0),
-    // a parse error becomes .katex-error; an unknown command is drawn in KaTeX's errorColor
+    notebookKatex: markdownCells.reduce(
+      (n, cell) => n + cell.querySelectorAll(".katex").length, 0),
+    // a parse error becomes .katex-error; an unknown command is drawn in KaTeX's
+    // errorColor
     errors: [...document.querySelectorAll(".katex-error")]
               .map((el) => (el.getAttribute("title") || el.textContent).slice(0, 120))
-      .concat([...document.querySelectorAll('.katex-mathml mstyle[mathcolor="#cc0000"]')]
+      .concat([...document.querySelectorAll(unknown)]
               .map((el) => "unknown command " + el.textContent.slice(0, 80))),
     raw,
   };
@@ -138,10 +146,12 @@ class BrowserMissing(RuntimeError):
 
 
 def launch_chromium(playwright):
-    """Start Debian's Chromium headless, with a fresh profile, nothing talking to the network."""
+    """Start Debian's Chromium headless, with a fresh profile, nothing talking to the
+    network."""
     if not CHROMIUM.exists():
         raise BrowserMissing(
-            f"{CHROMIUM} not found: run `bash scripts/install-browser.sh` (apt-get install chromium)"
+            f"{CHROMIUM} not found: run `bash scripts/install-browser.sh` "
+            "(apt-get install chromium)"
         )
     return playwright.chromium.launch(
         executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
@@ -153,7 +163,8 @@ def start_playwright():
         from playwright.sync_api import sync_playwright
     except ImportError as error:  # pragma: no cover - depends on the environment
         raise BrowserMissing(
-            f"playwright-python is not installed ({error}): pip install -r requirements.txt"
+            f"playwright-python is not installed ({error}): "
+            "pip install -r requirements.txt"
         ) from error
     return sync_playwright().start()
 
@@ -162,7 +173,8 @@ COMPRESSIBLE = (".html", ".css", ".js", ".svg", ".json", ".xml", ".map", ".txt",
 
 
 class _SiteHandler(http.server.SimpleHTTPRequestHandler):
-    """Serve files as a static host such as GitHub Pages does: text gzipped, 304 when unchanged.
+    """Serve files as a static host such as GitHub Pages does: text gzipped, 304 when
+    unchanged.
 
     ``sitemap.xml`` is served with the site's ``site_url`` replaced by the server's own
     address, as if the site had been built for it (MkDocs' dev server does the same):
@@ -242,7 +254,8 @@ class SiteServer:
 
 
 def page_urls(site: Path) -> list[str]:
-    """The URL path (relative to the site root) of every page of a built site, 404 excluded."""
+    """The URL path (relative to the site root) of every page of a built site, 404
+    excluded."""
     site = Path(site)
     pages = [
         p for p in site.rglob("index.html") if "assets" not in p.relative_to(site).parts
@@ -318,7 +331,8 @@ class Probe:
         return sorted(set(self.pending.values()))
 
     def other_hosts(self) -> list[str]:
-        """Every request that left 127.0.0.1 (data: and blob: URLs never leave the page)."""
+        """Every request that left 127.0.0.1 (data: and blob: URLs never leave the
+        page)."""
         own = urlsplit(self.base).netloc
         return sorted(
             {
@@ -338,7 +352,8 @@ class Probe:
         return found
 
     def clear(self) -> None:
-        """Start recording a new page load: the previous page's requests must all be over."""
+        """Start recording a new page load: the previous page's requests must all be
+        over."""
         settle(self.page)
         self.requests.clear()
         self.failed.clear()
@@ -349,7 +364,8 @@ _PROBES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # page -> its 
 
 
 def settle(page) -> None:
-    """Before leaving a page: let every request it started finish (see :class:`Probe`)."""
+    """Before leaving a page: let every request it started finish (see
+    :class:`Probe`)."""
     probe = _PROBES.get(page)
     if probe is not None:
         left = probe.settle()
@@ -357,7 +373,8 @@ def settle(page) -> None:
 
 
 def math_renders(page) -> int:
-    """How many times KaTeX has rendered in this document (counted by ``MATH_TIMING_INIT``)."""
+    """How many times KaTeX has rendered in this document (counted by
+    ``MATH_TIMING_INIT``)."""
     return page.evaluate("(window.__dlfMath || []).length")
 
 
@@ -383,7 +400,7 @@ def wait_for_math(page, renders_before: int = 0, timeout_ms: float = 10000) -> i
     return page.evaluate(KATEX_COUNT_JS)
 
 
-# --- what the static HTML says the page should show ------------------------------------
+# --- what the static HTML says the page should show -------------------------------
 
 NOTEBOOK_MATH = re.compile(r"\$\$.+?\$\$|\$[^\s$][^$]*?\$", re.S)
 
@@ -413,16 +430,19 @@ def math_problems(state: dict, expected: SourceMath) -> list[str]:
     found = []
     if state["arithmatex"] != expected.arithmatex:
         found.append(
-            f"{expected.arithmatex} math elements in the HTML, {state['arithmatex']} in the page"
+            f"{expected.arithmatex} math elements in the HTML, "
+            f"{state['arithmatex']} in the page"
         )
     found += [f"math not rendered: {text}" for text in state["unrendered"]]
     if state["notebookKatex"] < expected.notebook:
         found.append(
-            f"notebook math: {expected.notebook} formulas in the cells, {state['notebookKatex']} rendered"
+            f"notebook math: {expected.notebook} formulas in the cells, "
+            f"{state['notebookKatex']} rendered"
         )
     if state["katex"] < expected.arithmatex + expected.notebook:
         found.append(
-            f"{expected.arithmatex + expected.notebook} formulas, only {state['katex']} rendered"
+            f"{expected.arithmatex + expected.notebook} formulas, "
+            f"only {state['katex']} rendered"
         )
     found += [f"KaTeX error: {error}" for error in state["errors"]]
     found += [f"raw math delimiters in visible text: {text!r}" for text in state["raw"]]
@@ -443,7 +463,8 @@ def image_problems(images: list[dict]) -> list[str]:
 
 
 def page_problems(page, probe: Probe, html: str) -> list[str]:
-    """Everything wrong with the page now shown, given its static HTML (for the source counts).
+    """Everything wrong with the page now shown, given its static HTML (for the source
+    counts).
 
     Call it once the page is shown and its math rendered (:func:`wait_for_math`).
     """
@@ -460,7 +481,8 @@ def horizontal_overflow(page) -> int:
 
 
 def instant_navigate(page, url: str, timeout_ms: int = 15000) -> bool:
-    """Follow a link to ``url`` as a reader clicks it; True when Material swapped the page in place."""
+    """Follow a link to ``url`` as a reader clicks it; True when Material swapped the
+    page in place."""
     settle(page)
     renders = math_renders(page)
     page.evaluate("window.__dlfNoReload = true")
@@ -477,7 +499,8 @@ def instant_navigate(page, url: str, timeout_ms: int = 15000) -> bool:
     )
     target = urlsplit(url).path
     page.wait_for_function(
-        "(path) => location.pathname === path && !document.querySelector('[data-dlf-left]')"
+        "(path) => location.pathname === path"
+        " && !document.querySelector('[data-dlf-left]')"
         " && document.querySelector('article')",
         arg=target,
         timeout=timeout_ms,
@@ -487,7 +510,7 @@ def instant_navigate(page, url: str, timeout_ms: int = 15000) -> bool:
     return swapped
 
 
-# --- page weight ----------------------------------------------------------------------------
+# --- page weight -------------------------------------------------------------------
 
 
 @dataclass
@@ -502,7 +525,8 @@ class LoadMeasure:
 
 
 def measure_load(context, url: str) -> LoadMeasure:
-    """Load ``url`` in a new tab of ``context``; count bytes on the wire and requests (CDP)."""
+    """Load ``url`` in a new tab of ``context``; count bytes on the wire and requests
+    (CDP)."""
     page = context.new_page()
     measure = load_measured(page, url)
     page.close()
@@ -553,7 +577,8 @@ def copy_site(site: Path, into: Path) -> Path:
 
 
 def save_screenshot(page, root: Path, *parts: str) -> None:
-    """A full-page screenshot to ``screenshots/<parts>.png``, when ``DLF_SCREENSHOTS`` asks.
+    """A full-page screenshot to ``screenshots/<parts>.png``, when ``DLF_SCREENSHOTS``
+    asks.
 
     ``DLF_SCREENSHOTS=on`` saves under ``screenshots/`` (ignored by git), any other
     value names the folder. Off by default: screenshots are for people to look at

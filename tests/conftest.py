@@ -19,7 +19,16 @@ settings.register_profile("explore", derandomize=False, max_examples=500)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "book"))
 
 ROOT = Path(__file__).resolve().parents[1]
+# The experiments' cache of the project, which the build fills (hooks/
+# reproductions_hook.py): the pages' blocks, run by the copy-paste test in a folder
+# of their own, read cached results there instead of training again.
+os.environ.setdefault("DLF_EXPERIMENT_CACHE", str(ROOT / ".cache" / "experiments"))
 MKDOCS = [sys.executable, "-m", "mkdocs"]
+
+# Experiments read and write the project's cache wherever a test runs them (a page's
+# blocks run in a temporary folder): the strict build fills it, the copy-paste test
+# and the tests of figures reuse it. Tests of the cache itself set their own.
+os.environ.setdefault("DLF_EXPERIMENT_CACHE", str(ROOT / ".cache" / "experiments"))
 
 
 def mkdocs_env(**extra) -> dict:

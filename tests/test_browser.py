@@ -110,7 +110,7 @@ def desktop_tab(chromium, site_server):
 
 @pytest.fixture(scope="module")
 def warm_context(chromium, site_server):
-    """A reader who has opened the home page: the site's shared assets are in the cache."""
+    """A reader who has opened the home page: the site's shared assets are cached."""
     context = fresh_context(chromium, DESKTOP)
     measure_load(context, site_server.base)
     yield context
@@ -119,9 +119,9 @@ def warm_context(chromium, site_server):
 
 @pytest.mark.parametrize("url", PAGES)
 def test_page_in_desktop_browser(chromium, site_server, warm_context, built_site, url):
-    """A first visit on a desktop: no console error, failed request or other host; all math
-    and figures; copy buttons exact; at most 1.5 MB on the wire with a cold cache, and
-    300 KB once the site's shared assets are cached."""
+    """A first visit on a desktop: no console error, failed request or other host; all
+    math and figures; copy buttons exact; at most 1.5 MB on the wire with a cold cache,
+    and 300 KB once the site's shared assets are cached."""
     tab = Tab(chromium, site_server.base, DESKTOP)  # a fresh profile: a cold cache
     try:
         cold = load_measured(tab.page, tab.base + url)
@@ -146,7 +146,7 @@ def test_page_in_desktop_browser(chromium, site_server, warm_context, built_site
 
 @pytest.mark.parametrize("url", PAGES)
 def test_page_on_mobile(mobile_tab, built_site, url):
-    """A 375 px wide phone: no horizontal scrolling, and the same checks as on a desktop."""
+    """A 375 px wide phone: no horizontal scrolling, and the checks of a desktop."""
     tab = mobile_tab
     tab.probe.clear()
     load(tab.page, tab.base + url)
@@ -173,7 +173,7 @@ def test_math_after_instant_navigation(instant_tab, built_site, url):
     assert not problems, describe(url, problems)
 
 
-# --- search ----------------------------------------------------------------------------
+# --- search ---------------------------------------------------------------------------
 
 SEARCHES = [
     # (query, a page that must be among the results)
@@ -191,7 +191,8 @@ SEARCHES = [
 
 
 def pages_with_heading(site: Path, query: str) -> set[str]:
-    """The pages with a heading (h1 to h3 of the article) that contains every word of ``query``."""
+    """The pages with a heading (h1 to h3 of the article) that contains every word of
+    ``query``."""
     from bs4 import BeautifulSoup
 
     words = query.lower().split()
@@ -254,7 +255,8 @@ def test_search_finds_the_right_page(search_tab, built_site, query, known_page):
     results = search(search_tab.page, query)
     assert results, f"search for {query!r} found nothing"
     assert results[0] in expected, (
-        f"search for {query!r}: first result /{results[0]}, expected one of {sorted(expected)}"
+        f"search for {query!r}: first result /{results[0]}, "
+        f"expected one of {sorted(expected)}"
     )
     assert known_page in results, (
         f"search for {query!r} misses /{known_page}: {results}"
@@ -263,13 +265,15 @@ def test_search_finds_the_right_page(search_tab, built_site, query, known_page):
     assert not problems, problems
 
 
-# --- copy buttons ------------------------------------------------------------------------
+# --- copy buttons ---------------------------------------------------------------------
 
 
 REVEAL_JS = """(button) => {
-    for (let details = button.closest("details"); details; details = details.parentElement.closest("details"))
+    for (let details = button.closest("details"); details;
+         details = details.parentElement.closest("details"))
         details.open = true;
-    for (let block = button.closest(".tabbed-block"); block; block = block.parentElement.closest(".tabbed-block")) {
+    for (let block = button.closest(".tabbed-block"); block;
+         block = block.parentElement.closest(".tabbed-block")) {
         const set = block.closest(".tabbed-set");
         const index = [...block.parentElement.children].indexOf(block);
         const radio = set.querySelectorAll(":scope > input")[index];
@@ -281,15 +285,15 @@ REVEAL_JS = """(button) => {
 # Before a click: show the button's block (open its <details>, select its tab), empty
 # the clipboard, and return the text the block shows.
 PREPARE_COPY_JS = (
-    """async (button) => {
-    (%s)(button);
+    "async (button) => {\n    ("
+    + REVEAL_JS
+    + """)(button);
     await navigator.clipboard.writeText("nothing copied");
     const target = button.getAttribute("data-clipboard-target");
     if (target) return document.querySelector(target).textContent;
     const cell = button.closest(".jp-Cell");
     return cell.querySelector(".highlight-ipynb pre, .highlight pre").textContent;
 }"""
-    % REVEAL_JS
 )
 # After a click: what reached the clipboard, once something has.
 COPIED_JS = """async () => {
@@ -303,9 +307,11 @@ COPIED_JS = """async () => {
 
 
 def copy_every_snippet(page) -> list[tuple[str, str]]:
-    """Click every copy button of the page: (what reached the clipboard, the code block's text)."""
+    """Click every copy button of the page: (what reached the clipboard, the code
+    block's text)."""
     pairs = []
-    # Material's buttons on Markdown code blocks; mkdocs-jupyter's <clipboard-copy> on notebook cells
+    # Material's buttons on Markdown code blocks; mkdocs-jupyter's <clipboard-copy> on
+    # notebook cells
     buttons = page.locator("button[data-clipboard-target], clipboard-copy[for]")
     for index in range(buttons.count()):
         button = buttons.nth(index)
@@ -371,7 +377,7 @@ def python_fences(markdown: str) -> list[str]:
     "chapter", ["foundations/functions", "foundations/derivatives"]
 )
 def test_copied_snippets_are_the_package_source(desktop_tab, chapter):
-    """What a reader copies is, byte for byte, the section of ``src/`` the page embeds."""
+    """What a reader copies is, byte for byte, the section of ``src/`` on the page."""
     expected = python_fences((DOCS / f"{chapter}.md").read_text(encoding="utf-8"))
     load(desktop_tab.page, desktop_tab.base + chapter + "/")
     copied = [text for text, _ in copy_every_snippet(desktop_tab.page)]
@@ -382,7 +388,7 @@ def test_copied_snippets_are_the_package_source(desktop_tab, chapter):
     ]
 
 
-# --- light and dark ----------------------------------------------------------------------
+# --- light and dark -------------------------------------------------------------------
 
 
 def scheme(page) -> str:
@@ -429,10 +435,58 @@ def test_dark_mode_toggle_switches_and_persists(chromium, site_server):
     assert not problems, problems
 
 
-# --- page weight -------------------------------------------------------------------------
+# Every figure image of the article: its variant (from its URL), and whether it shows.
+FIGURES_SHOWN_JS = """
+() => [...document.querySelectorAll('article img[src*="figures/"]')].map((img) => ({
+  variant: (img.getAttribute("src").match(/#only-(light|dark)$/) || [null, null])[1],
+  shown: getComputedStyle(img).display !== "none",
+}))
+"""
+# Scroll the first figure shown into view; its natural width once it has loaded.
+FIRST_SHOWN_FIGURE_JS = """
+async () => {
+  const img = [...document.querySelectorAll('article img[src*="figures/"]')]
+    .find((img) => getComputedStyle(img).display !== "none");
+  img.scrollIntoView();
+  for (const started = Date.now(); Date.now() - started < 10000; ) {
+    if (img.complete && img.naturalWidth) break;
+    await new Promise((wake) => setTimeout(wake, 20));
+  }
+  return { src: img.getAttribute("src"), width: img.naturalWidth };
+}
+"""
 
 
-# --- the checks catch what they are meant to catch ---------------------------------------
+def test_figures_follow_the_colour_scheme(chromium, site_server):
+    """Each figure is on the page twice, light and dark; the reader sees the variant of
+    the scheme chosen, and it loads."""
+    context = fresh_context(chromium, DESKTOP)
+    page = context.new_page()
+    probe = Probe(site_server.base).attach(page)
+    load(page, site_server.base + "optimization/momentum/")
+    for wanted in ("light", "dark"):
+        if wanted == "dark":
+            toggle_scheme(page)
+            page.wait_for_function(
+                "document.body.getAttribute('data-md-color-scheme') === 'slate'"
+            )
+        figures = page.evaluate(FIGURES_SHOWN_JS)
+        assert figures and len(figures) % 2 == 0
+        assert {f["variant"] for f in figures} == {"light", "dark"}
+        assert all(f["shown"] == (f["variant"] == wanted) for f in figures), figures
+        first = page.evaluate(FIRST_SHOWN_FIGURE_JS)
+        assert first["src"].endswith(f"#only-{wanted}") and first["width"] > 0, first
+        if wanted == "dark":
+            assert ".dark.svg" in first["src"], first
+    problems = probe.problems()
+    context.close()
+    assert not problems, problems
+
+
+# --- page weight ----------------------------------------------------------------------
+
+
+# --- the checks catch what they are meant to catch ------------------------------------
 
 CDN = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"
 FAULTS = {
@@ -449,7 +503,8 @@ FAULTS = {
         lambda html: html.replace(
             "</body>",
             "<script>const s = document.createElement('link'); s.rel = 'stylesheet';"
-            " s.href = 'https://fonts.googleapis.com/css?family=Roboto'; document.head.appendChild(s);</script></body>",
+            " s.href = 'https://fonts.googleapis.com/css?family=Roboto';"
+            " document.head.appendChild(s);</script></body>",
             1,
         ),
         ["request to another host: https://fonts.googleapis.com/css?family=Roboto"],
@@ -479,7 +534,10 @@ FAULTS = {
     "missing-figure": (
         "foundations/derivatives/",
         lambda html: re.sub(
-            r'src="(\.\./\.\./figures/[^"]+)\.svg"', r'src="\1-gone.svg"', html, count=1
+            r'src="(\.\./\.\./figures/[^"#]+)\.svg#only-light"',
+            r'src="\1-gone.svg#only-light"',
+            html,
+            count=1,
         ),
         ["image did not load", "HTTP 404"],
     ),
@@ -505,7 +563,8 @@ FAULTS = {
 
 @pytest.fixture(scope="module")
 def broken_site(built_site, tmp_path_factory):
-    """One copy of the built site per fault in FAULTS (hard links, the broken page rewritten)."""
+    """One copy of the built site per fault in FAULTS (hard links, the broken page
+    rewritten)."""
     root = tmp_path_factory.mktemp("broken")
     for name, (url, breaks, _) in FAULTS.items():
         site = copy_site(built_site, root / name)
@@ -513,7 +572,7 @@ def broken_site(built_site, tmp_path_factory):
         html = page.read_text(encoding="utf-8")
         broken = breaks(html)
         assert broken != html, f"fault {name} was not planted"
-        page.unlink()  # a hard link to the real build: replace it, never write through it
+        page.unlink()  # a hard link to the real build: replace it, never write into it
         page.write_text(broken, encoding="utf-8")
     with SiteServer(root) as server:
         yield root, server
@@ -557,14 +616,16 @@ def test_mobile_check_catches_a_page_too_wide(chromium, site_server):
     load(page, site_server.base + "foundations/derivatives/")
     assert horizontal_overflow(page) <= 1
     page.evaluate(
-        "document.querySelector('article').insertAdjacentHTML('beforeend', '<div style=\"width: 900px\">wide</div>')"
+        "document.querySelector('article').insertAdjacentHTML('beforeend',"
+        " '<div style=\"width: 900px\">wide</div>')"
     )
     assert horizontal_overflow(page) > 100
     context.close()
 
 
 def test_budget_check_counts_the_bytes(chromium, site_server, built_site):
-    """The byte count is the real transfer: at least the HTML and the KaTeX fonts the page uses."""
+    """The byte count is the real transfer: at least the HTML and the KaTeX fonts the
+    page uses."""
     context = fresh_context(chromium, DESKTOP)
     cold = measure_load(context, site_server.base + "foundations/derivatives/")
     warm_again = measure_load(context, site_server.base + "foundations/derivatives/")

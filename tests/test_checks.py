@@ -70,7 +70,7 @@ def test_a_check_of_an_argument_that_does_not_exist_is_refused():
         (
             checks.labels,
             [[0, 2, 1]],
-            [[0.0, 1.0], [-1, 0], [[0, 1]], [], [True, False]],
+            [[0.0, 1.0], [-1, 0], [[0, 1]], [], [True, False], [[0, 1], [2]]],
         ),
         (checks.vector, [[1.0, 2.0]], [[[1.0]], [np.inf]]),
         (checks.matrix, [[[1.0, 2.0]]], [[1.0, 2.0]]),

@@ -19,6 +19,7 @@ MODULE = """
 import time
 from pathlib import Path
 
+from dlfoundations.checks import check_arguments, count
 from dlfoundations.experiments import experiment
 
 LOG = Path(__file__).with_name("calls.log")
@@ -52,6 +53,14 @@ def not_plain() -> dict:
 @experiment
 def on_a_device(device=None) -> dict:
     return {{"seen": str(device)}}
+
+
+@experiment
+@check_arguments(n=count)
+def checked(n: int = 2) -> dict:
+    with LOG.open("a") as log:
+        log.write(f"checked {{n}}\\n")
+    return {{"n": n}}
 """
 
 
@@ -118,6 +127,17 @@ def test_a_failing_experiment_is_named_and_leaves_nothing(lab):
     assert "FloatingPointError: diverged at step 7" in message  # the traceback
     assert not list((lab / "cache").rglob("*.npz"))
     assert not list((lab / "cache").rglob(".tmp-*"))
+
+
+def test_a_bad_argument_is_the_callers_error_and_runs_nothing(lab):
+    """An experiment decorated with check_arguments checks a call's arguments before
+    it looks for a result: a bad one raises its own ValueError, naming it."""
+    module = write_module(lab, "exp_checked")
+    with pytest.raises(ValueError, match="n must be at least 1") as error:
+        module.checked(n=0)
+    assert not isinstance(error.value, ExperimentError)
+    assert calls(lab) == [] and not list((lab / "cache").rglob("*.npz"))
+    assert module.checked(n=3) == {"n": 3} and calls(lab) == ["checked 3"]
 
 
 def test_results_must_be_plain_data(lab):
@@ -189,3 +209,32 @@ def test_decorating_keeps_the_function_for_uncached_runs(lab):
     assert result["values"].shape == (1,)
     assert not list((lab / "cache").rglob("*.npz"))
     assert experiment  # the decorator is the public entry point
+
+
+CHECKED = """
+import numpy as np
+
+from dlfoundations.checks import check_arguments, count
+from dlfoundations.experiments import experiment
+
+
+@experiment
+@check_arguments(n=count)
+def checked_sweep(n: int = 2) -> dict:
+    return {"values": np.zeros(n)}
+"""
+
+
+def test_bad_arguments_raise_the_declared_check_before_any_cache(lab):
+    """An experiment whose arguments are declared with check_arguments refuses a bad
+    one with the check's own error (not an ExperimentError), and stores nothing."""
+    (lab / "exp_checked.py").write_text(CHECKED)
+    sys.modules.pop("exp_checked", None)
+    importlib.invalidate_caches()
+    module = importlib.import_module("exp_checked")
+    with pytest.raises(ValueError, match="n must be at least 1"):
+        module.checked_sweep(n=0)
+    with pytest.raises(TypeError, match="n must be an integer"):
+        module.checked_sweep(n="two")
+    assert not list((lab / "cache").rglob("*.npz"))
+    assert module.checked_sweep(n=3)["values"].shape == (3,)

@@ -1,4 +1,5 @@
-"""The figure pipeline: cache keys, warm builds, edits under `mkdocs serve`, failures, determinism.
+"""The figure pipeline: cache keys, warm builds, edits under `mkdocs serve`, failures,
+determinism, and the light and dark variant of every figure.
 
 These tests run in a sandbox: a copy of `src/` and `hooks/` with a minimal site, so
 they can edit package code without touching the repository.
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MKDOCS, ROOT, mkdocs_env
+from conftest import MKDOCS, ROOT, built_pages, mkdocs_env
 from dlfoundations.figures import _build
 
 pytestmark = pytest.mark.site
@@ -36,7 +37,8 @@ watch:
 
 @pytest.fixture
 def sandbox(tmp_path, built_site) -> Path:
-    """A minimal project using the real package and hooks, with the (warm) figure cache of the real build."""
+    """A minimal project using the real package and hooks, with the (warm) figure
+    cache of the real build."""
     project = tmp_path / "project"
     shutil.copytree(
         ROOT / "src",
@@ -98,9 +100,15 @@ def test_warm_build_regenerates_no_figure(sandbox):
     assert rendered(second.stderr) == set()
     assert "all" in second.stderr and "figures cached" in second.stderr
     assert {p: p.stat().st_mtime_ns for p in cache.rglob("*.svg")} == before
-    assert len(list((sandbox / "site" / "figures").rglob("*.svg"))) == len(
-        _build.discover(sandbox / "src")
-    )
+    specs = _build.discover(sandbox / "src")
+    served = {
+        p.relative_to(sandbox / "site").as_posix()
+        for p in (sandbox / "site" / "figures").rglob("*.svg")
+    }
+    expected = {
+        spec.site_path(variant) for spec in specs for variant in _build.VARIANTS
+    }
+    assert served == expected and len(served) == 2 * len(specs)
 
 
 def test_editing_a_function_regenerates_exactly_its_dependents(sandbox):
@@ -115,6 +123,25 @@ def test_editing_a_function_regenerates_exactly_its_dependents(sandbox):
     result = build(sandbox)
     assert result.returncode == 0, result.stderr
     assert rendered(result.stderr) == expected
+
+
+@pytest.mark.parametrize("module", ["toolkit.py", "_style.py", "_dark.py"])
+def test_editing_a_shared_figure_module_changes_every_figure_key(tmp_path, module):
+    """The toolkit of plot helpers, the style and the dark variant are part of every
+    figure's key, whether the figure's code uses them or not: an edit redraws all."""
+    src = tmp_path / "src"
+    shutil.copytree(
+        ROOT / "src", src, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+    )
+    before = {spec.name: spec.key for spec in _build.discover(src)}
+    path = src / "dlfoundations" / "figures" / module
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\nEDITED = True\n", encoding="utf-8"
+    )
+    after = {spec.name: spec.key for spec in _build.discover(src)}
+    assert before.keys() == after.keys() and len(before) > 40
+    unchanged = [name for name in before if before[name] == after[name]]
+    assert not unchanged, f"{module} is not in the key of {unchanged}"
 
 
 def test_module_dependencies_are_transitive(sandbox):
@@ -139,8 +166,9 @@ def free_port() -> int:
 def start_mkdocs_serve(
     project: Path, log_path: Path, tries: int = 5
 ) -> tuple[subprocess.Popen, int]:
-    """``mkdocs serve`` on a free port, once it serves. A port found free can be taken by
-    another process before the server binds it: then it starts again on another port."""
+    """``mkdocs serve`` on a free port, once it serves. A port found free can be taken
+    by another process before the server binds it: then it starts again on another
+    port."""
     for _ in range(tries):
         port = free_port()
         with open(log_path, "w") as log:
@@ -152,7 +180,9 @@ def start_mkdocs_serve(
                 stderr=subprocess.STDOUT,
             )
         wait_for(
-            lambda: "Serving on" in log_path.read_text() or server.poll() is not None,
+            lambda server=server: (
+                "Serving on" in log_path.read_text() or server.poll() is not None
+            ),
             120,
             "mkdocs serve to start",
         )
@@ -238,7 +268,8 @@ def test_a_failing_figure_fails_the_build_and_leaves_no_partial_file(sandbox):
 
 def test_a_figure_that_returns_no_figure_is_rejected(sandbox):
     (sandbox / "src/dlfoundations/figures/foundations/wrong.py").write_text(
-        "from dlfoundations.figures import figure\n\n\n@figure\ndef not_a_figure():\n    return 42\n",
+        "from dlfoundations.figures import figure\n\n\n"
+        "@figure\ndef not_a_figure():\n    return 42\n",
         encoding="utf-8",
     )
     result = build(sandbox)
@@ -265,16 +296,39 @@ def test_two_cold_renders_are_byte_identical(built_site, tmp_path):
     )
     assert run.returncode == 0, run.stderr
     specs = _build.discover(ROOT / "src")
+    variants = [(spec, variant) for spec in specs for variant in _build.VARIANTS]
     fresh = {
-        spec.name: spec.cache_path(tmp_path / "cold").read_bytes() for spec in specs
+        (spec.name, variant): spec.cache_path(tmp_path / "cold", variant).read_bytes()
+        for spec, variant in variants
     }
     cached = {
-        spec.name: spec.cache_path(ROOT / ".cache" / "figures").read_bytes()
-        for spec in specs
+        (spec.name, variant): spec.cache_path(
+            ROOT / ".cache" / "figures", variant
+        ).read_bytes()
+        for spec, variant in variants
     }
-    assert len(list((tmp_path / "cold").rglob("*.svg"))) == len(specs)
+    assert len(list((tmp_path / "cold").rglob("*.svg"))) == 2 * len(specs)
     different = [name for name in fresh if fresh[name] != cached[name]]
     assert not different, f"figures differ between two cold renders: {different}"
+
+
+def test_every_figure_has_a_dark_variant_in_light_ink(built_site):
+    """The site serves both variants of every figure; the dark one is the light one's
+    drawing with other colours: no black left, and light ink for what has no colour
+    of its own (text)."""
+    from dlfoundations.figures._dark import INK
+
+    for spec in _build.discover(ROOT / "src"):
+        light = (built_site / spec.site_path("light")).read_text(encoding="utf-8")
+        dark = (built_site / spec.site_path("dark")).read_text(encoding="utf-8")
+        assert dark != light, spec.name
+        assert dark.count("<path") == light.count("<path"), spec.name
+        assert dark.count("<image") == light.count("<image"), spec.name
+        assert "#000000" not in dark, f"{spec.name}: black in the dark variant"
+        ink = re.search(r'<svg fill="#([0-9a-f]{6})"', dark)
+        assert ink, f"{spec.name}: no default ink in the dark variant"
+        grey = [int(ink[1][i : i + 2], 16) / 255 for i in (0, 2, 4)]
+        assert min(grey) > INK - 0.05, f"{spec.name}: dark ink {ink[1]}"
 
 
 def test_cli_lists_figures_and_rejects_unknown_names(tmp_path):
@@ -305,3 +359,24 @@ def test_cli_lists_figures_and_rejects_unknown_names(tmp_path):
         text=True,
     )
     assert unknown.returncode != 0 and "unknown figure name" in unknown.stderr
+
+
+FIGURE_IMAGE = re.compile(r'<img alt="([^"]*)" src="([^"]*figures/[^"]*)"[^>]*>')
+
+
+def test_pages_show_every_figure_in_both_variants(built_site):
+    """Each figure image of a page is a light and a dark image of the same figure, with
+    the same alt text: Material shows the one of the reader's colour scheme."""
+    shown = 0
+    for page in built_pages(built_site):
+        images = FIGURE_IMAGE.findall(page.read_text(encoding="utf-8"))
+        assert len(images) % 2 == 0, page
+        for (alt, light), (dark_alt, dark) in zip(images[::2], images[1::2]):
+            assert light.endswith(".svg#only-light"), (page, light)
+            assert dark == light.replace(".svg#only-light", ".dark.svg#only-dark")
+            assert alt and alt == dark_alt, page
+            for src in (light, dark):
+                target = (page.parent / src.split("#")[0]).resolve()
+                assert target.is_file(), (page, src)
+        shown += len(images) // 2
+    assert shown >= len(_build.discover(ROOT / "src"))

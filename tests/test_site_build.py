@@ -310,6 +310,11 @@ def test_offline_guard_finds_what_parsing_the_whole_page_finds(built_site):
 REPRODUCED = {
     "micrograd-moons-train-accuracy",
     "udl-figure-7-7-he-variance-flat",
+    "double-descent-peak-params-per-example",
+    "high-dim-ball-volume-d10",
+    "mnist1d-mlp-test-accuracy",
+    "mnist1d-gru-test-accuracy",
+    "mnist1d-gru-shuffled-test-accuracy",
 }
 
 

@@ -42,7 +42,9 @@ from dlfoundations.foundations.functions import compose, sigmoid, tanh
 # ## 1. The best step size
 #
 # For $f(x) = e^x$ at $x = 0$ the derivative is exactly $1$. Which step $h$ gives
-# the most accurate central difference? Theory says about $\epsilon^{1/3} \approx 6 \times 10^{-6}$.
+# the most accurate central difference? Theory says about
+# $\epsilon_\text{mach}^{1/3} \approx 6 \times 10^{-6}$, with
+# $\epsilon_\text{mach} \approx 2.2 \times 10^{-16}$ the machine epsilon.
 
 # %%
 steps = np.logspace(-12, -1, 45)

@@ -13,7 +13,9 @@ A check is a function ``check(value, name)`` that returns the value converted (a
 float64 array, a float, an int) or raises ``TypeError`` or ``ValueError`` naming
 ``name``. A check of several arguments at once (two arrays of one shape) is a function
 of the bound arguments, passed first: ``@check_arguments(same_shape("y", "t"), ...)``.
-The function the page shows stays reachable as ``step.unchecked``.
+The function the page shows stays reachable as ``step.unchecked``, and
+``step.check_call(...)`` checks the arguments of a call without making it (an
+experiment checks its arguments so before it looks for a cached result).
 """
 
 from __future__ import annotations
@@ -192,7 +194,12 @@ def matrix(value, name: str) -> np.ndarray:
 
 def labels(value, name: str) -> np.ndarray:
     """A non-empty 1-D array of class indices (integers >= 0), as int64."""
-    array = np.asarray(value)
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError) as error:  # ragged nested lists
+        raise ValueError(
+            f"{name} must be a 1-D array of class indices: {error}"
+        ) from None
     if array.dtype == bool or not np.issubdtype(array.dtype, np.integer):
         raise TypeError(f"{name} must hold integer class indices, not {array.dtype}")
     if array.ndim != 1 or array.size == 0:

@@ -1,8 +1,12 @@
 """Loss functions and their gradients against torch.nn.functional, torch.autograd and
 torch.distributions; entropy and KL divergence against torch, and their identities."""
 
+import contextlib
+import io
+import re
 import warnings
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -658,3 +662,78 @@ def test_likelihood_scales_must_be_positive():
         gaussian_negative_log_likelihood([1.0], [1.0], std=0.0)
     with pytest.raises(ValueError, match="scale must be positive"):
         laplace_negative_log_likelihood([1.0], [1.0], scale=-1.0)
+
+
+# --- the softmax cross-entropy gradient worked by hand on the page ------------------
+
+PAGE = Path(__file__).resolve().parents[2] / "docs/building-blocks/losses.md"
+NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")  # not the 0 of p_0 or z_c
+# numbers per row: z, y, e^z, their sum, p, the loss, onehot(y), the gradient
+HAND_ROW_SIZES = [3, 1, 3, 1, 3, 1, 3, 3]
+
+
+def hand_section() -> str:
+    text = PAGE.read_text(encoding="utf-8")
+    start = text.index("### One gradient by hand")
+    return text[start : text.index("\n## ", start)]
+
+
+def hand_table() -> list[list[float]]:
+    """The numbers of the value column (the last) of the section's table, by row."""
+    lines = [line for line in hand_section().splitlines() if line.startswith("|")]
+    values = [line.rsplit("|", 2)[-2] for line in lines[2:]]  # after the header
+    return [[float(n) for n in NUMBER.findall(value)] for value in values]
+
+
+def printed(value: float) -> float:
+    """A number as the page prints it, to 6 significant digits."""
+    return float(f"{value:.6g}")
+
+
+def test_the_hand_worked_table_has_every_number():
+    assert [len(row) for row in hand_table()] == HAND_ROW_SIZES
+
+
+def test_the_hand_worked_table_is_what_the_package_computes():
+    z_row, (label,), *_ = hand_table()
+    z, y = np.array([z_row]), np.array([int(label)])
+    computed = [
+        np.exp(z[0]),
+        [np.exp(z[0]).sum()],
+        softmax(z[0]),
+        [cross_entropy(z, y)],
+        np.eye(3)[y[0]],
+        cross_entropy_gradient(z, y)[0],  # one example: N = 1
+    ]
+    assert [[printed(v) for v in row] for row in computed] == hand_table()[2:]
+
+
+def test_the_hand_worked_table_is_what_torch_computes():
+    table = hand_table()
+    z = torch.tensor([table[0]], dtype=torch.float64, requires_grad=True)
+    y = torch.tensor([int(table[1][0])])
+    loss = F.cross_entropy(z, y)
+    loss.backward()
+    p = torch.softmax(z, dim=1)[0].detach().numpy()
+    assert [printed(v) for v in p] == table[4]
+    assert printed(loss.item()) == table[5][0]
+    assert [printed(v) for v in z.grad[0].numpy()] == table[7]
+
+
+def test_the_page_block_prints_the_numbers_of_the_table():
+    block = re.search(r"```python\n(.*?)```", hand_section(), re.S)[1]
+    names = {
+        "np": np,
+        "softmax": softmax,
+        "cross_entropy": cross_entropy,
+        "cross_entropy_gradient": cross_entropy_gradient,
+    }
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        exec(block, names)  # what the page's earlier blocks define
+    rows = []
+    for line in out.getvalue().splitlines():
+        words, numbers = line.split(), []
+        while words and NUMBER.fullmatch(words[-1]):  # the numbers end each line
+            numbers.insert(0, float(words.pop()))
+        rows.append(numbers)
+    assert rows == hand_table()

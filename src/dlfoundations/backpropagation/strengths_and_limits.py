@@ -322,9 +322,10 @@ def kink_fraction(x, weights: Sequence, biases: Sequence) -> float:
 @check_arguments(phi=_point_or_grid)
 # --8<-- [start:saddle]
 def saddle(phi) -> np.ndarray:
-    """L(x, y) = x^2 - y^2: a minimum along x, a maximum along y, a saddle at 0.
+    """L(phi) = phi_1^2 - phi_2^2: a minimum along phi_1, a maximum along phi_2,
+    a saddle at 0.
 
-    ``phi`` is ``(x, y)``; each may be an array (a grid, for contour plots).
+    ``phi`` is ``(phi_1, phi_2)``; each may be an array (a grid, for contour plots).
     """
     return phi[0] ** 2 - phi[1] ** 2
 
@@ -335,7 +336,7 @@ def saddle(phi) -> np.ndarray:
 @check_arguments(phi=_point)
 # --8<-- [start:saddle_gradient]
 def saddle_gradient(phi) -> np.ndarray:
-    """The gradient (2x, -2y): zero at the saddle point (0, 0)."""
+    """The gradient (2 phi_1, -2 phi_2): zero at the saddle point (0, 0)."""
     return np.array([2 * phi[0], -2 * phi[1]])
 
 

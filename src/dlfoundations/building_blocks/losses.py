@@ -363,7 +363,7 @@ def gaussian_negative_log_likelihood(prediction, target, std: float = 1.0) -> fl
 @check_arguments(SAME, **PAIR, scale=positive)
 # --8<-- [start:laplace_nll]
 def laplace_negative_log_likelihood(prediction, target, scale: float = 1.0) -> float:
-    """Mean of -log Laplace(y | mu, b) = log(2 b) + |y - mu| / b."""
+    """Mean of -log Laplace(y | mu, s) = log(2 s) + |y - mu| / s, s = ``scale``."""
     mu, y = prediction, target
     return float(np.mean(math.log(2 * scale) + np.abs(y - mu) / scale))
 

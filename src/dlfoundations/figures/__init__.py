@@ -10,8 +10,12 @@ with dashes for underscores, as on the site, and the build renders it to
 ``figures/foundations/derivatives/finite-difference-error.svg``, which the page
 ``docs/foundations/derivatives.md`` shows with
 ``![alt text](../figures/foundations/derivatives/finite-difference-error.svg)``
-(relative to the page's file). ``python -m dlfoundations.figures --list`` lists
-every figure by name.
+(relative to the page's file), in the light or the dark variant as the reader's colour
+scheme asks. ``python -m dlfoundations.figures --list`` lists every figure by name.
+
+A figure module imports what it needs in one line from
+:mod:`dlfoundations.figures.toolkit`: this decorator, ``new_figure`` and the shared
+plot helpers.
 
 Build every figure outside MkDocs with ``python -m dlfoundations.figures``.
 """

@@ -1,4 +1,5 @@
-"""Find the book's figures, decide which are stale, and render them to a cache of SVG files.
+"""Find the book's figures, decide which are stale, and render them to a cache of SVG
+files.
 
 Staleness is decided by reading source code, never by importing it, so a build
 with nothing to redraw is fast and never sees stale modules. A figure's cache key
@@ -8,17 +9,23 @@ hashes:
   it uses (transitively);
 - the source of every package module it imports from, and of their package imports,
   transitively;
-- the shared style, this file, and the versions of Python and the plotting libraries.
+- the figure package's own modules, shared by every figure: the style, the toolkit of
+  plot helpers, the dark variant, this file; and the versions of Python and the plotting
+  libraries.
 
 Figures live in chapter modules ``figures/<part>/<chapter>.py``, which mirror the
 pages ``docs/<part>/<chapter>.md``. A figure is named ``<part>/<chapter>/<function>``
 with dashes for underscores, as on the site: ``fixed_step_descent`` in
 ``figures/optimization/gradient_descent.py`` is
 ``optimization/gradient-descent/fixed-step-descent``, served as
-``figures/optimization/gradient-descent/fixed-step-descent.svg``. A cached figure
-lives at ``<cache>/<part>/<chapter>/<function>.<key>.svg``. It is written to a
-temporary file and renamed into place, so a failed or interrupted render leaves
-no partial file behind.
+``figures/optimization/gradient-descent/fixed-step-descent.svg``.
+
+Every figure comes in two variants, one per colour scheme of the site: the light
+one, drawn by the figure's function, and the dark one, derived from it
+(:mod:`dlfoundations.figures._dark`), served as ``<function>.dark.svg``. A cached figure
+lives at ``<cache>/<part>/<chapter>/<function>.<key>.svg`` and
+``<function>.<key>.dark.svg``. Each is written to a temporary file and renamed into
+place, so a failed or interrupted render leaves no partial file behind.
 """
 
 from __future__ import annotations
@@ -40,12 +47,14 @@ from pathlib import Path
 PACKAGE = "dlfoundations"
 FIGURES_PACKAGE = f"{PACKAGE}.figures"
 KEY_LENGTH = 16
-KEYED_LIBRARIES = ("numpy", "matplotlib", "torch", "scikit-learn")
+KEYED_LIBRARIES = ("numpy", "matplotlib", "torch", "scikit-learn", "pillow")
+# the variants of every figure, and the suffix of each variant's file name
+VARIANTS = {"light": ".svg", "dark": ".dark.svg"}
 
 
 @dataclass(frozen=True)
 class FigureSpec:
-    """One figure: where its function lives, and the hash of everything it depends on."""
+    """One figure: where its function lives, and the hash of all it depends on."""
 
     module: str  # chapter module in dlfoundations.figures: "foundations.derivatives"
     function: str  # e.g. "finite_difference_error"
@@ -64,16 +73,25 @@ class FigureSpec:
         ``foundations/derivatives/finite-difference-error``."""
         return f"{self.folder}/{self.function.replace('_', '-')}"
 
-    def cache_path(self, cache_dir: Path) -> Path:
-        file_name = f"{self.function.replace('_', '-')}.{self.key}.svg"
+    def site_path(self, variant: str = "light") -> str:
+        """Where the site serves a variant, e.g. ``figures/<name>.dark.svg``."""
+        return f"figures/{self.name}{VARIANTS[variant]}"
+
+    def cache_path(self, cache_dir: Path, variant: str = "light") -> Path:
+        file_name = f"{self.function.replace('_', '-')}.{self.key}{VARIANTS[variant]}"
         return Path(cache_dir, *self.folder.split("/"), file_name)
 
+    def cache_paths(self, cache_dir: Path) -> dict[str, Path]:
+        """The cached file of each variant."""
+        return {variant: self.cache_path(cache_dir, variant) for variant in VARIANTS}
 
-# --- reading the source -------------------------------------------------------------------
+
+# --- reading the source -----------------------------------------------------------
 
 
 def module_file(src_dir: Path, module: str) -> Path | None:
-    """Return the file of ``module`` (a dotted name) under ``src_dir``, or None if it is not there."""
+    """Return the file of ``module`` (a dotted name) under ``src_dir``, or None if it
+    is not there."""
     base = Path(src_dir, *module.split("."))
     for candidate in (base.with_suffix(".py"), base / "__init__.py"):
         if candidate.is_file():
@@ -91,7 +109,8 @@ def _absolute(module: str, node: ast.ImportFrom, is_package: bool) -> str:
 
 
 def imported_names(src_dir: Path, module: str, tree: ast.Module) -> dict[str, str]:
-    """Map each name imported by ``tree`` (anywhere in it) to the package module it comes from."""
+    """Map each name imported by ``tree`` (anywhere in it) to the package module it
+    comes from."""
     names: dict[str, str] = {}
     path = module_file(src_dir, module)
     is_package = path is not None and path.name == "__init__.py"
@@ -200,7 +219,8 @@ _DISCOVERED: dict[str, list] = {}
 
 
 def discover(src_dir: Path) -> list[FigureSpec]:
-    """Every figure of the book with its cache key, read from the source under ``src_dir``."""
+    """Every figure of the book with its cache key, read from the source under
+    ``src_dir``."""
     src_dir = Path(src_dir)
     sources = hashlib.sha256(Path(__file__).read_bytes() + library_versions().encode())
     for path in sorted(Path(src_dir, PACKAGE).rglob("*.py")):
@@ -214,11 +234,19 @@ def discover(src_dir: Path) -> list[FigureSpec]:
     return list(_DISCOVERED[key])
 
 
+def shared_modules(src_dir: Path) -> list[Path]:
+    """The figure package's own modules (``figures/*.py``: the style, the toolkit, the
+    dark variant, the build): every figure's key includes them, whether its code
+    imports them or not, so that editing one redraws every figure."""
+    return sorted(Path(src_dir, *FIGURES_PACKAGE.split(".")).glob("*.py"))
+
+
 def _discover(src_dir: Path) -> list[FigureSpec]:
-    shared = [module_file(src_dir, f"{FIGURES_PACKAGE}._style"), Path(__file__)]
-    shared_text = (
-        "".join(p.read_text(encoding="utf-8") for p in shared if p) + library_versions()
+    shared_text = "".join(
+        f"{path.name}\0{path.read_text(encoding='utf-8')}"
+        for path in shared_modules(src_dir)
     )
+    shared_text += library_versions()
     specs, imports_of = [], {}
     for chapter in chapter_modules(src_dir):
         module = f"{FIGURES_PACKAGE}.{chapter}"
@@ -273,12 +301,17 @@ def _spec(
     )
 
 
+def is_cached(spec: FigureSpec, cache_dir: Path) -> bool:
+    """Whether every variant of the figure for its current key is in the cache."""
+    return all(path.is_file() for path in spec.cache_paths(cache_dir).values())
+
+
 def stale(specs: list[FigureSpec], cache_dir: Path) -> list[FigureSpec]:
-    """The figures whose SVG for the current key is not in the cache."""
-    return [spec for spec in specs if not spec.cache_path(cache_dir).is_file()]
+    """The figures with a variant for the current key missing from the cache."""
+    return [spec for spec in specs if not is_cached(spec, cache_dir)]
 
 
-# --- rendering ----------------------------------------------------------------------------
+# --- rendering --------------------------------------------------------------------
 
 
 class FigureError(RuntimeError):
@@ -286,7 +319,7 @@ class FigureError(RuntimeError):
 
 
 def render_svg(spec: FigureSpec) -> bytes:
-    """Call the figure function and return its SVG bytes."""
+    """Call the figure function and return its SVG bytes (the light variant)."""
     from matplotlib.figure import Figure
 
     from ._style import SVG_METADATA, apply_style
@@ -296,15 +329,24 @@ def render_svg(spec: FigureSpec) -> bytes:
     result = getattr(module, spec.function)()
     if not isinstance(result, Figure):
         raise TypeError(
-            f"{spec.function}() must return a matplotlib Figure, got {type(result).__name__}"
+            f"{spec.function}() must return a matplotlib Figure, "
+            f"got {type(result).__name__}"
         )
     buffer = io.BytesIO()
     result.savefig(buffer, format="svg", metadata=SVG_METADATA)
     return buffer.getvalue()
 
 
+def render_variants(spec: FigureSpec) -> dict[str, bytes]:
+    """Every variant of the figure, by name: the light one drawn, the dark derived."""
+    from ._dark import dark_svg
+
+    light = render_svg(spec)
+    return {"light": light, "dark": dark_svg(light)}
+
+
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file, so ``path`` is whole or absent."""
+    """Write ``data`` to ``path`` through a temporary file: whole or absent."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".svg")
     try:
@@ -321,17 +363,19 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 def remove_older_versions(spec: FigureSpec, cache_dir: Path) -> None:
     """Delete cached SVGs of this figure made for other keys."""
-    current = spec.cache_path(cache_dir)
-    for old in current.parent.glob(f"{spec.function.replace('_', '-')}.*.svg"):
-        if old != current:
+    current = set(spec.cache_paths(cache_dir).values())
+    folder = spec.cache_path(cache_dir).parent
+    for old in folder.glob(f"{spec.function.replace('_', '-')}.*.svg"):
+        if old not in current:
             old.unlink(missing_ok=True)
 
 
-def _render_or_report(spec: FigureSpec) -> tuple[bytes | None, str | None, float]:
-    """Render one figure; return ``(svg, None, seconds)`` or ``(None, error report, seconds)``."""
+def _render_or_report(spec: FigureSpec) -> tuple[dict | None, str | None, float]:
+    """Render one figure: ``(variants, None, seconds)``, or ``(None, error report,
+    seconds)``."""
     started = time.perf_counter()
     try:
-        svg = render_svg(spec)
+        svg = render_variants(spec)
     except Exception:
         return (
             None,
@@ -344,7 +388,8 @@ def _render_or_report(spec: FigureSpec) -> tuple[bytes | None, str | None, float
 def render_all(
     specs: list[FigureSpec], cache_dir: Path, log=print, jobs: int = 1
 ) -> list[str]:
-    """Render ``specs`` into the cache with ``jobs`` processes; return the error reports of failed figures."""
+    """Render ``specs`` into the cache with ``jobs`` processes; return the error
+    reports of failed figures."""
     errors = []
     if jobs > 1 and len(specs) > 1:
         from concurrent.futures import ProcessPoolExecutor
@@ -357,14 +402,15 @@ def render_all(
     else:
         pool, results = None, map(_render_or_report, specs)
     try:
-        for number, (spec, (svg, error, seconds)) in enumerate(
+        for number, (spec, (variants, error, seconds)) in enumerate(
             zip(specs, results), start=1
         ):
             if error:
                 errors.append(error)
                 log(f"[{number}/{len(specs)}] {spec.name} FAILED")
                 continue
-            write_atomically(spec.cache_path(cache_dir), svg)
+            for variant, svg in variants.items():
+                write_atomically(spec.cache_path(cache_dir, variant), svg)
             remove_older_versions(spec, cache_dir)
             log(f"[{number}/{len(specs)}] {spec.name} rendered in {seconds:.2f} s")
     finally:
@@ -379,7 +425,8 @@ def default_src_dir() -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m dlfoundations.figures [--cache-dir DIR] [--all] [NAME ...]``."""
+    """Command line: ``python -m dlfoundations.figures [--cache-dir DIR] [--all]
+    [NAME ...]``."""
     import argparse
 
     parser = argparse.ArgumentParser(
@@ -410,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
     specs = discover(default_src_dir())
     if args.list:
         for spec in specs:
-            state = "cached" if spec.cache_path(args.cache_dir).is_file() else "stale"
+            state = "cached" if is_cached(spec, args.cache_dir) else "stale"
             depends = ", ".join(spec.dependencies) or "-"
             print(f"{spec.name:64s} {state:7s} {spec.key}  depends on {depends}")
         return 0

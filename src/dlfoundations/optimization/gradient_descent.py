@@ -248,8 +248,9 @@ def line_search(
 @check_arguments(same_shape("phi", "g"), loss=function, phi=vector, g=vector)
 # --8<-- [start:loss_along_ray]
 def loss_along_ray(loss: Callable, phi: np.ndarray, g: np.ndarray) -> Callable:
-    """The loss along the ray from phi in the direction -g, as a function of t."""
-    return lambda t: loss(phi - t * g)
+    """The loss along the ray from phi in the direction -g, as a function of the
+    step's learning rate lr."""
+    return lambda lr: loss(phi - lr * g)
 
 
 # --8<-- [end:loss_along_ray]
@@ -274,7 +275,7 @@ def gradient_descent_line_search(
 ) -> np.ndarray:
     """Gradient descent whose step length is chosen by a line search at every step.
 
-    At phi, with g = gradient(phi), find the t >= 0 that minimises loss(phi - t g),
+    At phi, with g = gradient(phi), find the lr >= 0 that minimises loss(phi - lr g),
     then move there. Stops early once the gradient's norm is below ``gradient_tol``.
     Returns the path, of shape (steps taken + 1, n_parameters).
     """
@@ -284,8 +285,8 @@ def gradient_descent_line_search(
         g = gradient(phi)
         if np.linalg.norm(g) <= gradient_tol:
             break
-        t = line_search(loss_along_ray(loss, phi, g), start=0.0, step=1.0, tol=tol).x
-        phi = phi - t * g
+        lr = line_search(loss_along_ray(loss, phi, g), start=0.0, step=1.0, tol=tol).x
+        phi = phi - lr * g
         path.append(phi)
     return np.array(path)
 

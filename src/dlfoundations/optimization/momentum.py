@@ -188,12 +188,13 @@ SGD.step = check_arguments(_one_gradient_per_parameter, grads=_gradient_list)(SG
 @check_arguments(point=_point, kappa=positive)
 # --8<-- [start:ill_conditioned]
 def ill_conditioned_loss(point, kappa: float = 25.0) -> np.ndarray:
-    """The elongated bowl f(x, y) = (x^2 + kappa * y^2) / 2, of condition number kappa.
+    """The elongated bowl L(phi) = (phi_1^2 + kappa * phi_2^2) / 2, of condition
+    number kappa.
 
-    ``point`` is ``(x, y)``; x and y may be arrays of the same shape (a grid).
+    ``point`` is ``(phi_1, phi_2)``; both may be arrays of the same shape (a grid).
     """
-    x, y = point
-    return 0.5 * (x**2 + kappa * y**2)
+    phi_1, phi_2 = point
+    return 0.5 * (phi_1**2 + kappa * phi_2**2)
 
 
 # --8<-- [end:ill_conditioned]
@@ -202,9 +203,9 @@ def ill_conditioned_loss(point, kappa: float = 25.0) -> np.ndarray:
 @check_arguments(point=_point, kappa=positive)
 # --8<-- [start:ill_conditioned_gradient]
 def ill_conditioned_gradient(point, kappa: float = 25.0) -> np.ndarray:
-    """The gradient of :func:`ill_conditioned_loss`: (x, kappa * y)."""
-    x, y = point
-    return np.array([x, kappa * y])
+    """The gradient of :func:`ill_conditioned_loss`: (phi_1, kappa * phi_2)."""
+    phi_1, phi_2 = point
+    return np.array([phi_1, kappa * phi_2])
 
 
 # --8<-- [end:ill_conditioned_gradient]

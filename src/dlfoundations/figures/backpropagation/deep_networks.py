@@ -10,8 +10,7 @@ from dlfoundations.building_blocks.feedforward import (
     mlp_forward,
     squared_error,
 )
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
+from dlfoundations.figures.toolkit import LARGE_SIZE, SMALL_SIZE, figure, new_figure
 from dlfoundations.foundations.derivatives import numerical_gradient
 
 WIDTHS = [2, 8, 8, 8, 8, 1]
@@ -28,7 +27,7 @@ def _box(ax, x, y, text, color="#e8eaf6"):
             ec="black",
         )
     )
-    ax.text(x, y, text, ha="center", va="center", fontsize=12)
+    ax.text(x, y, text, ha="center", va="center", fontsize=LARGE_SIZE)
 
 
 def _arrow(ax, start, end, color):
@@ -51,7 +50,7 @@ def forward_backward_flow():
         (4, "$h_1$"),
         (6, "$f_1$"),
         (8, "$h_2 \\;\\cdots\\; f_{K-1}$"),
-        (10, r"$L$"),
+        (10, r"$\ell$"),
     ]
     for x, text in nodes:
         _box(ax, x, 0, text)
@@ -63,24 +62,25 @@ def forward_backward_flow():
         r"$\|f_{K-1} - y\|^2$",
     ]
     backward_ops = [
-        r"$\partial L/\partial h_0 = \Omega_0^T\, \partial L/\partial f_0$",
-        r"$\partial L/\partial f_0 = \mathbb{I}[f_0 > 0] \odot \partial L/\partial h_1$",
-        r"$\partial L/\partial h_1 = \Omega_1^T\, \partial L/\partial f_1$",
-        r"$\partial L/\partial f_1 = \mathbb{I}[f_1 > 0] \odot \partial L/\partial h_2$",
-        r"$\partial L/\partial f_{K-1} = 2(f_{K-1} - y)$",
+        r"$\partial \ell/\partial h_0 = \Omega_0^T\, \partial \ell/\partial f_0$",
+        r"$\partial \ell/\partial f_0 = \mathbb{I}[f_0 > 0]"
+        r" \odot \partial \ell/\partial h_1$",
+        r"$\partial \ell/\partial h_1 = \Omega_1^T\, \partial \ell/\partial f_1$",
+        r"$\partial \ell/\partial f_1 = \mathbb{I}[f_1 > 0]"
+        r" \odot \partial \ell/\partial h_2$",
+        r"$\partial \ell/\partial f_{K-1} = 2(f_{K-1} - y)$",
     ]
     for i, (forward, backward) in enumerate(zip(forward_ops, backward_ops)):
         x = 2 * i
         _arrow(ax, (x + 0.5, 0.1), (x + 1.5, 0.1), "C0")
         _arrow(ax, (x + 1.5, -0.1), (x + 0.5, -0.1), "C3")
-        ax.text(x + 1, 0.5, forward, ha="center", color="C0", fontsize=11)
+        ax.text(x + 1, 0.5, forward, ha="center", color="C0")
         ax.text(
             x + 1,
             -0.75 if i % 2 == 0 else -1.15,
             backward,
             ha="center",
             color="C3",
-            fontsize=10,
         )
     for k, x in enumerate((2, 6)):
         _box(ax, x, -2.5, f"$\\Omega_{k}, \\beta_{k}$", color="#fde0dc")
@@ -88,15 +88,14 @@ def forward_backward_flow():
         ax.text(
             x + 0.1,
             -1.75,
-            f"$\\partial L/\\partial \\Omega_{k} = \\partial L/\\partial f_{k}\\; h_{k}^T$",
-            fontsize=10,
+            f"$\\partial \\ell/\\partial \\Omega_{k}"
+            f" = \\partial \\ell/\\partial f_{k}\\; h_{k}^T$",
             color="C3",
         )
         ax.text(
             x + 0.1,
             -2.1,
-            f"$\\partial L/\\partial \\beta_{k} = \\partial L/\\partial f_{k}$",
-            fontsize=10,
+            f"$\\partial \\ell/\\partial \\beta_{k} = \\partial \\ell/\\partial f_{k}$",
             color="C3",
         )
     ax.text(
@@ -104,14 +103,12 @@ def forward_backward_flow():
         1.35,
         "forward pass: compute and store every $f_k$ and $h_k$",
         color="C0",
-        fontsize=11,
     )
     ax.text(
         -0.6,
         -3.05,
         "backward pass: reuse them, from the loss back to the input",
         color="C3",
-        fontsize=11,
     )
     return fig
 
@@ -148,7 +145,7 @@ def gradient_check():
         f"largest difference: {largest:.1e}",
         transform=left.transAxes,
         ha="right",
-        fontsize=9,
+        fontsize=SMALL_SIZE,
     )
     left.plot([-limit, limit], [-limit, limit], color="gray", linewidth=1, zorder=0)
     left.set(
@@ -156,7 +153,7 @@ def gradient_check():
         ylabel="backpropagation",
         title="Every parameter's gradient, two ways",
     )
-    left.legend(fontsize=8, ncols=2)
+    left.legend(ncols=2)
     layers = np.arange(len(weights))
     right.bar(
         layers - 0.2,
@@ -176,5 +173,5 @@ def gradient_check():
         title="Gradient size per layer",
         xticks=layers,
     )
-    right.legend(fontsize=9)
+    right.legend()
     return fig

@@ -17,8 +17,7 @@ from dlfoundations.backpropagation.initialization import (
     xavier_uniform,
 )
 from dlfoundations.building_blocks.feedforward import init_mlp, mlp_forward
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
+from dlfoundations.figures.toolkit import figure, new_figure
 
 DEPTH, WIDTH = 50, 80
 
@@ -55,7 +54,7 @@ def variance_through_depth():
         xlabel="layer",
         title=r"Backward: variance of the gradients $\partial L / \partial f_k$",
     )
-    forward_ax.legend(fontsize=9)
+    forward_ax.legend()
     return fig
 
 
@@ -88,9 +87,12 @@ def variance_growth_rate():
     ax.axvline(
         2.0, color="C2", linestyle="--", linewidth=1, label="He: $\\sigma^2 = 2/D$"
     )
-    ax.set(xlabel=r"$\sigma^2 D$ (weight variance times width)", ylabel="variance at layer 50 / layer 1",
-           title="Each layer multiplies the variance by $\\sigma^2 D / 2$")  # fmt: skip
-    ax.legend(fontsize=9)
+    ax.set(
+        xlabel=r"$\sigma^2 D$ (weight variance times width)",
+        ylabel="variance at layer 50 / layer 1",
+        title="Each layer multiplies the variance by $\\sigma^2 D / 2$",
+    )
+    ax.legend()
     return fig
 
 
@@ -133,7 +135,7 @@ def initializer_distributions():
             title=f"{title}\nvariance {sample.var():.5f} (theory {expected:.5f})",
             xlabel="weight",
         )
-    axes[0].legend(fontsize=8)
+    axes[0].legend()
     return fig
 
 

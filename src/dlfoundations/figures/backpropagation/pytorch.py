@@ -12,13 +12,12 @@ from dlfoundations.backpropagation.pytorch import (
     sequential_mlp,
     side_by_side,
 )
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
+from dlfoundations.figures.toolkit import figure, new_figure
 
 
 @contextmanager
 def _one_thread():
-    """Tiny models run fastest on one thread (and a busy CPU makes extra threads spin)."""
+    """Tiny models run fastest on one thread (a busy CPU makes extra threads spin)."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -43,7 +42,7 @@ def scratch_vs_torch_losses():
         ylabel="cross-entropy loss",
         title="Same weights, same data, same steps",
     )
-    left.legend(fontsize=8)
+    left.legend()
     right.semilogy(steps, np.maximum(gap, 1e-18), ".", color="C3")
     right.axhline(
         np.finfo(np.float64).eps, color="gray", linestyle=":", label="machine epsilon"
@@ -54,7 +53,7 @@ def scratch_vs_torch_losses():
         ylim=(1e-18, 1e-10),
         title="The two losses differ only by round-off",
     )
-    right.legend(fontsize=8)
+    right.legend()
     return fig
 
 

@@ -3,8 +3,7 @@
 
 from dlfoundations.backpropagation.scalar_autodiff.engine import Value
 from dlfoundations.backpropagation.scalar_autodiff.graph import draw_graph
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
+from dlfoundations.figures.toolkit import figure, new_figure
 
 
 def _neuron() -> Value:

@@ -15,8 +15,7 @@ from dlfoundations.backpropagation.strengths_and_limits import (
     stored_floats,
 )
 from dlfoundations.building_blocks.feedforward import init_mlp, mlp_forward
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
+from dlfoundations.figures.toolkit import figure, filled_contours, iterates, new_figure
 from dlfoundations.optimization.gradient_descent import gradient_descent
 from dlfoundations.optimization.problems import two_minima, two_minima_derivative
 
@@ -114,9 +113,7 @@ def gradient_norms_through_depth():
 
 
 def _saddle_panel(ax) -> None:
-    grid = np.linspace(-1.6, 1.6, 81)
-    x, y = np.meshgrid(grid, grid)
-    ax.contour(x, y, saddle(np.stack([x, y])), levels=15, colors="gray", linewidths=0.6)
+    filled_contours(ax, saddle, (-1.6, 1.6), (-1.6, 1.6), 15, log=False)
     arrows = np.linspace(-1.4, 1.4, 8)
     ax_, ay_ = np.meshgrid(arrows, arrows)
     gradients = np.array([saddle_gradient([a, b]) for a, b in zip(ax_.flat, ay_.flat)])
@@ -127,13 +124,12 @@ def _saddle_panel(ax) -> None:
     ):
         path = gradient_descent(saddle_gradient, start, lr=0.1, steps=40)
         path = path[np.abs(path[:, 1]) < 1.6]
-        ax.plot(path[:, 0], path[:, 1], "o-", color=color, markersize=3, label=label)
-    ax.plot(0, 0, "k*", markersize=10)
+        iterates(ax, path, color, label=label)
+    ax.plot(0, 0, "k*", markersize=10, zorder=5)
     ax.set(
-        xlabel="$x$",
-        ylabel="$y$",
-        title=r"$L = x^2 - y^2$: zero gradient at a saddle",
-        aspect="equal",
+        xlabel=r"$\phi_1$",
+        ylabel=r"$\phi_2$",
+        title=r"$L = \phi_1^2 - \phi_2^2$: zero gradient at a saddle",
     )
     ax.legend(loc="lower left")
 

@@ -4,8 +4,7 @@
 import numpy as np
 
 from dlfoundations.backpropagation.tensor_autodiff import Tensor, moons, train_moons
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
+from dlfoundations.figures.toolkit import figure, new_figure
 
 
 @figure

@@ -11,8 +11,7 @@ from dlfoundations.backpropagation.toy_model import (
     toy_gradients,
     toy_loss,
 )
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
+from dlfoundations.figures.toolkit import LARGE_SIZE, figure, new_figure
 
 PARAMS = ToyParameters(
     beta0=1.0,
@@ -26,7 +25,8 @@ PARAMS = ToyParameters(
 )
 X, Y = 0.75, 1.5
 
-# (node name, LaTeX label, operation on the arrow into the next node, local derivative of that arrow)
+# (node name, LaTeX label, operation on the arrow into the next node,
+#  local derivative of that arrow)
 CHAIN = [
     ("x", "$x$", r"$\beta_0 + \omega_0\,\cdot$", r"$\omega_0$"),
     ("f0", "$f_0$", r"$\sin$", r"$\cos f_0$"),
@@ -61,8 +61,8 @@ def computational_chain():
                 ec="black",
             )
         )
-        ax.text(cx, 0.0, label, ha="center", va="center", fontsize=13)
-        ax.text(cx, 0.62, f"{values[name]:.3f}", ha="center", color="C0", fontsize=9)
+        ax.text(cx, 0.0, label, ha="center", va="center", fontsize=LARGE_SIZE)
+        ax.text(cx, 0.62, f"{values[name]:.3f}", ha="center", color="C0")
         if name in derivatives:
             ax.text(
                 cx,
@@ -70,7 +70,6 @@ def computational_chain():
                 f"{derivatives[name]:.3f}",
                 ha="center",
                 color="C3",
-                fontsize=9,
             )
         if operation is not None:
             ax.annotate(
@@ -85,13 +84,12 @@ def computational_chain():
                 xytext=(cx + 1.5, -0.12),
                 arrowprops={"arrowstyle": "->", "color": "C3"},
             )
-            ax.text(cx + 1.0, 1.05, operation, ha="center", fontsize=9, color="C0")
+            ax.text(cx + 1.0, 1.05, operation, ha="center", color="C0")
             ax.text(
                 cx + 1.0,
                 -1.25,
                 r"$\times$ " + local,
                 ha="center",
-                fontsize=9,
                 color="C3",
             )
     ax.text(
@@ -99,10 +97,14 @@ def computational_chain():
         1.35,
         "forward: values (blue), the operation of each step above it",
         color="C0",
-        fontsize=9,
     )
-    ax.text(-0.6, -1.8, r"backward: $\partial \ell / \partial(\cdot)$ (red), each the next one times the local derivative",
-            color="C3", fontsize=9)  # fmt: skip
+    ax.text(
+        -0.6,
+        -1.8,
+        r"backward: $\partial \ell / \partial(\cdot)$ (red), "
+        "each the next one times the local derivative",
+        color="C3",
+    )
     return fig
 
 
@@ -125,11 +127,9 @@ def gradient_tangents():
         )
         ax.plot([value], [toy_loss(X, Y, PARAMS)], "o", color="C3")
         symbol = "\\" + name[:-1] + "_" + name[-1]
-        ax.set_title(
-            f"$\\partial \\ell / \\partial {symbol} = {slope:.3f}$", fontsize=10
-        )
+        ax.set_title(f"$\\partial \\ell / \\partial {symbol} = {slope:.3f}$")
         ax.set_xlabel(f"${symbol}$")
     axes[0, 0].set(ylim=(-0.5, 8.0), ylabel="loss")
     axes[1, 0].set_ylabel("loss")
-    axes[0, 0].legend(fontsize=8, loc="upper left")
+    axes[0, 0].legend(loc="upper left")
     return fig

@@ -21,8 +21,7 @@ from dlfoundations.building_blocks.activations import (
     tanh,
     tanh_derivative,
 )
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
+from dlfoundations.figures.toolkit import SMALL_SIZE, figure, new_figure
 
 X = np.linspace(-4, 4, 801)
 
@@ -50,8 +49,8 @@ def activations_and_derivatives():
     axes[1, 2].plot(
         X, gelu_tanh(X), ":", color="black", linewidth=1.2, label="tanh approximation"
     )
-    axes[0, 0].legend(loc="upper left", fontsize=8)
-    axes[1, 2].legend(loc="upper left", fontsize=8)
+    axes[0, 0].legend(loc="upper left")
+    axes[1, 2].legend(loc="upper left")
     for ax in axes[1]:
         ax.set_xlabel("$x$")
     return fig
@@ -76,13 +75,13 @@ def sigmoid_saturation():
         label="$\\sigma'(z) < 0.01$: saturated",
     )
     left.axhline(0.25, color="C1", linestyle=":", linewidth=1)
-    left.text(-7.8, 0.28, "largest slope: 0.25", fontsize=8, color="C1")
+    left.text(-7.8, 0.28, "largest slope: 0.25", fontsize=SMALL_SIZE, color="C1")
     left.set(
         xlabel="pre-activation $z$",
         title="Sigmoid: flat at both ends",
         ylim=(-0.05, 1.05),
     )
-    left.legend(fontsize=8, loc="center left", bbox_to_anchor=(0.0, 0.62))
+    left.legend(loc="center left", bbox_to_anchor=(0.0, 0.62))
     # pre-activations z ~ N(0, s^2): larger weights (or inputs) mean a larger spread s
     rng = np.random.default_rng(0)
     standard = rng.standard_normal(20_000)
@@ -104,7 +103,7 @@ def sigmoid_saturation():
         title="Large weights push units into saturation",
         ylim=(-0.02, 1.02),
     )
-    right.legend(fontsize=8)
+    right.legend()
     return fig
 
 
@@ -134,7 +133,7 @@ def dead_relus():
         ylabel="count",
         title="A large negative bias switches a ReLU off",
     )
-    left.legend(fontsize=8)
+    left.legend()
     right.plot(shifts, dead, color="C3")
     right.set(
         xlabel="bias $b$ of every unit",
@@ -163,5 +162,5 @@ def softmax_temperature():
         ylabel="probability",
         title="Softmax of $z / \\tau$: a low temperature sharpens, a high one flattens",
     )
-    ax.legend(fontsize=8)
+    ax.legend()
     return fig

@@ -14,10 +14,9 @@ from dlfoundations.building_blocks.feedforward import (
     shallow_relu_network,
     split_indices,
 )
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
+from dlfoundations.figures.toolkit import figure, new_figure
 
-# a hand-picked shallow network with four hidden units, used by the piecewise-linear figure
+# a hand-picked shallow network with four hidden units, for the piecewise-linear figure
 W = np.array([1.0, -1.5, 2.0, 0.8])
 B = np.array([1.0, 0.3, -1.6, -0.4])
 V = np.array([0.8, 0.9, -1.1, 0.7])
@@ -35,11 +34,12 @@ def relu_pieces():
             x,
             contributions[:, i],
             linewidth=1.5,
-            label=f"$v_{i + 1}\\,\\mathrm{{ReLU}}(w_{i + 1} x + b_{i + 1})$, kink at $x = {-B[i] / W[i]:.2f}$",
+            label=f"$v_{i + 1}\\,\\mathrm{{ReLU}}(w_{i + 1} x + b_{i + 1})$, "
+            f"kink at $x = {-B[i] / W[i]:.2f}$",
         )
     top.axhline(0, color="black", linewidth=0.6)
     top.set(ylabel="contribution", title="Each hidden unit adds one hinge")
-    top.legend(fontsize=7.5, loc="lower left")
+    top.legend(loc="lower left")
     f = shallow_relu_network(x, W, B, V, C)
     bottom.plot(
         x,
@@ -62,7 +62,7 @@ def relu_pieces():
         ylabel="$f(x)$",
         title="Their sum is piecewise linear: 4 units, 5 linear pieces",
     )
-    bottom.legend(fontsize=8, loc="upper right")
+    bottom.legend(loc="upper right")
     return fig
 
 
@@ -87,7 +87,7 @@ def data_splits():
         ax.set(title=f"{title} (seed {seed})", ylim=(0, 1))
     axes[0].set_ylabel("class proportions")
     handles, names = axes[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="outside right upper", fontsize=8)
+    fig.legend(handles, names, loc="outside right upper")
     return fig
 
 
@@ -108,7 +108,7 @@ def linear_regions_depth_width():
         yticks=[],
         title="Tent map composed: each layer doubles the pieces",
     )
-    left.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0, 1.0))
+    left.legend(loc="upper left", bbox_to_anchor=(0, 1.0))
     left.set_ylim(-0.1, 6.4)
 
     depths = np.arange(1, 9)
@@ -160,5 +160,5 @@ def linear_regions_depth_width():
         ylabel="linear regions on the input line",
         title="Depth can, but need not, make many more regions",
     )
-    right.legend(fontsize=8)
+    right.legend()
     return fig

@@ -17,8 +17,7 @@ from dlfoundations.building_blocks.losses import (
     mse_gradient,
     sigmoid_mse_gradient,
 )
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
+from dlfoundations.figures.toolkit import figure, new_figure
 
 
 def _per_example(loss, predictions, target: float) -> np.ndarray:
@@ -46,7 +45,7 @@ def regression_losses():
         ylim=(-0.2, 5),
         title="Loss of one prediction",
     )
-    left.legend(fontsize=8)
+    left.legend()
     right.plot(
         predictions,
         _per_example(mse_gradient, predictions, 0.0),
@@ -62,7 +61,7 @@ def regression_losses():
         ylabel="gradient",
         title="Its gradient: proportional to the error, or constant",
     )
-    right.legend(fontsize=8)
+    right.legend()
     return fig
 
 
@@ -86,7 +85,7 @@ def classification_losses():
         ylim=(-0.2, 6),
         title="Confident and wrong costs without bound",
     )
-    left.legend(fontsize=8, loc="upper center")
+    left.legend(loc="upper center")
     z = np.linspace(-8, 8, 801)
     right.plot(
         z,
@@ -104,7 +103,7 @@ def classification_losses():
         ylim=(-1.2, 6),
         title="From logits: nearly linear when wrong, gradient $\\leq 1$",
     )
-    right.legend(fontsize=8)
+    right.legend()
     return fig
 
 
@@ -128,7 +127,7 @@ def bce_gradient_explodes():
         ylabel="|gradient|",
         title="The same loss, two parametrizations: $1/p$ vs $1 - p$",
     )
-    ax.legend(fontsize=8)
+    ax.legend()
     return fig
 
 
@@ -246,7 +245,7 @@ def likelihood_view():
         label="data (one outlier at 6)",
     )
     left.set(xlabel="$y$", ylabel="density", title="The best-fitting noise models")
-    left.legend(fontsize=8)
+    left.legend()
     right.plot(mus, gaussian, label="Gaussian NLL $= \\frac{1}{2}$MSE + const")
     right.plot(mus, laplace, label="Laplace NLL $=$ MAE + const")
     right.axvline(
@@ -269,5 +268,5 @@ def likelihood_view():
         ylim=(0, 12),
         title="MSE is minimised by the mean, MAE by the median",
     )
-    right.legend(fontsize=8)
+    right.legend()
     return fig

@@ -12,12 +12,12 @@ from dlfoundations.building_blocks.metrics import (
     roc_auc,
     roc_curve,
 )
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
+from dlfoundations.figures.toolkit import SMALL_SIZE, figure, new_figure
 
 
 def _fitted_logistic_model(weights, seed: int = 0):
-    """A logistic regression fitted on the training part of a seeded make_classification dataset."""
+    """A logistic regression fitted on the training part of a seeded
+    make_classification dataset."""
     x, y = make_classification(
         n_samples=1500,
         n_features=6,
@@ -115,16 +115,14 @@ def roc_curves():
         title="Two score distributions; predict 1 if score $\\geq \\tau$",
     )
     left.set_ylim(0, 1.4 * left.get_ylim()[1])  # room for the legend above the bars
-    left.legend(
-        fontsize=8, loc="upper left", frameon=True, framealpha=1.0, edgecolor="white"
-    )
+    left.legend(loc="upper left", frameon=True, framealpha=1.0, edgecolor="white")
     right.set(
         xlabel="false positive rate",
         ylabel="true positive rate",
         aspect="equal",
         title="ROC curves: every threshold at once",
     )
-    right.legend(fontsize=8, loc="lower right")
+    right.legend(loc="lower right")
     return fig
 
 
@@ -143,12 +141,13 @@ def accuracy_misleads():
         bars = ax.bar(
             positions + offset, [report[k] for k in names], width=0.4, label=label
         )
-        ax.bar_label(bars, fmt="%.2f", fontsize=8)
+        ax.bar_label(bars, fmt="%.2f", fontsize=SMALL_SIZE)
     ax.set_xticks(positions, [name.replace("f1", "F1") for name in names])
     ax.set(
         ylim=(0, 1.12),
         ylabel="score on the test set",
-        title=f"{np.mean(y_test == 1):.0%} positives: accuracy hides a useless classifier",
+        title=f"{np.mean(y_test == 1):.0%} positives: "
+        "accuracy hides a useless classifier",
     )
-    ax.legend(loc="upper center", ncols=2, fontsize=8)
+    ax.legend(loc="upper center", ncols=2)
     return fig

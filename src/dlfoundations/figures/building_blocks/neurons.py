@@ -15,8 +15,7 @@ from dlfoundations.building_blocks.neurons import (
     weighted_sum,
     xor_network,
 )
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
+from dlfoundations.figures.toolkit import LARGE_SIZE, SMALL_SIZE, figure, new_figure
 from dlfoundations.foundations.functions import sigmoid
 
 GRID = np.linspace(-1.5, 1.5, 241)
@@ -69,12 +68,12 @@ def neuron_as_a_line():
             xytext=(0.2, 0.15),
             arrowprops={"arrowstyle": "->", "linewidth": 2},
         )
-        ax.text(0.55, 0.9, "$w$", fontsize=12)
+        ax.text(0.55, 0.9, "$w$", fontsize=LARGE_SIZE)
         ax.text(
             -1.4,
             -1.3 * 0.5 + 0.55,
             "$w^\\top x + b = 0$",
-            fontsize=9,
+            fontsize=SMALL_SIZE,
             rotation=-22,
         )
         ax.set(
@@ -130,7 +129,7 @@ def perceptron_epochs():
             yticks=[0, 1, 2],
             title=f"after epoch {epoch}: {wrong.sum()} wrong",
         )
-    axes[0, 0].legend(fontsize=7, loc="lower right", handletextpad=0.2)
+    axes[0, 0].legend(loc="lower right", handletextpad=0.2)
     bars = axes.flat[-1]
     epochs = np.arange(1, last + 1)
     bars.bar(epochs, run.errors, color="C2")
@@ -176,7 +175,7 @@ def xor_perceptron():
         title="XOR: every line gets a point wrong",
     )
     handles, labels = left.get_legend_handles_labels()
-    left.legend(handles[2:], labels[2:], fontsize=7, loc="lower center")
+    left.legend(handles[2:], labels[2:], loc="lower center")
     for labels, name, style in (
         ([0, 0, 0, 1], "AND", "o-"),
         ([0, 1, 1, 1], "OR", "s-"),
@@ -249,5 +248,5 @@ def xor_decision_regions():
             ylabel="$x_2$",
         )
         ax.grid(False)
-    left.legend(fontsize=7, loc="upper right")
+    left.legend(loc="upper right")
     return fig

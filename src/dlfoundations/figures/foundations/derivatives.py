@@ -2,8 +2,7 @@
 
 import numpy as np
 
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
+from dlfoundations.figures.toolkit import figure, filled_contours, new_figure
 from dlfoundations.foundations.derivatives import (
     bowl,
     bowl_gradient,
@@ -52,7 +51,7 @@ def secant_to_tangent():
         ylabel="$f(x)$",
         title="Secant slopes approach the derivative",
     )
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper left")
     return fig
 
 
@@ -80,7 +79,7 @@ def functions_and_derivatives():
             label="central difference",
         )
         ax.set(title=title, xlabel="$x$")
-    axes[0].legend(fontsize=7, loc="upper center")
+    axes[0].legend(loc="upper center")
     return fig
 
 
@@ -98,7 +97,7 @@ def finite_difference_error():
         1e-16 / steps,
         "--",
         color="gray",
-        label="round-off ($\\propto \\epsilon / h$)",
+        label="round-off ($\\propto \\epsilon_\\mathrm{mach} / h$)",
     )
     ax.set(
         ylim=(1e-17, 10),
@@ -106,7 +105,7 @@ def finite_difference_error():
         ylabel="absolute error",
         title=r"Error of $f'(1)$ for $f = \sin$: truncation (right), round-off (left)",
     )
-    ax.legend(fontsize=8)
+    ax.legend()
     return fig
 
 
@@ -125,29 +124,33 @@ def chain_rule_check():
         label="central difference",
     )
     ax.set(xlabel="$x$", title="The chain rule agrees with finite differences")
-    ax.legend(fontsize=8)
+    ax.legend()
     return fig
 
 
 @figure
 def gradient_field():
-    xs, ys = np.meshgrid(np.linspace(-2, 2, 201), np.linspace(-2, 2, 201))
-    values = bowl(np.stack([xs, ys]))
     fig, ax = new_figure(width=5.6, height=5.0)
-    contours = ax.contourf(xs, ys, values, levels=25, cmap="viridis")
-    contours.set_rasterized(True)  # the fill as one image: a much smaller file
+    contours = filled_contours(
+        ax,
+        bowl,
+        (-2, 2),
+        (-2, 2),
+        25,
+        log=False,
+        cmap="viridis",
+        alpha=1.0,
+        lines="white",
+    )
     fig.colorbar(contours, ax=ax, label="$f(x, y)$")
-    ax.contour(xs, ys, values, levels=25, colors="white", linewidths=0.4)
     ax_, ay_ = np.meshgrid(np.linspace(-1.8, 1.8, 10), np.linspace(-1.8, 1.8, 10))
     gx, gy = bowl_gradient(np.stack([ax_, ay_]))
     ax.quiver(ax_, ay_, -gx, -gy, color="white", angles="xy", label=r"$-\nabla f$")
     ax.set(
         xlabel="$x$",
         ylabel="$y$",
-        aspect="equal",
         title=r"Contours of $f$ and the arrows of $-\nabla f$",
     )
-    ax.grid(False)
     ax.legend(loc="upper right")
     return fig
 

@@ -3,8 +3,7 @@ drawn from the package code."""
 
 import numpy as np
 
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
+from dlfoundations.figures.toolkit import figure, new_figure
 from dlfoundations.foundations.functions import (
     compose,
     leaky_relu,

@@ -2,8 +2,13 @@
 
 import numpy as np
 
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
+from dlfoundations.figures.toolkit import (
+    figure,
+    filled_contours,
+    iterates,
+    mark_minimum,
+    new_figure,
+)
 from dlfoundations.optimization.adam import (
     Adagrad,
     Adam,
@@ -21,6 +26,10 @@ from dlfoundations.optimization.momentum import (
 KAPPA = 50.0
 START = (-8.0, 1.5)
 STEPS = 60
+
+
+def _loss(point):
+    return ill_conditioned_loss(point, KAPPA)
 
 
 def _gradient(point):
@@ -46,34 +55,18 @@ RUNS = [
 
 @figure
 def adam_paths():
-    xs, ys = np.meshgrid(np.linspace(-9, 2, 301), np.linspace(-2, 2, 201))
-    values = ill_conditioned_loss(np.stack([xs, ys]), KAPPA)
-    levels = np.geomspace(0.05, values.max(), 14)
     fig, axes = new_figure(ncols=3, width=12.0, height=2.9)
     for ax, (title, color, optimizer, hyperparameters) in zip(axes, RUNS):
-        ax.contourf(
-            xs, ys, values, levels=levels, cmap="Blues_r", alpha=0.6
-        ).set_rasterized(True)  # a small file
-        ax.contour(xs, ys, values, levels=levels, colors="white", linewidths=0.5)
+        filled_contours(ax, _loss, (-9, 2), (-2, 2), 14, lowest=0.05)
+        mark_minimum(ax, (0, 0))
         path = trajectory(optimizer, _gradient, START, STEPS, **hyperparameters)
-        ax.plot(
-            path[:, 0], path[:, 1], "o-", color=color, markersize=2.5, linewidth=1.2
-        )
-        ax.plot(
-            [0],
-            [0],
-            marker="*",
-            color="gold",
-            markersize=14,
-            markeredgecolor="black",
-            zorder=5,
-        )
+        iterates(ax, path, color, markersize=2.5)
         loss = ill_conditioned_loss(path[-1], KAPPA)
-        ax.set_title(f"{title}\nloss after {STEPS} steps: {loss:.1e}", fontsize=9)
-        ax.set(xlim=(-9, 2), ylim=(-2, 2), xlabel="$x$", aspect="equal")
-        ax.grid(False)
-    axes[0].set_ylabel("$y$")
-    fig.suptitle(r"$f(x, y) = (x^2 + 50 y^2)/2$ from $(-8, 1.5)$", fontsize=10)
+        ax.set(
+            title=f"{title}\nloss after {STEPS} steps: {loss:.1e}", xlabel=r"$\phi_1$"
+        )
+    axes[0].set_ylabel(r"$\phi_2$")
+    fig.suptitle(r"$L(\phi) = (\phi_1^2 + 50 \phi_2^2)/2$ from $(-8, 1.5)$")
     return fig
 
 
@@ -88,7 +81,7 @@ def adam_loss_curves():
         ylabel="loss",
         title=r"Loss on $(x^2 + 50 y^2)/2$",
     )
-    ax.legend(fontsize=8)
+    ax.legend()
     return fig
 
 
@@ -143,7 +136,7 @@ def bias_correction():
             label=r"corrected $\hat m_t = m_t / (1 - \beta_1^t)$",
         )
         ax.set(xlabel="step $t$", ylim=(-0.1, 2.2), title=title)
-    axes[0].legend(fontsize=8, loc="lower right")
+    axes[0].legend(loc="lower right")
 
     long_t = np.arange(1, 3001)
     m, v, raw, corrected = (
@@ -173,6 +166,6 @@ def bias_correction():
         ylim=(0, 7.5),
         title="Adam's step, constant gradient $g_t = 1$",
     )
-    axes[2].legend(fontsize=8, loc="upper right")
-    fig.suptitle(r"Bias correction, $\beta_1 = 0.9$, $\beta_2 = 0.999$", fontsize=10)
+    axes[2].legend(loc="upper right")
+    fig.suptitle(r"Bias correction, $\beta_1 = 0.9$, $\beta_2 = 0.999$")
     return fig

@@ -3,8 +3,13 @@
 
 import numpy as np
 
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
+from dlfoundations.figures.toolkit import (
+    figure,
+    filled_contours,
+    iterates,
+    mark_minimum,
+    new_figure,
+)
 from dlfoundations.optimization.gradient_descent import (
     bracket_minimum,
     golden_section_search,
@@ -25,33 +30,12 @@ PHI0_RANGE, PHI1_RANGE = (-1.6, 2.6), (-0.8, 3.4)
 
 
 def loss_contour(ax, x=X, y=Y) -> None:
-    """Draw the contours of the least-squares loss over (phi0, phi1), and its
-    minimum."""
-    phi0, phi1 = np.meshgrid(np.linspace(*PHI0_RANGE, 81), np.linspace(*PHI1_RANGE, 81))
-    loss = least_squares_loss(np.stack([phi0, phi1]), x, y)
-    levels = np.geomspace(
-        loss.min(), loss.max(), 24
-    )  # log-spaced: rings near the minimum too
-    ax.contourf(
-        phi0, phi1, loss, levels=levels, cmap="Blues", alpha=0.8
-    ).set_rasterized(True)  # a small file
-    ax.contour(phi0, phi1, loss, levels=levels, colors="gray", linewidths=0.4)
-    ax.plot(
-        *least_squares_solution(x, y),
-        "*",
-        color="gold",
-        markersize=14,
-        markeredgecolor="black",
-        label="least squares",
+    """Draw the contours of the least-squares loss over (phi0, phi1), its minimum."""
+    filled_contours(
+        ax, lambda phi: least_squares_loss(phi, x, y), PHI0_RANGE, PHI1_RANGE
     )
-    ax.set(
-        xlim=PHI0_RANGE,
-        ylim=PHI1_RANGE,
-        xlabel=r"intercept $\phi_0$",
-        ylabel=r"slope $\phi_1$",
-        aspect="equal",
-    )
-    ax.grid(False)
+    mark_minimum(ax, least_squares_solution(x, y), label="least squares")
+    ax.set(xlabel=r"intercept $\phi_0$", ylabel=r"slope $\phi_1$")
 
 
 def _loss(phi):
@@ -93,7 +77,7 @@ def line_search_bracket():
         ylabel="$f(x)$",
         title="Bracket, then shrink: line search finds the minimum in its bracket",
     )
-    top.legend(fontsize=8, loc="upper center")
+    top.legend(loc="upper center")
     brackets = result.brackets[:14]
     for k, (a_k, b_k, c_k) in enumerate(brackets):
         bottom.plot([a_k, c_k], [k, k], color="C0", linewidth=1.5)
@@ -113,17 +97,9 @@ def fixed_step_descent():
     path = gradient_descent(_gradient, START, lr=0.32, steps=30)
     fig, (left, right) = new_figure(ncols=2, width=10.0, height=4.4)
     loss_contour(left)
-    left.plot(
-        path[:, 0],
-        path[:, 1],
-        "o-",
-        color="C3",
-        markersize=3,
-        linewidth=1.2,
-        label="gradient descent",
-    )
+    iterates(left, path, "C3", label="gradient descent")
     left.set(title=r"Fixed step $\eta = 0.32$, 30 steps")
-    left.legend(fontsize=8, loc="upper right")
+    left.legend(loc="upper right")
     right.plot(X, Y, "k.", label="data")
     grid = np.linspace(0, 2, 2)
     for step, shade in zip((0, 2, 5, 30), (0.25, 0.5, 0.75, 1.0)):
@@ -140,7 +116,7 @@ def fixed_step_descent():
         ylabel="$y$",
         title=r"The line $y = \phi_0 + \phi_1 x$ as it is fitted",
     )
-    right.legend(fontsize=8)
+    right.legend()
     return fig
 
 
@@ -151,17 +127,9 @@ def line_search_descent():
     best = _loss(least_squares_solution(X, Y))
     fig, (left, right) = new_figure(ncols=2, width=10.0, height=4.4)
     loss_contour(left)
-    left.plot(
-        searched[:, 0],
-        searched[:, 1],
-        "o-",
-        color="C3",
-        markersize=3,
-        linewidth=1.2,
-        label="line search at every step",
-    )
+    iterates(left, searched, "C3", label="line search at every step")
     left.set(title="Each step goes to the lowest point along $-\\nabla L$")
-    left.legend(fontsize=8, loc="upper right")
+    left.legend(loc="upper right")
     right.semilogy(
         _loss(searched.T) - best, "o-", markersize=3, color="C3", label="line search"
     )
@@ -177,7 +145,7 @@ def line_search_descent():
         ylabel=r"$L(\phi) - L(\phi^*)$",
         title="Distance to the minimum loss",
     )
-    right.legend(fontsize=8)
+    right.legend()
     return fig
 
 
@@ -192,7 +160,7 @@ def learning_rates():
     for ax, (label, rate, color) in zip(axes.flat, rates):
         path = gradient_descent(_gradient, START, lr=rate, steps=20)
         loss_contour(ax)
-        ax.plot(path[:, 0], path[:, 1], "o-", color=color, markersize=3, linewidth=1.2)
+        iterates(ax, path, color)
         ax.set(title=f"{label}: $\\eta = {rate}$, 20 steps")
         axes[1, 1].semilogy(
             _loss(path.T),
@@ -206,5 +174,5 @@ def learning_rates():
         ylabel=r"loss $L(\phi)$",
         title="Too small crawls, too large diverges",
     )
-    axes[1, 1].legend(fontsize=8)
+    axes[1, 1].legend()
     return fig

@@ -2,8 +2,13 @@
 
 import numpy as np
 
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
+from dlfoundations.figures.toolkit import (
+    figure,
+    filled_contours,
+    iterates,
+    mark_minimum,
+    new_figure,
+)
 from dlfoundations.optimization.momentum import (
     SGD,
     heavy_ball_parameters,
@@ -17,24 +22,16 @@ START = (-9.0, 1.6)
 
 
 def _contours(ax, kappa=KAPPA, xlim=(-10, 2.5), ylim=(-2.2, 2.2)):
-    xs, ys = np.meshgrid(np.linspace(*xlim, 301), np.linspace(*ylim, 201))
-    values = ill_conditioned_loss(np.stack([xs, ys]), kappa)
-    levels = np.geomspace(0.05, values.max(), 14)
-    ax.contourf(
-        xs, ys, values, levels=levels, cmap="Blues_r", alpha=0.6
-    ).set_rasterized(True)  # a small file
-    ax.contour(xs, ys, values, levels=levels, colors="white", linewidths=0.5)
-    ax.plot(
-        [0],
-        [0],
-        marker="*",
-        color="gold",
-        markersize=14,
-        markeredgecolor="black",
-        zorder=5,
+    filled_contours(
+        ax,
+        lambda point: ill_conditioned_loss(point, kappa),
+        xlim,
+        ylim,
+        14,
+        lowest=0.05,
     )
-    ax.set(xlim=xlim, ylim=ylim, xlabel="$x$", aspect="equal")
-    ax.grid(False)
+    mark_minimum(ax, (0, 0))
+    ax.set(xlabel=r"$\phi_1$")
 
 
 def _gradient(point):
@@ -66,15 +63,13 @@ def momentum_paths():
     for ax, (title, color, hyperparameters) in zip(axes.flat, runs):
         _contours(ax)
         path = trajectory(SGD, _gradient, START, steps, **hyperparameters)
-        ax.plot(
-            path[:, 0], path[:, 1], "o-", color=color, markersize=2.5, linewidth=1.2
-        )
+        iterates(ax, path, color, markersize=2.5)
         loss = ill_conditioned_loss(path[-1], KAPPA)
-        ax.set_title(f"{title}\nloss after {steps} steps: {loss:.1e}", fontsize=9)
+        ax.set_title(f"{title}\nloss after {steps} steps: {loss:.1e}")
     for ax in axes[:, 0]:
-        ax.set_ylabel("$y$")
+        ax.set_ylabel(r"$\phi_2$")
     fig.suptitle(
-        r"$f(x, y) = (x^2 + 25 y^2)/2$ from $(-9, 1.6)$, 40 steps each", fontsize=10
+        r"$L(\phi) = (\phi_1^2 + 25 \phi_2^2)/2$ from $(-9, 1.6)$, 40 steps each"
     )
     return fig
 
@@ -128,10 +123,10 @@ def momentum_loss_curves():
     ax.set(
         ylim=(1e-14, 1e3),
         xlabel="iteration $t$",
-        ylabel="loss $f(x_t, y_t)$",
-        title=r"Loss on $(x^2 + 25y^2)/2$, condition number $\kappa = 25$",
+        ylabel=r"loss $L(\phi_t)$",
+        title=r"Loss on $(\phi_1^2 + 25\phi_2^2)/2$, condition number $\kappa = 25$",
     )
-    ax.legend(fontsize=7.5, loc="lower left")
+    ax.legend(loc="lower left")
     return fig
 
 
@@ -183,5 +178,5 @@ def momentum_condition_number():
         ylabel="iterations to shrink the loss $10^8$-fold",
         title="Momentum turns $\\kappa$ into $\\sqrt{\\kappa}$",
     )
-    ax.legend(fontsize=8)
+    ax.legend()
     return fig

@@ -3,8 +3,7 @@
 
 import numpy as np
 
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
+from dlfoundations.figures.toolkit import figure, new_figure
 from dlfoundations.figures.optimization.gradient_descent import (
     START,
     X,
@@ -34,8 +33,7 @@ def _halving(initial_lr: float):
     return lambda epoch: step_decay(epoch, initial_lr, step_size=10, gamma=0.5)
 
 
-# (label, batch size, learning rate or schedule, colour): the runs compared in this
-# chapter
+# (label, batch size, learning rate or schedule, colour): the runs of this chapter
 RUNS = (
     ("full batch ($B = 40$), $\\eta = 0.32$", 40, 0.32, "C0"),
     (
@@ -105,7 +103,7 @@ def gradient_estimates():
             title=f"$B = {batch_size}$: spread {spread:.2f}",
             xlabel=r"$\partial L / \partial \phi_0$",
         )
-        ax.legend(fontsize=8, loc="upper left")
+        ax.legend(loc="upper left")
     axes[0].set(ylabel=r"$\partial L / \partial \phi_1$")
     return fig
 
@@ -119,7 +117,6 @@ def batch_size_paths():
         ax.plot(run.path[:, 0], run.path[:, 1], "-", color=color, linewidth=0.8)
         ax.plot(*run.path[-1], "o", color=color, markeredgecolor="black")
         ax.set(title=f"{label}\n{len(run.path) - 1} steps in {N_EPOCHS} epochs")
-        ax.title.set_fontsize(9)
     return fig
 
 
@@ -156,7 +153,7 @@ def loss_curves():
         title="Loss after every step, against work done",
     )
     by_epoch.set(ylim=(2.5e-7, 7.5))
-    by_epoch.legend(fontsize=8)
+    by_epoch.legend()
     return fig
 
 
@@ -185,7 +182,7 @@ def learning_rate_schedules():
             label=label,
         )
     rates.set(xlabel="epoch", ylabel=r"learning rate $\eta$", title="Four schedules")
-    rates.legend(fontsize=8)
+    rates.legend()
     losses.set(
         xlabel="epoch",
         ylabel=r"$L(\phi) - L(\phi^*)$",
