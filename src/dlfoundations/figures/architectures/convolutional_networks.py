@@ -7,14 +7,19 @@ from dlfoundations.architectures.convolutional_networks import (
     conv1d,
     equivariance_gap,
     measured_receptive_field,
-    mnist1d_training,
+    mnist1d_cnn_run,
+    parameter_table,
     receptive_field,
     shift,
     unit_gradients,
     windows_1d,
 )
-from dlfoundations.figures import figure
-from dlfoundations.figures._style import new_figure
+from dlfoundations.building_blocks.feedforward import count_parameters
+from dlfoundations.figures.toolkit import figure, new_figure
+from dlfoundations.generalization.measuring_performance import (
+    LAYER_SIZES,
+    mnist1d_run,
+)
 from dlfoundations.generalization.mnist1d import mnist1d
 
 
@@ -182,27 +187,31 @@ def translation_equivariance():
 @figure
 def cnn_against_mlp():
     data = mnist1d()
+    runs = {
+        "CNN": (mnist1d_cnn_run(), sum(row[2] for row in parameter_table()), "C0"),
+        "MLP": (mnist1d_run(), count_parameters(LAYER_SIZES), "C3"),
+    }
     fig, ax = new_figure(width=7.0, height=4.2)
-    for architecture, color in (("cnn", "C0"), ("mlp", "C3")):
-        run = mnist1d_training(architecture)
-        name = f"{architecture.upper()} ({run['parameters']:,} parameters)"
+    for name, (run, n_parameters, color) in runs.items():
+        label = f"{name} ({n_parameters:,} parameters)"
+        test_accuracy = 1 - run["test_error"]
         ax.plot(
             run["step"],
-            run["test_accuracy"],
+            test_accuracy,
             color=color,
-            label=f"{name}: test, final {run['test_accuracy_final']:.1%}",
+            label=f"{label}: test, final {test_accuracy[-1]:.1%}",
         )
         ax.plot(
             run["step"],
-            run["train_accuracy"],
+            1 - run["train_error"],
             "--",
             color=color,
-            label=f"{name}: training",
+            label=f"{label}: training",
         )
     ax.set(
-        xlabel="Adam step (batch of 100)",
+        xlabel="Adam step (batches of 100)",
         ylabel="accuracy",
-        ylim=(0.3, 1.02),
+        ylim=(0.0, 1.02),
         title=f"MNIST-1D: {len(data['x'])} training and {len(data['x_test'])} "
         "test sequences",
     )
