@@ -406,6 +406,29 @@ ALLOWED.add(("measuring_performance.record", "step", "zero"))
 ALLOWED.add(("regularization.dropout", "p", "zero"))
 ALLOWED.add(("regularization.circular_shift", "x", "wrong_length"))
 
+# - convolutional networks: a shorter signal or image is still one to convolve or
+#   pool, and a shorter kernel still a kernel (the forward passes, which have no
+#   output gradient whose shape must follow);
+CONVOLUTIONS = ("conv1d", "conv1d_loop", "conv2d", "conv2d_loop")
+ALLOWED |= {
+    (f"convolutional_networks.{f}", p, "wrong_length")
+    for f in CONVOLUTIONS
+    for p in ("x", "weight")
+}
+ALLOWED |= {
+    (f"convolutional_networks.{f}", "x", "wrong_length")
+    for f in ("windows_1d", "windows_2d", "max_pool1d", "avg_pool1d")
+}
+# - output position 0 is the first window; a shift by 0 leaves x as it is, and x may
+#   be any array (shift moves its last axis, and equivariance_gap passes x to the
+#   layer it is given); 0 and negative numbers are numbers to give both axes.
+ALLOWED.add(("convolutional_networks.window", "u", "zero"))
+ALLOWED |= {
+    (f"convolutional_networks.{f}", p, k)
+    for f in ("shift", "equivariance_gap")
+    for p, k in (("k", "zero"), ("x", "extra_dim"), ("x", "wrong_length"))
+}
+ALLOWED |= {("convolutional_networks.pair", "value", k) for k in ("zero", "negative")}
 
 # ---------------------------------------------------------------- discovery
 
@@ -1041,6 +1064,49 @@ def _tanh_layer() -> dict[str, Any]:
     return {"x": np.array([0.5, -1.0, 2.0]), "W": W, "b": np.array([0.1, -0.2])}
 
 
+# the convolutional networks chapter: a batch of 2 signals of 3 channels and 8
+# positions through 4 kernels of 3 taps (output: 6 positions), and 2 images of 2
+# channels and 5 x 4 pixels through 3 kernels of 2 x 2 (output: 4 x 3 pixels)
+def _signals() -> dict[str, Any]:
+    return {
+        "x": values_for("x", (2, 3, 8)),
+        "weight": values_for("weight", (4, 3, 3)),
+        "bias": values_for("bias", (4,)),
+    }
+
+
+def _signals_backward() -> dict[str, Any]:
+    values = _signals()
+    del values["bias"]
+    return {**values, "grad_z": values_for("grad_z", (2, 4, 6))}
+
+
+def _images() -> dict[str, Any]:
+    return {
+        "x": values_for("x", (2, 2, 5, 4)),
+        "weight": values_for("weight", (3, 2, 2, 2)),
+        "bias": values_for("bias", (3,)),
+    }
+
+
+def _images_backward() -> dict[str, Any]:
+    values = _images()
+    del values["bias"]
+    return {**values, "grad_z": values_for("grad_z", (2, 3, 4, 3))}
+
+
+def _pooled(backward: bool) -> Callable[[], dict[str, Any]]:
+    """Windows of 2 over 8 positions: 4 outputs."""
+
+    def values() -> dict[str, Any]:
+        found = {"x": values_for("x", (2, 3, 8)), "kernel_size": 2}
+        if backward:
+            found["grad_z"] = values_for("grad_z", (2, 3, 4))
+        return found
+
+    return values
+
+
 def _recurrent(n_blocks: int = 1, **extra: tuple[int, ...]) -> Callable:
     """A cell's phi (2 inputs, 3 hidden units; 1 block for an RNN, 3 for a GRU), a
     step's x_t (4, 2) and h_prev (4, 3), and arrays of the shapes named in extra."""
@@ -1055,6 +1121,9 @@ def _recurrent(n_blocks: int = 1, **extra: tuple[int, ...]) -> Callable:
         return found
 
     return values
+
+
+_STACK = [(3, 1, 1), (2, 2, 1), (3, 1, 2)]  # (kernel_size, stride, dilation)
 
 
 def _torch_sequences() -> Any:
@@ -1253,6 +1322,56 @@ OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
         "is_last": False,
     },
     "layer_gradient_norms": lambda: {"activation": "relu", "weight_variance": 0.1},
+    **{
+        f"convolutional_networks.{name}": _signals for name in ("conv1d", "conv1d_loop")
+    },
+    **{
+        f"convolutional_networks.{name}": _signals_backward
+        for name in ("conv1d_backward", "conv1d_loop_backward")
+    },
+    **{f"convolutional_networks.{name}": _images for name in ("conv2d", "conv2d_loop")},
+    **{
+        f"convolutional_networks.{name}": _images_backward
+        for name in ("conv2d_backward", "conv2d_loop_backward")
+    },
+    "convolutional_networks.windows_1d": lambda: {
+        "x": _signals()["x"],
+        "kernel_size": 3,
+    },
+    "convolutional_networks.windows_2d": lambda: {
+        "x": _images()["x"],
+        "kernel_size": (2, 2),
+    },
+    "convolutional_networks.add_windows_back": lambda: {
+        "windows": pkg("windows_1d")(_signals()["x"], 3),
+        "n": 8,
+    },
+    "convolutional_networks.add_windows_back_2d": lambda: {
+        "windows": pkg("windows_2d")(_images()["x"], (2, 2)),
+        "n": (5, 4),
+    },
+    **{
+        f"convolutional_networks.{name}": _pooled(backward="backward" in name)
+        for name in (
+            "max_pool1d",
+            "avg_pool1d",
+            "max_pool1d_backward",
+            "avg_pool1d_backward",
+        )
+    },
+    "convolutional_networks.receptive_field": lambda: {"layers": _STACK},
+    "convolutional_networks.unit_gradients": lambda: {"layers": _STACK, "n": 16},
+    "convolutional_networks.measured_receptive_field": lambda: {
+        "layers": _STACK,
+        "n": 16,
+    },
+    "convolutional_networks.equivariance_gap": lambda: {
+        "layer": np.negative,
+        "x": values_for("x", (1, 1, 8)),
+        "k": 2,
+    },
+    "convolutional_networks.pair": lambda: {"value": 3},
+    "convolutional_networks.mnist1d_cnn_run": lambda: {"steps": 2, "eval_every": 1},
     # recurrent networks: a cell's phi, its inputs and states
     "recurrent_networks.affine_parts": _recurrent(),
     "recurrent_networks.rnn_cell": _recurrent(),

@@ -313,6 +313,8 @@ REPRODUCED = {
     "double-descent-peak-params-per-example",
     "high-dim-ball-volume-d10",
     "mnist1d-mlp-test-accuracy",
+    "mnist1d-cnn-test-accuracy",
+    "mnist1d-cnn-shuffled-test-accuracy",
     "mnist1d-gru-test-accuracy",
     "mnist1d-gru-shuffled-test-accuracy",
 }

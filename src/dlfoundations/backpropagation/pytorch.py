@@ -56,6 +56,16 @@ def _batch(arguments: dict) -> None:
         raise ValueError(f"y must hold class indices (integers >= 0), got {y.dtype}")
 
 
+def _input_width(model: nn.Module) -> int | None:
+    """The number of input columns the model reads, when its first layer with
+    parameters is a Linear one; None for a model that starts otherwise (a
+    convolution or a recurrent layer reads a sequence of any length)."""
+    for module in model.modules():
+        if any(True for _ in module.parameters(recurse=False)):
+            return module.in_features if isinstance(module, nn.Linear) else None
+    return None
+
+
 def _fits_model(arguments: dict) -> None:
     """x is as wide as the model's input, y's classes are among its outputs."""
     model, x, y = arguments["model"], arguments["x"], arguments["y"]
@@ -68,8 +78,8 @@ def _fits_model(arguments: dict) -> None:
         linear = [m for m in model.modules() if isinstance(m, nn.Linear)]
         if not linear:
             return
-        width, n_classes = linear[0].in_features, linear[-1].out_features
-    if x.shape[1] != width:
+        width, n_classes = _input_width(model), linear[-1].out_features
+    if width is not None and x.shape[1] != width:
         raise ValueError(f"x must have {width} columns, the input width of model")
     if y.max() >= n_classes:
         raise ValueError(f"y must be class indices below {n_classes}, model's outputs")
@@ -275,10 +285,10 @@ def _pairs_fit_model(arguments: dict) -> None:
     linear = [m for m in arguments["model"].modules() if isinstance(m, nn.Linear)]
     if not linear:
         return
-    width, n_classes = linear[0].in_features, linear[-1].out_features
+    width, n_classes = _input_width(arguments["model"]), linear[-1].out_features
     for name in ("train", "val"):
         x, y = arguments[name]
-        if x.shape[1] != width:
+        if width is not None and x.shape[1] != width:
             message = f"{name} must have inputs of {width} columns, the model's input"
             raise ValueError(f"{message}, got {x.shape[1]}")
         if y.max() >= n_classes:

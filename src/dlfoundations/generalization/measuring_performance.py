@@ -19,7 +19,7 @@ from dlfoundations.generalization.mnist1d import mnist1d
 from dlfoundations.optimization.stochastic_gradient_descent import minibatches
 
 # --8<-- [end:imports]
-from dlfoundations.backpropagation.pytorch import _device
+from dlfoundations.backpropagation.pytorch import _device, _input_width
 from dlfoundations.checks import (
     check_arguments,
     count,
@@ -64,13 +64,13 @@ def _named_pairs(value, name: str) -> dict:
 
 
 def _pair_fits(model: nn.Module, x_name: str, y_name: str, x, y) -> None:
-    """The inputs x are as wide as the model's first layer, the labels y below its
-    number of outputs."""
+    """The inputs x are as wide as the model's first layer (when it is a Linear
+    one), the labels y below its number of outputs."""
     linear = [m for m in model.modules() if isinstance(m, nn.Linear)]
     if not linear:
         return
-    width, n_classes = linear[0].in_features, linear[-1].out_features
-    if x.shape[1] != width:
+    width, n_classes = _input_width(model), linear[-1].out_features
+    if width is not None and x.shape[1] != width:
         raise ValueError(f"{x_name} must have {width} columns, the model's input width")
     if y.max() >= n_classes:
         raise ValueError(f"{y_name} must hold labels below {n_classes}, the outputs")
