@@ -95,3 +95,37 @@ plt.show()
 # **Exercises.** Change the step 0.05 to 0.3: what happens and why? Replace
 # `bowl` by your own function of two variables and its gradient, and check the
 # gradient with `numerical_gradient` before you trust it.
+
+# %% [markdown]
+# ## Your turn: implement and check
+#
+# The implement-and-check exercises of Part I, as cells to fill in. Each function
+# below starts out as the book's solution (`reference`), so that the lab runs when
+# the book is built: replace its body with your own code and run the cell. `check`
+# prints nothing when your function agrees with the solution on random and edge
+# inputs, and raises `ExerciseFailed` otherwise, naming the input that failed, the
+# expected and the returned values, and the likely mistake when it recognises one.
+
+# %%
+from dlfoundations.exercises import check, reference
+
+
+def tanh_from_sigmoid(x):
+    return reference("tanh-from-sigmoid")(x)  # your code: sigmoid and arithmetic
+
+
+check("tanh-from-sigmoid", tanh_from_sigmoid)
+
+# %%
+def second_difference(f, x, h=1e-4):
+    return reference("second-difference")(f, x, h)  # your code
+
+
+check("second-difference", second_difference)
+
+# %%
+def sigmoid_layer_vjp(v, x, W, b):
+    return reference("sigmoid-layer-vjp")(v, x, W, b)  # your code: v^T J, no J
+
+
+check("sigmoid-layer-vjp", sigmoid_layer_vjp)
