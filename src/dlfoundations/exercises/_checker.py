@@ -88,12 +88,20 @@ def show(value) -> str:
         value = value.detach().cpu().numpy()
     if isinstance(value, np.ndarray):
         return np.array2string(value, precision=6, threshold=12, edgeitems=3)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {summary(v)}" for k, v in value.items()) + "}"
     if isinstance(value, tuple | list):
         inner = ", ".join(show(item) for item in value)
         return f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
     if callable(value):
         return getattr(value, "__name__", type(value).__name__)
     return repr(value)
+
+
+def summary(value) -> str:
+    """An array by its shape, anything else printed: for the entries of a dict."""
+    shape = getattr(value, "shape", None)
+    return f"array of shape {tuple(shape)}" if shape is not None else show(value)
 
 
 def described_arguments(exercise: Exercise, case: Case) -> str:
@@ -182,10 +190,18 @@ def common_mistake(got, want) -> str | None:
     return None
 
 
-def changed_input(before: tuple, after: tuple) -> bool:
-    return not all(
-        same(b, a, 0, 0) if not callable(b) else True for b, a in zip(before, after)
-    )
+def unchanged(before, after) -> bool:
+    """Whether an argument is as it was before the call: arrays entry by entry,
+    dicts and sequences item by item."""
+    if isinstance(before, dict):
+        return before.keys() == after.keys() and all(
+            unchanged(before[key], after[key]) for key in before
+        )
+    if isinstance(before, tuple | list):
+        return len(before) == len(after) and all(map(unchanged, before, after))
+    if isinstance(before, np.ndarray | torch.Tensor):
+        return same(before, after, 0, 0)
+    return callable(before) or before == after
 
 
 def failure(exercise: Exercise, case: Case, what: str, hint: str | None) -> str:
@@ -209,7 +225,7 @@ def run_case(exercise: Exercise, candidate: Callable, case: Case) -> None:
     except Exception as error:
         what = f"your function raised {type(error).__name__}: {error}"
         raise ExerciseFailed(failure(exercise, case, what, None)) from error
-    if changed_input(case.arguments, arguments):
+    if not unchanged(case.arguments, arguments):
         hint = "your function changed its input in place; compute a new array instead"
         what = "the output is not checked: the input was modified"
         raise ExerciseFailed(failure(exercise, case, what, hint))

@@ -1,5 +1,117 @@
-"""The implement-and-check exercises of Part VI, architectures, chapter by chapter."""
+"""The implement-and-check exercises of Part VI, architectures, chapter by chapter.
 
-from dlfoundations.exercises._checker import Exercise
+A solution the chapter does not already show is written here, between snippet
+markers, so the page can show it."""
 
-EXERCISES: list[Exercise] = []
+import numpy as np
+
+from dlfoundations.architectures.convolutional_networks import conv1d
+from dlfoundations.architectures.recurrent_networks import (
+    gru_cell,
+    gru_gates,
+    init_cell,
+)
+from dlfoundations.exercises._checker import Case, Exercise, Mistake
+from dlfoundations.foundations.functions import sigmoid
+
+
+# --8<-- [start:correlate]
+def correlate(x, w) -> np.ndarray:
+    """One signal x (n values), one kernel w (m taps), stride 1, no padding:
+    z[u] = sum over j of w[j] x[u + j], for the n - m + 1 positions u."""
+    return conv1d(x[None, None, :], w[None, None, :], np.zeros(1))[0, 0]
+
+
+# --8<-- [end:correlate]
+
+
+def correlate_cases(rng: np.random.Generator) -> list[Case]:
+    return [
+        Case("random", (rng.standard_normal(12), rng.standard_normal(3))),
+        Case("random", (rng.standard_normal(9), rng.standard_normal(4))),
+        Case("edge: a kernel as long as the signal", (np.arange(5.0), np.ones(5))),
+        Case("edge: a kernel of one tap", (np.arange(4.0), np.array([-2.0]))),
+    ]
+
+
+def gru_cases(rng: np.random.Generator) -> list[Case]:
+    phi = init_cell(input_size=3, hidden_size=4, n_blocks=3, seed=1)
+    x_t, h_prev = rng.standard_normal((2, 3)), rng.uniform(-1, 1, (2, 4))
+    strong = {name: 4 * value for name, value in phi.items()}
+    return [
+        Case("random", (x_t, h_prev, phi)),
+        Case("edge: saturated gates", (3 * x_t, h_prev, strong)),
+    ]
+
+
+def gru_cell_with_gates_swapped(x_t, h_prev, phi):
+    r, z, n, _ = _gates(x_t, h_prev, phi)
+    return z * n + (1 - z) * h_prev
+
+
+def gru_cell_resetting_the_state(x_t, h_prev, phi):
+    """The reset gate applied to h before W_hn (Cho et al. 2014), not after."""
+    hidden = h_prev.shape[1]
+    r, z, _, _ = _gates(x_t, h_prev, phi)
+    x_n = x_t @ phi["W_x"][2 * hidden :].T + phi["b_x"][2 * hidden :]
+    h_n = (r * h_prev) @ phi["W_h"][2 * hidden :].T + phi["b_h"][2 * hidden :]
+    n = np.tanh(x_n + h_n)
+    return (1 - z) * n + z * h_prev
+
+
+def gru_cell_with_sigmoid_candidate(x_t, h_prev, phi):
+    hidden = h_prev.shape[1]
+    r, z, _, h_n = _gates(x_t, h_prev, phi)
+    x_n = x_t @ phi["W_x"][2 * hidden :].T + phi["b_x"][2 * hidden :]
+    n = sigmoid(x_n + r * h_n)
+    return (1 - z) * n + z * h_prev
+
+
+def _gates(x_t, h_prev, phi):
+    a_x = x_t @ phi["W_x"].T + phi["b_x"]
+    a_h = h_prev @ phi["W_h"].T + phi["b_h"]
+    return gru_gates(a_x, a_h)
+
+
+EXERCISES = [
+    Exercise(
+        name="correlate",
+        page="architectures/convolutional-networks",
+        reference=correlate,
+        cases=correlate_cases,
+        mistakes=(
+            Mistake(
+                "a flipped kernel: that is the convolution of signal processing "
+                "(np.convolve); a CNN's layer slides w unflipped, a cross-correlation",
+                lambda x, w: np.convolve(x, w, mode="valid"),
+            ),
+            Mistake(
+                "the number of positions: a window of m taps fits n - m + 1 times "
+                "without padding, not n",
+                lambda x, w: np.correlate(x, w, mode="same"),
+            ),
+        ),
+    ),
+    Exercise(
+        name="gru-cell",
+        page="architectures/recurrent-networks",
+        reference=gru_cell,
+        cases=gru_cases,
+        mistakes=(
+            Mistake(
+                "the update gate's roles swapped: where z is 1 the cell keeps its "
+                "old state, h_t = (1 - z) n + z h_(t-1)",
+                gru_cell_with_gates_swapped,
+            ),
+            Mistake(
+                "the reset gate applied to h_(t-1) before W_hn (the original GRU of "
+                "Cho et al.); PyTorch's, and the chapter's, scales W_hn h + b_hn",
+                gru_cell_resetting_the_state,
+            ),
+            Mistake(
+                "the candidate squashed by a sigmoid: n uses tanh, the gates sigmoid",
+                gru_cell_with_sigmoid_candidate,
+            ),
+        ),
+    ),
+]
