@@ -378,20 +378,29 @@ def math_renders(page) -> int:
     return page.evaluate("(window.__dlfMath || []).length")
 
 
+# One more render than n, or a page that does not load the math script at all (it
+# will never render: waiting for the timeout would only cost the time).
+MATH_RENDERED_OR_NEVER_WILL = """(n) =>
+    (window.__dlfMath || []).length > n
+    || (document.readyState === "complete"
+        && !document.querySelector('script[src*="javascripts/katex.js"]'))"""
+
+
 def wait_for_math(page, renders_before: int = 0, timeout_ms: float = 10000) -> int:
     """Wait until KaTeX has rendered the page shown; return the number of math nodes.
 
     The site's ``katex.js`` renders once per page shown, on the first load and after
     every instant navigation, and ``MATH_TIMING_INIT`` counts each render: waiting for
     one more render than ``renders_before`` waits for exactly the render of this page,
-    however slow the machine (no guess at how long rendering takes). A page whose
-    math script never runs is given ``timeout_ms``; the checks then report its math.
+    however slow the machine (no guess at how long rendering takes). A page without
+    the math script returns once loaded; one whose script never runs is given
+    ``timeout_ms``. The checks then report its math.
     """
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:
         page.wait_for_function(
-            "(n) => (window.__dlfMath || []).length > n",
+            MATH_RENDERED_OR_NEVER_WILL,
             arg=renders_before,
             timeout=timeout_ms,
         )

@@ -8,6 +8,7 @@ every page, desktop and mobile, go to ``screenshots/`` (ignored by git) with
 
 from __future__ import annotations
 
+import functools
 import re
 import textwrap
 from pathlib import Path
@@ -190,21 +191,29 @@ SEARCHES = [
 ]
 
 
-def pages_with_heading(site: Path, query: str) -> set[str]:
-    """The pages with a heading (h1 to h3 of the article) that contains every word of
-    ``query``."""
+@functools.cache
+def article_headings(site: Path) -> dict[str, list[str]]:
+    """The headings (h1 to h3 of the article) of every page, lower case; parsed once
+    for all the queries."""
     from bs4 import BeautifulSoup
 
-    words = query.lower().split()
-    found = set()
+    headings = {}
     for url in page_urls(site):
         soup = BeautifulSoup(html_of(site, url), "html.parser")
         article = soup.select_one("article.md-content__inner")
-        for heading in article.select("h1, h2, h3") if article else []:
-            text = heading.get_text(" ").lower()
-            if all(word in text for word in words):
-                found.add(url)
-    return found
+        found = article.select("h1, h2, h3") if article else []
+        headings[url] = [heading.get_text(" ").lower() for heading in found]
+    return headings
+
+
+def pages_with_heading(site: Path, query: str) -> set[str]:
+    """The pages with a heading that contains every word of ``query``."""
+    words = query.lower().split()
+    return {
+        url
+        for url, headings in article_headings(site).items()
+        if any(all(word in text for word in words) for text in headings)
+    }
 
 
 RESULT_LINKS = ".md-search-result__item > a:first-child"
@@ -358,16 +367,18 @@ def snippet_section(path: Path, section: str | None) -> list[str]:
 
 
 def python_fences(markdown: str) -> list[str]:
-    """The python code blocks of a Markdown page, snippets expanded from ``src/``."""
-    blocks, current = [], None
+    """The python code blocks of a Markdown page, snippets expanded from ``src/``; a
+    block indented inside an admonition loses its indentation, as on the page."""
+    blocks, current, indent = [], None, 0
     for line in markdown.splitlines():
         stripped = line.strip()
         if current is None and stripped.startswith("```python"):
-            current = []
+            current, indent = [], len(line) - len(line.lstrip())
         elif current is not None and stripped.startswith("```"):
             blocks.append("\n".join(current))
             current = None
         elif current is not None:
+            line = line[indent:] if line[:indent].isspace() else line.lstrip()
             match = SNIPPET_LINE.match(line)
             current += snippet_section(ROOT / match[2], match[3]) if match else [line]
     return blocks

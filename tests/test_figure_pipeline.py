@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,29 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
+@dataclass(frozen=True)
+class Edit:
+    """An edit of a chapter's code that changes what some figures draw."""
+
+    path: str
+    module: str
+    edit: tuple[str, str]
+    figure: str  # one figure that depends on the module
+
+    def of(self, project: Path) -> Path:
+        return project / self.path
+
+
+# The toy model's chapter has two figures: the edit tests redraw two figures, not the
+# thirty that depend on a module every part imports (tested by the transitive test).
+TOY_MODEL = Edit(
+    path="src/dlfoundations/backpropagation/toy_model.py",
+    module="dlfoundations.backpropagation.toy_model",
+    edit=("h1 = math.sin(f0)", "h1 = math.sin(1.1 * f0)"),
+    figure="backpropagation/toy-model/computational-chain",
+)
+
+
 def test_warm_build_regenerates_no_figure(sandbox):
     first = build(sandbox)
     assert first.returncode == 0, first.stderr
@@ -113,11 +137,10 @@ def test_warm_build_regenerates_no_figure(sandbox):
 
 def test_editing_a_function_regenerates_exactly_its_dependents(sandbox):
     assert build(sandbox).returncode == 0
-    derivatives = sandbox / "src/dlfoundations/foundations/derivatives.py"
-    edit(derivatives, "np.sin(2 * x)", "np.sin(3 * x)")
-    expected = dependents(sandbox, "dlfoundations.foundations.derivatives")
+    edit(TOY_MODEL.of(sandbox), *TOY_MODEL.edit)
+    expected = dependents(sandbox, TOY_MODEL.module)
     everything = {spec.name for spec in _build.discover(sandbox / "src")}
-    assert "foundations/derivatives/gradient-field" in expected
+    assert TOY_MODEL.figure in expected
     assert "foundations/functions/relu-plot" not in expected
     assert expected < everything
     result = build(sandbox)
@@ -213,12 +236,11 @@ def test_edit_under_mkdocs_serve_redraws_dependents_without_stale_imports(
         for p in (sandbox / "docs").rglob("*")
     )
     server, port = start_mkdocs_serve(sandbox, log_path)
-    url = f"http://127.0.0.1:{port}/figures/foundations/derivatives/gradient-field.svg"
+    url = f"http://127.0.0.1:{port}/figures/{TOY_MODEL.figure}.svg"
     try:
         before = urllib.request.urlopen(url).read()
         builds_before = log_path.read_text().count("Documentation built")
-        derivatives = sandbox / "src/dlfoundations/foundations/derivatives.py"
-        edit(derivatives, "np.sin(2 * x)", "np.sin(3 * x)")
+        edit(TOY_MODEL.of(sandbox), *TOY_MODEL.edit)
         wait_for(
             lambda: log_path.read_text().count("Documentation built") > builds_before,
             120,
@@ -234,7 +256,7 @@ def test_edit_under_mkdocs_serve_redraws_dependents_without_stale_imports(
         if "Building documentation" in log
         else log
     )
-    expected = dependents(sandbox, "dlfoundations.foundations.derivatives")
+    expected = dependents(sandbox, TOY_MODEL.module)
     assert rendered(log.split("Serving on")[-1]) == expected, rebuild_log
     assert after != before, "the served figure did not change: a stale module was used"
     docs_after = sorted(
