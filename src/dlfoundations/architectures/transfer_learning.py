@@ -271,6 +271,7 @@ def target_model(method: str, pretrained: dict, seed: int, device=None):
 @check_arguments(
     method=one_of(*METHODS),
     n_target=count,
+    pretrained=_pretrained,
     seed=non_negative_integer,
     steps=count,
     device=_device,
@@ -279,6 +280,7 @@ def target_model(method: str, pretrained: dict, seed: int, device=None):
 def target_accuracy(
     method: str,
     n_target: int,
+    pretrained: dict,
     seed: int = 0,
     steps: int = TARGET_STEPS,
     device: torch.device | None = None,
@@ -288,9 +290,9 @@ def target_accuracy(
     device = device or get_device()
     sets = task(TARGET_CLASSES, device)
     x, y = sets["train"]
-    chosen = torch.as_tensor(balanced_subset(y.cpu().numpy(), n_target, seed))
-    train = (x[chosen.to(device)], y[chosen.to(device)])
-    model, trainable = target_model(method, pretrain(device=device), seed, device)
+    chosen = balanced_subset(y.cpu().numpy(), n_target, seed)
+    train = (x[chosen], y[chosen])
+    model, trainable = target_model(method, pretrained, seed, device)
     optimizer = torch.optim.Adam(trainable, lr=LR)
     test = {"test": sets["test"]}
     history = train_classifier(
@@ -303,19 +305,24 @@ def target_accuracy(
 
 
 @experiment
-@check_arguments(sizes=_sizes, seeds=_seeds, steps=count, device=_device)
+@check_arguments(
+    sizes=_sizes, seeds=_seeds, steps=count, pretrain_steps=count, device=_device
+)
 # --8<-- [start:transfer_comparison]
 def transfer_comparison(
     sizes: tuple = TARGET_SIZES,
     seeds: tuple = SEEDS,
     steps: int = TARGET_STEPS,
+    pretrain_steps: int = PRETRAIN_STEPS,
     device: torch.device | None = None,
 ) -> dict[str, np.ndarray]:
     """The target test accuracy of each method, for each number of target examples
     and each seed: one array (sizes, seeds) per method."""
+    device = device or get_device()
+    pretrained = pretrain(steps=pretrain_steps, device=device)  # cached
     runs = [(method, n, seed) for method in METHODS for n in sizes for seed in seeds]
     accuracies = [
-        target_accuracy(method, n, seed, steps, device)
+        target_accuracy(method, n, pretrained, seed, steps, device)
         for method, n, seed in progress(runs, "transfer learning")
     ]
     table = np.array(accuracies).reshape(len(METHODS), len(sizes), len(seeds))
