@@ -43,7 +43,7 @@ from dlfoundations.experiments import experiment
 SOURCE_CLASSES = (0, 1, 2, 3, 4)  # pretrain on these digits of MNIST-1D
 TARGET_CLASSES = (5, 6, 7, 8, 9)  # reuse on these, relabelled 0 to 4
 PRETRAIN_STEPS = 1500  # Adam steps on the 2000 or so source training examples
-TARGET_STEPS = 500  # Adam steps on the target examples, whatever their number
+TARGET_STEPS = 400  # Adam steps on the target examples, whatever their number
 TARGET_SIZES = (25, 50, 150, 500, 1500)  # target training examples: 5 to 300 a class
 SEEDS = (0, 1, 2)  # subsets of target examples, heads and orders of the batches
 METHODS = ("frozen", "fine-tuned", "scratch")
