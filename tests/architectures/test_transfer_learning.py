@@ -181,8 +181,10 @@ def test_bad_inputs_are_refused_by_name(pretrained):
         balanced_subset(np.array([0, 0, 1, 1]), 6, seed=0)
     with pytest.raises(ValueError, match="method"):
         target_accuracy("thawed", 25, pretrained)
-    with pytest.raises(TypeError, match="pretrained"):
+    with pytest.raises(ValueError, match="pretrained"):
         target_accuracy("frozen", 25, {"test_accuracy": 0.9})
+    with pytest.raises(ValueError, match=r"pretrained\['phi.1.weight'\]"):
+        pretrained_cnn(pretrained | {"phi.1.weight": np.zeros((25, 1, 3))})
     with pytest.raises(ValueError, match="model"):
         freeze_features(torch.nn.Sequential(torch.nn.ReLU()))
     with pytest.raises(ValueError, match="sizes"):

@@ -111,9 +111,19 @@ def _has_head(value, name: str) -> nn.Sequential:
 
 
 def _pretrained(value, name: str) -> dict:
-    """The results of pretrain: the arrays of the state dict under "phi." keys."""
-    if not isinstance(value, dict) or not any(str(k).startswith("phi.") for k in value):
-        raise TypeError(f"{name} must be the results of pretrain(), with 'phi.' keys")
+    """The results of pretrain: every array of the source CNN's state dict, under
+    "phi." keys, finite and of its shape."""
+    if not isinstance(value, dict):
+        kind = type(value).__name__
+        raise TypeError(f"{name} must be the results of pretrain(), got {kind}")
+    expected = mnist1d_cnn(n_classes=len(SOURCE_CLASSES)).state_dict()
+    for key, tensor in expected.items():
+        if f"phi.{key}" not in value:
+            raise ValueError(f"{name} must hold the weights 'phi.{key}' of pretrain()")
+        array = finite_array(value[f"phi.{key}"], f"{name}['phi.{key}']")
+        if array.shape != tuple(tensor.shape):
+            message = f"{name}['phi.{key}'] must have shape {tuple(tensor.shape)}"
+            raise ValueError(f"{message}, got {array.shape}")
     return value
 
 
