@@ -12,6 +12,7 @@ from dlfoundations.architectures.transfer_learning import (
     METHODS,
     SOURCE_CLASSES,
     TARGET_CLASSES,
+    _pretrained,
     balanced_subset,
     class_split,
     freeze_features,
@@ -103,6 +104,14 @@ def test_a_model_not_frozen_changes_every_layer():
     torch_step(model, optimizer, torch.randn(20, 40), torch.arange(20) % 5)
     after = model.state_dict()
     assert all(not torch.equal(after[k], before[k]) for k in after)
+
+
+def test_checking_the_pretrained_weights_draws_no_random_numbers(pretrained):
+    torch.manual_seed(7)
+    expected = torch.rand(3)
+    torch.manual_seed(7)
+    _pretrained(pretrained, "pretrained")  # builds a CNN to compare shapes with
+    assert torch.equal(torch.rand(3), expected)
 
 
 def test_the_pretrained_cnn_has_exactly_the_pretrained_weights(pretrained):

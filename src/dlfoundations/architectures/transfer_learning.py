@@ -116,7 +116,8 @@ def _pretrained(value, name: str) -> dict:
     if not isinstance(value, dict):
         kind = type(value).__name__
         raise TypeError(f"{name} must be the results of pretrain(), got {kind}")
-    expected = mnist1d_cnn(n_classes=len(SOURCE_CLASSES)).state_dict()
+    with torch.random.fork_rng(devices=[]):  # the caller's random numbers untouched
+        expected = mnist1d_cnn(n_classes=len(SOURCE_CLASSES)).state_dict()
     for key, tensor in expected.items():
         if f"phi.{key}" not in value:
             raise ValueError(f"{name} must hold the weights 'phi.{key}' of pretrain()")
