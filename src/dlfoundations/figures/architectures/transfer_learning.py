@@ -44,6 +44,9 @@ def transfer_accuracy():
         ylabel="accuracy minus that from scratch",
         title="What pretraining adds",
     )
+    for ax in (accuracy_ax, gain_ax):
+        ax.set_xticks(sizes, labels=[str(n) for n in sizes])
+        ax.minorticks_off()
     accuracy_ax.legend(loc="lower right")
     gain_ax.legend(loc="upper right")
     return fig
