@@ -366,6 +366,23 @@ ALLOWED |= {
     ("recurrent_networks.gru_gradient_norms", "update_bias", "negative"),
 }
 
+# - transfer learning: accuracies of any number of sizes and of seeds (two or more)
+#   have a mean and a standard error, whichever is the longer.
+ALLOWED |= {
+    ("transfer_learning.mean_and_standard_error", "accuracies", k)
+    for k in ("transposed", "wrong_length")
+}
+# - inputs of any width and labels of any number can be split and subsampled; 0 is
+#   a digit and a seed.
+ALLOWED |= {
+    ("transfer_learning.class_split", "x", "wrong_length"),
+    ("transfer_learning.class_split", "classes", "zero_entry"),
+    ("transfer_learning.task", "classes", "zero_entry"),
+    ("transfer_learning.balanced_subset", "y", "wrong_length"),
+    ("transfer_learning.balanced_subset", "seed", "zero"),
+    ("transfer_learning.target_model", "seed", "zero"),
+}
+
 
 # - seed 0 is a seed; a perfect classifier has error 0, and its standard error is 0;
 ALLOWED.add(("mnist1d.mnist1d", "seed", "zero"))
@@ -1135,6 +1152,13 @@ def _torch_sequences() -> Any:
     return torch.as_tensor(values_for("x", (4, 5)), dtype=torch.float32)
 
 
+def _pretrained_weights() -> dict[str, Any]:
+    """The results of transfer learning's pretrain, without training: the weights of
+    a fresh CNN with five outputs under "phi." keys."""
+    model = pkg("mnist1d_cnn")(n_classes=5)
+    return {f"phi.{k}": v.numpy() for k, v in model.state_dict().items()}
+
+
 def _sequence_run(*names: str) -> Callable:
     """A run of an RNN cell over 4 sequences of 5 steps: x (4, 5, 2), the states hs
     (4, 6, 3), the gradients dL_dhs (4, 5, 3), h0 (4, 3), and the cell's functions."""
@@ -1398,6 +1422,45 @@ OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
         "n_classes": 3,
     },
     "recurrent_networks.GRUClassifier.forward": lambda: {"x": _torch_sequences()},
+    # transfer learning: digits 5, 7 and 9 of six labels, a CNN and its weights
+    "transfer_learning.class_split": lambda: {
+        "x": values_for("x", (6, 2)),
+        "y": np.array([5, 0, 9, 7, 5, 3]),
+        "classes": (5, 7, 9),
+    },
+    "transfer_learning.balanced_subset": lambda: {
+        "y": np.array([0, 0, 1, 1, 2, 2]),
+        "n": 3,
+        "seed": 0,
+    },
+    "transfer_learning.task": lambda: {"classes": (5, 6), "device": "cpu"},
+    "transfer_learning.pretrained_cnn": lambda: {"pretrained": _pretrained_weights()},
+    "transfer_learning.new_head": lambda: {
+        "model": pkg("mnist1d_cnn")(channels=2),
+        "n_classes": 3,
+    },
+    "transfer_learning.freeze_features": lambda: {
+        "model": pkg("mnist1d_cnn")(channels=2)
+    },
+    "transfer_learning.target_model": lambda: {
+        "method": "frozen",
+        "pretrained": _pretrained_weights(),
+        "seed": 0,
+    },
+    "transfer_learning.target_accuracy": lambda: {
+        "method": "frozen",
+        "n_target": 5,
+        "pretrained": _pretrained_weights(),
+        "steps": 2,
+        "device": "cpu",
+    },
+    "transfer_learning.transfer_comparison": lambda: {
+        "sizes": (10,),
+        "seeds": (0, 1),
+        "steps": 2,
+        "pretrain_steps": 2,
+        "device": "cpu",
+    },
     "bias_variance.predictions_over_datasets": lambda: {
         "datasets": [(values_for("x", (5,)), values_for("y", (5,)))] * 2,
         "x_test": values_for("x_test", (3,)),
