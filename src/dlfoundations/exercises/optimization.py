@@ -121,6 +121,11 @@ def adam_cases(rng: np.random.Generator) -> list[Case]:
     ]
 
 
+def step_with_inverted_ratio(H, phi_star, phi):
+    g = H @ (phi - phi_star)
+    return phi - (g @ H @ g) / (g @ g) * g
+
+
 def uncorrected_adam(param, grad, m, v, step, lr, beta1, beta2, eps):
     m = beta1 * m + (1 - beta1) * grad
     v = beta2 * v + (1 - beta2) * grad**2
@@ -155,12 +160,7 @@ EXERCISES = [
             Mistake(
                 "the ratio upside down: the best lr is g^T g / g^T H g, which is "
                 "1 / mu when g is an eigenvector of curvature mu",
-                lambda H, s, phi: (
-                    phi
-                    - (H @ (phi - s) @ H @ H @ (phi - s))
-                    / (H @ (phi - s) @ (H @ (phi - s)))
-                    * (H @ (phi - s))
-                ),
+                step_with_inverted_ratio,
             ),
             Mistake(
                 "a step with lr = 1: the line search chooses lr = g^T g / g^T H g",
