@@ -186,3 +186,51 @@ for seed in range(4):
 # - Replace F1 by recall when choosing the threshold. What does the test precision do?
 # - Choose the threshold on the *test* set instead, and compare the test F1. Why is
 #   that number no longer an honest estimate?
+
+# %% [markdown]
+# ## Your turn: implement and check
+#
+# The implement-and-check exercises of Part II, as cells to fill in. Each function
+# below starts out as the book's solution (`reference`), so that the lab runs when
+# the book is built: replace its body with your own code and run the cell. `check`
+# prints nothing when your function agrees with the solution on random and edge
+# inputs, and raises `ExerciseFailed` otherwise, naming the input that failed, the
+# expected and the returned values, and the likely mistake when it recognises one.
+
+# %%
+from dlfoundations.exercises import check, reference
+
+
+def logistic_neuron_gradient(x, y, weights, bias):
+    return reference("logistic-neuron-gradient")(x, y, weights, bias)  # your code
+
+
+check("logistic-neuron-gradient", logistic_neuron_gradient)
+
+# %%
+def silu_derivative(x):
+    return reference("silu-derivative")(x)  # your code: d/dx x sigmoid(x)
+
+
+check("silu-derivative", silu_derivative)
+
+# %%
+def soft_cross_entropy_gradient(logits, targets):
+    return reference("soft-cross-entropy-gradient")(logits, targets)  # your code
+
+
+check("soft-cross-entropy-gradient", soft_cross_entropy_gradient)
+
+# %%
+def shallow_relu_slope(x, w, b, v):
+    return reference("shallow-relu-slope")(x, w, b, v)  # your code: no loop
+
+
+check("shallow-relu-slope", shallow_relu_slope)
+
+# %%
+def balanced_accuracy(y_true, y_pred):
+    return reference("balanced-accuracy")(y_true, y_pred)  # your code
+
+
+check("balanced-accuracy", balanced_accuracy)

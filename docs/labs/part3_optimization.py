@@ -257,3 +257,45 @@ plt.show()
 # (launching kernels) is larger and the hardware needs even bigger batches to be
 # busy, which is why deep learning trains with batches of tens to thousands of
 # examples. Run the cell again: the numbers move, the shape stays.
+
+# %% [markdown]
+# ## Your turn: implement and check
+#
+# The implement-and-check exercises of Part III, as cells to fill in. Each function
+# below starts out as the book's solution (`reference`), so that the lab runs when
+# the book is built: replace its body with your own code and run the cell. `check`
+# prints nothing when your function agrees with the solution on random and edge
+# inputs, and raises `ExerciseFailed` otherwise, naming the input that failed, the
+# expected and the returned values, and the likely mistake when it recognises one.
+
+# %%
+from dlfoundations.exercises import check, reference
+
+
+def line_search_step(H, phi_star, phi):
+    return reference("line-search-step")(H, phi_star, phi)  # your code
+
+
+check("line-search-step", line_search_step)
+
+# %%
+def warmup_cosine(epoch, initial_lr, warmup, t_max):
+    return reference("warmup-cosine")(epoch, initial_lr, warmup, t_max)  # your code
+
+
+check("warmup-cosine", warmup_cosine)
+
+# %%
+def heavy_ball_step(phi, phi_previous, grad, lr, momentum):
+    return reference("heavy-ball-step")(phi, phi_previous, grad, lr, momentum)  # yours
+
+
+check("heavy-ball-step", heavy_ball_step)
+
+# %%
+def adam_step(param, grad, m, v, step, lr, beta1, beta2, eps):
+    adam = reference("adam-step")
+    return adam(param, grad, m, v, step, lr, beta1, beta2, eps)  # your code: no peeking
+
+
+check("adam-step", adam_step)
