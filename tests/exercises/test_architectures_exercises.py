@@ -102,3 +102,44 @@ def test_gru_cell_a_readers_answer_passes_and_matches_torch():
     x_t, h_prev = rng.normal(size=(4, 2)), rng.normal(size=(4, 3))
     expected = torch_cell(torch.tensor(x_t), torch.tensor(h_prev)).detach().numpy()
     np.testing.assert_allclose(gru_cell(x_t, h_prev, phi), expected, rtol=1e-12)
+
+
+def gain_without_pairing(transfer, scratch):
+    S = transfer.shape[1]
+    error_transfer = transfer.std(axis=1, ddof=1) / np.sqrt(S)
+    error_scratch = scratch.std(axis=1, ddof=1) / np.sqrt(S)
+    gain = transfer.mean(axis=1) - scratch.mean(axis=1)
+    return gain, np.hypot(error_transfer, error_scratch)
+
+
+def gain_with_numpy_default_deviation(transfer, scratch):
+    difference = transfer - scratch
+    return difference.mean(axis=1), np.std(difference, axis=1) / np.sqrt(3)
+
+
+def gain_with_error_over_s(transfer, scratch):
+    difference = transfer - scratch
+    S = difference.shape[1]
+    return difference.mean(axis=1), difference.std(axis=1, ddof=1) / S
+
+
+@pytest.mark.parametrize(
+    ("candidate", "hint"),
+    [
+        (gain_without_pairing, "the pairing ignored"),
+        (gain_with_numpy_default_deviation, "the population deviation"),
+        (gain_with_error_over_s, "the standard error divides"),
+    ],
+)
+def test_paired_gain_mistakes(candidate, hint):
+    assert hint_for("paired-gain", candidate).startswith(hint)
+
+
+def test_paired_gain_a_readers_answer_passes_and_scipy_agrees():
+    from scipy import stats
+
+    def paired_gain(transfer, scratch):
+        difference = transfer - scratch
+        return difference.mean(axis=1), stats.sem(difference, axis=1)
+
+    check("paired-gain", paired_gain)

@@ -11,6 +11,7 @@ from dlfoundations.architectures.recurrent_networks import (
     gru_gates,
     init_cell,
 )
+from dlfoundations.architectures.transfer_learning import mean_and_standard_error
 from dlfoundations.exercises._checker import Case, Exercise, Mistake
 from dlfoundations.foundations.functions import sigmoid
 
@@ -23,6 +24,17 @@ def correlate(x, w) -> np.ndarray:
 
 
 # --8<-- [end:correlate]
+
+
+# --8<-- [start:paired_gain]
+def paired_gain(transfer, scratch) -> tuple[np.ndarray, np.ndarray]:
+    """The gain of a transfer method over training from scratch, for each N (the
+    rows): the mean over the seeds (the columns) of the seed-by-seed differences,
+    and its standard error."""
+    return mean_and_standard_error(transfer - scratch)
+
+
+# --8<-- [end:paired_gain]
 
 
 def correlate_cases(rng: np.random.Generator) -> list[Case]:
@@ -42,6 +54,36 @@ def gru_cases(rng: np.random.Generator) -> list[Case]:
         Case("random", (x_t, h_prev, phi)),
         Case("edge: saturated gates", (3 * x_t, h_prev, strong)),
     ]
+
+
+def gain_cases(rng: np.random.Generator) -> list[Case]:
+    scratch = rng.uniform(0.3, 0.9, (5, 3))
+    transfer = scratch + rng.normal(0.05, 0.03, (5, 3))
+    return [
+        Case("random", (transfer, scratch)),
+        Case(
+            "random, five seeds", (rng.uniform(size=(2, 5)), rng.uniform(size=(2, 5)))
+        ),
+        Case("edge: no gain at all", (scratch, scratch.copy())),
+        Case("edge: two seeds", (np.array([[0.6, 0.7]]), np.array([[0.5, 0.5]]))),
+    ]
+
+
+def unpaired_gain(transfer, scratch):
+    (mean_t, error_t), (mean_s, error_s) = map(
+        mean_and_standard_error, (transfer, scratch)
+    )
+    return mean_t - mean_s, np.sqrt(error_t**2 + error_s**2)
+
+
+def gain_with_population_deviation(transfer, scratch):
+    gain = transfer - scratch
+    return gain.mean(axis=1), gain.std(axis=1) / np.sqrt(gain.shape[1])
+
+
+def gain_with_error_over_seeds(transfer, scratch):
+    gain = transfer - scratch
+    return gain.mean(axis=1), gain.std(axis=1, ddof=1) / gain.shape[1]
 
 
 def gru_cell_with_gates_swapped(x_t, h_prev, phi):
@@ -111,6 +153,29 @@ EXERCISES = [
             Mistake(
                 "the candidate squashed by a sigmoid: n uses tanh, the gates sigmoid",
                 gru_cell_with_sigmoid_candidate,
+            ),
+        ),
+    ),
+    Exercise(
+        name="paired-gain",
+        page="architectures/transfer-learning",
+        reference=paired_gain,
+        cases=gain_cases,
+        mistakes=(
+            Mistake(
+                "the pairing ignored: the error of a difference of two means is not "
+                "sqrt(se_1^2 + se_2^2) when both runs of a seed share its examples; "
+                "take the differences seed by seed first",
+                unpaired_gain,
+            ),
+            Mistake(
+                "the population deviation (ddof=0): over S seeds, the sample standard "
+                "deviation divides by S - 1",
+                gain_with_population_deviation,
+            ),
+            Mistake(
+                "the standard error divides the deviation by sqrt(S), not by S",
+                gain_with_error_over_seeds,
             ),
         ),
     ),
