@@ -112,7 +112,7 @@ def kaiming_std(shape, negative_slope: float = 0.0) -> float:
 def clip_gradient_norm(gradients: list, max_norm: float) -> list:
     """Scale all the gradients by one factor so that their global norm (the norm
     of all their entries together) is at most max_norm; smaller ones unchanged."""
-    norm = math.sqrt(sum(float(np.sum(g**2)) for g in gradients))
+    norm = float(np.sqrt(sum(np.sum(g**2) for g in gradients)))
     scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
     return [g * scale for g in gradients]
 
