@@ -441,8 +441,12 @@ EXERCISES = [
                 ),
             ),
             Mistake(
-                "the bias is missing from the forward pass: f = x W^T + b",
-                lambda x, y, W, b: linear_gradients_by_hand(x, y, W, 0 * b),
+                "the sum and the mean are over the wrong axes: sum over the outputs "
+                "(dim=1), then take the mean over the examples",
+                lambda x, y, W, b: tuple(
+                    g * len(x) / y.shape[1]
+                    for g in linear_gradients_by_hand(x, y, W, b)
+                ),
             ),
         ),
         rtol=1e-5,
