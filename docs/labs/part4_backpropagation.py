@@ -157,3 +157,65 @@ plt.show()
 #    many steps does it need?
 # 4. Train `MLP([2, 64, 64, 3])` for 2000 steps: does the training accuracy rise? And
 #    the validation accuracy?
+
+# %% [markdown]
+# ## Your turn: implement and check
+#
+# The implement-and-check exercises of Part IV, as cells to fill in. Each function
+# below starts out as the book's solution (`reference`), so that the lab runs when
+# the book is built: replace its body with your own code and run the cell. `check`
+# prints nothing when your function agrees with the solution on random and edge
+# inputs, and raises `ExerciseFailed` otherwise, naming the input that failed, the
+# expected and the returned values, and the likely mistake when it recognises one.
+
+# %%
+from dlfoundations.exercises import check, reference
+
+
+def toy_input_derivative(x, y, params):
+    return reference("toy-input-derivative")(x, y, params)  # your code: dl/dx
+
+
+check("toy-input-derivative", toy_input_derivative)
+
+# %%
+def linear_backward(x, W, g):
+    return reference("linear-backward")(x, W, g)  # your code: dL/dx, dL/dW, dL/db
+
+
+check("linear-backward", linear_backward)
+
+# %%
+def accumulate_gradients(parents, local_grads):
+    return reference("accumulate-gradients")(parents, local_grads)  # your code
+
+
+check("accumulate-gradients", accumulate_gradients)
+
+# %%
+def cross_entropy_gradient(logits, targets):
+    return reference("cross-entropy-gradient")(logits, targets)  # your code, NumPy
+
+
+check("cross-entropy-gradient", cross_entropy_gradient)
+
+# %%
+def autograd_linear_gradients(x, y, W, b):
+    return reference("autograd-linear-gradients")(x, y, W, b)  # your code: autograd
+
+
+check("autograd-linear-gradients", autograd_linear_gradients)
+
+# %%
+def kaiming_std(shape, negative_slope=0.0):
+    return reference("kaiming-std")(shape, negative_slope)  # your code
+
+
+check("kaiming-std", kaiming_std)
+
+# %%
+def clip_gradient_norm(gradients, max_norm):
+    return reference("clip-gradient-norm")(gradients, max_norm)  # your code
+
+
+check("clip-gradient-norm", clip_gradient_norm)
