@@ -159,3 +159,60 @@ plt.show()
 # 4. In section 3, replace the uniform points by points of MNIST-1D itself
 #    (`mnist1d()["x"]`). Are its distances as concentrated as those of uniform
 #    points in 40 dimensions? Why not?
+
+# %% [markdown]
+# ## Your turn: implement and check
+#
+# The implement-and-check exercises of Part V, as cells to fill in. Each function
+# below starts out as the book's solution (`reference`), so that the lab runs when
+# the book is built: replace its body with your own code and run the cell. `check`
+# prints nothing when your function agrees with the solution on random and edge
+# inputs, and raises `ExerciseFailed` otherwise, naming the input that failed, the
+# expected and the returned values, and the likely mistake when it recognises one.
+
+# %%
+from dlfoundations.exercises import check, reference
+
+
+def loss_and_error_of_logits(logits, y):
+    return reference("loss-and-error-of-logits")(logits, y)  # your code: NumPy
+
+
+check("loss-and-error-of-logits", loss_and_error_of_logits)
+
+# %%
+def pointwise_bias_variance(predictions, mu_test):
+    return reference("pointwise-bias-variance")(predictions, mu_test)  # your code
+
+
+check("pointwise-bias-variance", pointwise_bias_variance)
+
+# %%
+def threshold_width(n_train, n_in, n_out):
+    return reference("threshold-width")(n_train, n_in, n_out)  # your code
+
+
+check("threshold-width", threshold_width)
+
+# %%
+def ball_volume_recursion(dimension, radius=0.5):
+    return reference("ball-volume-recursion")(dimension, radius)  # your code: no Gamma
+
+
+check("ball-volume-recursion", ball_volume_recursion)
+
+# %%
+def dropout_backward(grad_out, keep, p):
+    return reference("dropout-backward")(grad_out, keep, p)  # your code
+
+
+check("dropout-backward", dropout_backward)
+
+# %%
+def fold_batch_norm(W, b, gamma, delta, running_mean, running_var, eps=1e-5):
+    return reference("fold-batch-norm")(  # your code: the folded (W, b)
+        W, b, gamma, delta, running_mean, running_var, eps
+    )
+
+
+check("fold-batch-norm", fold_batch_norm)
