@@ -1372,6 +1372,16 @@ OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
     },
     "convolutional_networks.pair": lambda: {"value": 3},
     "convolutional_networks.mnist1d_cnn_run": lambda: {"steps": 2, "eval_every": 1},
+    # shuffled positions: two data sets, one the other with its columns reordered
+    "shuffled_positions.recover_permutation": lambda: {
+        "x": values_for("x", (4, 3)),
+        "x_shuffled": values_for("x", (4, 3))[:, [2, 0, 1]],
+    },
+    "shuffled_positions.permute_first_layer": lambda: {
+        "model": _torch_model(),
+        "permutation": np.arange(_torch_model()[0].in_features)[::-1].copy(),
+    },
+    "shuffled_positions.mnist1d_logistic_run": lambda: {"steps": 2, "eval_every": 1},
     # recurrent networks: a cell's phi, its inputs and states
     "recurrent_networks.affine_parts": _recurrent(),
     "recurrent_networks.rnn_cell": _recurrent(),

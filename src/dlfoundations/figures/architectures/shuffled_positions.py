@@ -41,14 +41,14 @@ def one_sequence_shuffled():
 
 @figure
 def accuracy_ordered_and_shuffled():
-    measured = {shuffled: final_test_accuracies(shuffled) for _, shuffled, _ in CASES}
+    measured = final_test_accuracies()
     models = list(PUBLISHED)
     positions = np.arange(len(models))
     width = 0.38
     fig, ax = new_figure(width=8.0, height=4.6)
-    for k, (name, shuffled, color) in enumerate(CASES):
+    for k, (name, _, color) in enumerate(CASES):
         left = positions + (k - 0.5) * width
-        heights = [measured[shuffled][model] for model in models]
+        heights = [measured[model][k] for model in models]
         ax.bar(left, heights, width, color=color, alpha=0.8, label=f"{name}: here")
         published = [PUBLISHED[model][k] for model in models]
         ax.plot(
@@ -60,21 +60,14 @@ def accuracy_ordered_and_shuffled():
             label=f"{name}: published",
         )
         for x, height in zip(left, heights):
-            ax.annotate(
-                f"{height:.2f}",
-                (x, height),
-                ha="center",
-                va="top",
-                textcoords="offset points",
-                xytext=(0, -4),
-                color="white",
-            )
+            ax.annotate(f"{height:.2f}", (x, 0.02), ha="center", color="white")
     ax.axhline(0.1, color="gray", linestyle=":", linewidth=1.0, label="chance")
     ax.set_xticks(positions, models)
     ax.set(
         ylabel="test accuracy",
-        ylim=(0, 1),
+        ylim=(0, 1.25),
+        yticks=np.linspace(0, 1, 6),
         title="MNIST-1D, the positions in their order and shuffled",
     )
-    ax.legend(loc="upper left", ncols=2)
+    ax.legend(loc="upper center", ncols=3)
     return fig
