@@ -364,6 +364,10 @@ ALLOWED |= {
     ("recurrent_networks.gru_gradient_norms", "update_bias", "negative"),
 }
 
+# - shuffled positions: any (examples, positions) matrix with two positions or more
+#   has neighbours to correlate, the transposed good one (3 examples, 4) included.
+ALLOWED.add(("shuffled_positions.neighbour_correlation", "x", "transposed"))
+
 
 # - seed 0 is a seed; a perfect classifier has error 0, and its standard error is 0;
 ALLOWED.add(("mnist1d.mnist1d", "seed", "zero"))
@@ -909,6 +913,12 @@ def _torch_model() -> Any:
     return pkg("TorchMLP")([2, 3, 2])
 
 
+def _linear_and_permutation() -> dict[str, Any]:
+    from torch import nn
+
+    return {"model": nn.Linear(3, 2), "permutation": np.array([2, 0, 1])}
+
+
 def _torch_batch() -> Any:
     import torch
 
@@ -1377,10 +1387,7 @@ OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
         "x": values_for("x", (4, 3)),
         "x_shuffled": values_for("x", (4, 3))[:, [2, 0, 1]],
     },
-    "shuffled_positions.permute_first_layer": lambda: {
-        "model": _torch_model(),
-        "permutation": np.arange(_torch_model()[0].in_features)[::-1].copy(),
-    },
+    "shuffled_positions.permute_first_layer": _linear_and_permutation,
     "shuffled_positions.mnist1d_logistic_run": lambda: {"steps": 2, "eval_every": 1},
     # recurrent networks: a cell's phi, its inputs and states
     "recurrent_networks.affine_parts": _recurrent(),

@@ -53,7 +53,10 @@ def _same_shape(arguments: dict) -> None:
 
 def _permutation(value, name: str) -> np.ndarray:
     """A permutation of 0, ..., n - 1, as an integer array."""
-    array = np.asarray(value)
+    try:
+        array = np.asarray(value)
+    except ValueError:
+        raise TypeError(f"{name} must be a 1-D array of integers") from None
     if array.ndim != 1 or array.dtype.kind not in "iu":
         raise TypeError(f"{name} must be a 1-D array of integers")
     if not np.array_equal(np.sort(array), np.arange(len(array))):
