@@ -382,6 +382,9 @@ ALLOWED |= {
     ("transfer_learning.balanced_subset", "seed", "zero"),
     ("transfer_learning.target_model", "seed", "zero"),
 }
+# - shuffled positions: any (examples, positions) matrix with two positions or more
+#   has neighbours to correlate, the transposed good one (3 examples, 4) included.
+ALLOWED.add(("shuffled_positions.neighbour_correlation", "x", "transposed"))
 
 
 # - seed 0 is a seed; a perfect classifier has error 0, and its standard error is 0;
@@ -928,6 +931,12 @@ def _torch_model() -> Any:
     return pkg("TorchMLP")([2, 3, 2])
 
 
+def _linear_and_permutation() -> dict[str, Any]:
+    from torch import nn
+
+    return {"model": nn.Linear(3, 2), "permutation": np.array([2, 0, 1])}
+
+
 def _torch_batch() -> Any:
     import torch
 
@@ -1398,6 +1407,13 @@ OVERRIDES: dict[str, Callable[[], dict[str, Any]]] = {
     },
     "convolutional_networks.pair": lambda: {"value": 3},
     "convolutional_networks.mnist1d_cnn_run": lambda: {"steps": 2, "eval_every": 1},
+    # shuffled positions: two data sets, one the other with its columns reordered
+    "shuffled_positions.recover_permutation": lambda: {
+        "x": values_for("x", (4, 3)),
+        "x_shuffled": values_for("x", (4, 3))[:, [2, 0, 1]],
+    },
+    "shuffled_positions.permute_first_layer": _linear_and_permutation,
+    "shuffled_positions.mnist1d_logistic_run": lambda: {"steps": 2, "eval_every": 1},
     # recurrent networks: a cell's phi, its inputs and states
     "recurrent_networks.affine_parts": _recurrent(),
     "recurrent_networks.rnn_cell": _recurrent(),

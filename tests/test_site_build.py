@@ -317,6 +317,9 @@ REPRODUCED = {
     "mnist1d-cnn-shuffled-test-accuracy",
     "mnist1d-gru-test-accuracy",
     "mnist1d-gru-shuffled-test-accuracy",
+    "mnist1d-logistic-test-accuracy",
+    "mnist1d-logistic-shuffled-test-accuracy",
+    "mnist1d-mlp-shuffled-test-accuracy",
 }
 
 

@@ -166,6 +166,25 @@ def test_splits_hold_out_a_stratified_validation_set():
     )
 
 
+def test_shuffled_splits_hold_the_same_sequences_with_their_positions_permuted():
+    (x, y), (x_shuffled, y_shuffled) = (
+        mnist1d_splits(shuffle_positions=shuffled)["train"]
+        for shuffled in (False, True)
+    )
+    np.testing.assert_array_equal(y_shuffled, y)
+    assert not np.array_equal(x_shuffled, x)  # the order of the values changed...
+    np.testing.assert_array_equal(np.sort(x_shuffled), np.sort(x))  # ...not them
+
+
+def test_the_default_run_is_on_ordered_positions_and_the_option_changes_it():
+    settings = {"seed": 0, "steps": 100, "eval_every": 100}
+    default = mnist1d_run.__wrapped__(**settings)
+    ordered = mnist1d_run.__wrapped__(shuffle_positions=False, **settings)
+    shuffled = mnist1d_run.__wrapped__(shuffle_positions=True, **settings)
+    np.testing.assert_array_equal(default["test_loss"], ordered["test_loss"])
+    assert not np.array_equal(shuffled["test_loss"], ordered["test_loss"])
+
+
 def test_a_short_run_has_curves_for_every_split():
     run = mnist1d_run.__wrapped__(seed=0, val_fraction=VAL_FRACTION, steps=200)
     np.testing.assert_array_equal(run["step"], [0, 100, 200])
@@ -241,6 +260,8 @@ def test_bad_inputs_are_named():
         train_classifier(model, optimizer, (x.numpy(), y), {"t": (x, y)}, 10, 4, 5)
     with pytest.raises(ValueError, match="val_fraction"):
         mnist1d_splits(1.0)
+    with pytest.raises(TypeError, match="shuffle_positions"):
+        mnist1d_run.__wrapped__(shuffle_positions="yes")
     with pytest.raises(ValueError, match="error"):
         standard_error(1.5, 10)
     with pytest.raises(TypeError, match="run"):

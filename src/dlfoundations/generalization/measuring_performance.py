@@ -21,6 +21,7 @@ from dlfoundations.optimization.stochastic_gradient_descent import minibatches
 # --8<-- [end:imports]
 from dlfoundations.backpropagation.pytorch import _device, _input_width
 from dlfoundations.checks import (
+    boolean,
     check_arguments,
     count,
     fraction,
@@ -138,13 +139,19 @@ SEEDS = (0, 1, 2)  # three initializations and orders of the examples
 # --8<-- [end:settings]
 
 
-@check_arguments(val_fraction=fraction, seed=non_negative_integer)
+@check_arguments(
+    val_fraction=fraction, seed=non_negative_integer, shuffle_positions=boolean
+)
 # --8<-- [start:splits]
-def mnist1d_splits(val_fraction: float = 0.0, seed: int = 0) -> dict:
+def mnist1d_splits(
+    val_fraction: float = 0.0, seed: int = 0, shuffle_positions: bool = False
+) -> dict:
     """MNIST-1D as named pairs (x, y): "train", "test" (the dataset's own 1000 test
     examples) and, when val_fraction > 0, "val": that share of the 4000 training
-    examples, drawn in the class proportions and left out of "train"."""
-    data = mnist1d()
+    examples, drawn in the class proportions and left out of "train". With
+    shuffle_positions, every sequence has its positions permuted (one permutation
+    for all)."""
+    data = mnist1d(shuffle_positions=shuffle_positions)
     x, y = data["x"], data["y"]
     train, val, _ = train_val_test_split(
         x, y, val_fraction, 0.0, seed=seed, stratify=True
@@ -292,6 +299,7 @@ def train_classifier(
     steps=count,
     eval_every=count,
     augment=optional(function),
+    shuffle_positions=boolean,
     device=_device,
 )
 # --8<-- [start:train_on_mnist1d]
@@ -303,15 +311,19 @@ def train_on_mnist1d(
     steps: int = STEPS,
     eval_every: int = EVAL_EVERY,
     augment=None,
+    shuffle_positions: bool = False,
     device: torch.device | None = None,
 ) -> dict[str, np.ndarray]:
     """Train a model on MNIST-1D's training examples (less a validation share) in
-    batches of 100; the curves of every split, as arrays."""
+    batches of 100, their positions shuffled or not; the curves of every split, as
+    arrays."""
     device = device or get_device()
     model.to(device)  # in place: the optimizer keeps the same parameters
     sets = {
         name: (torch.as_tensor(x, device=device), torch.as_tensor(y, device=device))
-        for name, (x, y) in mnist1d_splits(val_fraction).items()
+        for name, (x, y) in mnist1d_splits(
+            val_fraction, shuffle_positions=shuffle_positions
+        ).items()
     }
     history = train_classifier(
         model,
@@ -336,6 +348,7 @@ def train_on_mnist1d(
     val_fraction=fraction,
     steps=count,
     eval_every=count,
+    shuffle_positions=boolean,
     device=_device,
 )
 # --8<-- [start:mnist1d_run]
@@ -344,14 +357,23 @@ def mnist1d_run(
     val_fraction: float = 0.0,
     steps: int = STEPS,
     eval_every: int = EVAL_EVERY,
+    shuffle_positions: bool = False,
     device: torch.device | None = None,
 ) -> dict[str, np.ndarray]:
-    """The MLP 40-100-100-10 trained with Adam (learning rate 0.01) on MNIST-1D."""
+    """The MLP 40-100-100-10 trained with Adam (learning rate 0.01) on MNIST-1D
+    (its positions shuffled, with shuffle_positions)."""
     torch.manual_seed(seed)  # the initial weights
     model = sequential_mlp(LAYER_SIZES)
     optimizer = torch.optim.Adam(model.parameters(), lr=LR)
     return train_on_mnist1d(
-        model, optimizer, seed, val_fraction, steps, eval_every, device=device
+        model,
+        optimizer,
+        seed,
+        val_fraction,
+        steps,
+        eval_every,
+        shuffle_positions=shuffle_positions,
+        device=device,
     )
 
 
