@@ -179,3 +179,47 @@ for name, (in_order, permuted) in measured.items():
 # 5. Build the CNN's "twin" for shuffled positions, as the shuffled-positions
 #    chapter builds the MLP's, by permuting its first layer's weights. Why can
 #    it not exist?
+
+# %% [markdown]
+# ## Your turn: implement and check
+#
+# The implement-and-check exercises of Part VI, as cells to fill in. Each function
+# below starts out as the book's solution (`reference`), so that the lab runs when
+# the book is built: replace its body with your own code and run the cell. `check`
+# prints nothing when your function agrees with the solution on random and edge
+# inputs, and raises `ExerciseFailed` otherwise, naming the input that failed, the
+# expected and the returned values, and the likely mistake when it recognises one.
+
+# %%
+from dlfoundations.exercises import check, reference
+
+
+def correlate(x, w):
+    return reference("correlate")(x, w)  # your code: n - m + 1 sums of m products
+
+
+check("correlate", correlate)
+
+
+# %%
+def gru_cell(x_t, h_prev, phi):
+    return reference("gru-cell")(x_t, h_prev, phi)  # your code: gates r, z, n
+
+
+check("gru-cell", gru_cell)
+
+
+# %%
+def weights_for_shuffled_inputs(W, permutation):
+    return reference("weights-for-shuffled-inputs")(W, permutation)  # your code
+
+
+check("weights-for-shuffled-inputs", weights_for_shuffled_inputs)
+
+
+# %%
+def paired_gain(transfer, scratch):
+    return reference("paired-gain")(transfer, scratch)  # your code: (mean, error)
+
+
+check("paired-gain", paired_gain)

@@ -143,3 +143,35 @@ def test_paired_gain_a_readers_answer_passes_and_scipy_agrees():
         return difference.mean(axis=1), stats.sem(difference, axis=1)
 
     check("paired-gain", paired_gain)
+
+
+def weights_read_by_inverse(W, permutation):
+    inverse = np.empty_like(permutation)
+    inverse[permutation] = np.arange(len(permutation))
+    return W[:, inverse]
+
+
+def weights_with_rows_shuffled(W, permutation):
+    return W[permutation, :]
+
+
+@pytest.mark.parametrize(
+    ("candidate", "hint"),
+    [
+        (weights_read_by_inverse, "the inverse permutation"),
+        (weights_with_rows_shuffled, "the rows permuted"),
+    ],
+)
+def test_weights_for_shuffled_inputs_mistakes(candidate, hint):
+    assert hint_for("weights-for-shuffled-inputs", candidate).startswith(hint)
+
+
+def test_weights_for_shuffled_inputs_a_readers_answer_computes_the_same():
+    def weights_for_shuffled_inputs(W, permutation):
+        return np.stack([W[:, i] for i in permutation], axis=1)
+
+    check("weights-for-shuffled-inputs", weights_for_shuffled_inputs)
+    rng = np.random.default_rng(0)
+    W, x, permutation = rng.normal(size=(3, 6)), rng.normal(size=6), rng.permutation(6)
+    shuffled = weights_for_shuffled_inputs(W, permutation)
+    np.testing.assert_allclose(shuffled @ x[permutation], W @ x)

@@ -26,6 +26,17 @@ def correlate(x, w) -> np.ndarray:
 # --8<-- [end:correlate]
 
 
+# --8<-- [start:weights_for_shuffled_inputs]
+def weights_for_shuffled_inputs(W, permutation) -> np.ndarray:
+    """The first layer's weights for inputs whose positions were shuffled,
+    x_shuffled[j] = x[permutation[j]]: column j must be the column that read
+    position permutation[j], so that W' x_shuffled = W x."""
+    return W[:, permutation]
+
+
+# --8<-- [end:weights_for_shuffled_inputs]
+
+
 # --8<-- [start:paired_gain]
 def paired_gain(transfer, scratch) -> tuple[np.ndarray, np.ndarray]:
     """The gain of a transfer method over training from scratch, for each N (the
@@ -53,6 +64,15 @@ def gru_cases(rng: np.random.Generator) -> list[Case]:
     return [
         Case("random", (x_t, h_prev, phi)),
         Case("edge: saturated gates", (3 * x_t, h_prev, strong)),
+    ]
+
+
+def permutation_cases(rng: np.random.Generator) -> list[Case]:
+    cycle = np.array([1, 2, 3, 0])  # its inverse is another permutation
+    return [
+        Case("random, square", (rng.standard_normal((4, 4)), cycle)),
+        Case("random", (rng.standard_normal((3, 8)), rng.permutation(8))),
+        Case("edge: no shuffling", (rng.standard_normal((2, 5)), np.arange(5))),
     ]
 
 
@@ -153,6 +173,24 @@ EXERCISES = [
             Mistake(
                 "the candidate squashed by a sigmoid: n uses tanh, the gates sigmoid",
                 gru_cell_with_sigmoid_candidate,
+            ),
+        ),
+    ),
+    Exercise(
+        name="weights-for-shuffled-inputs",
+        page="architectures/shuffled-positions",
+        reference=weights_for_shuffled_inputs,
+        cases=permutation_cases,
+        mistakes=(
+            Mistake(
+                "the inverse permutation: column j of the new weights is the old "
+                "column permutation[j], W[:, permutation], not W[:, argsort(...)]",
+                lambda W, permutation: W[:, np.argsort(permutation)],
+            ),
+            Mistake(
+                "the rows permuted: the positions are the inputs, the columns of W "
+                "(out, in); its rows are the units",
+                lambda W, permutation: W[permutation],
             ),
         ),
     ),
