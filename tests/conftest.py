@@ -191,3 +191,18 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+# --- exercises (tests/test_exercises.py, tests/exercises/) ----------------------------
+
+
+def hint_for(name: str, candidate) -> str:
+    """The likely mistake that ``check(name, candidate)`` names when it rejects the
+    candidate (the test fails if it accepts it, or names none)."""
+    from dlfoundations.exercises import ExerciseFailed, check
+
+    with pytest.raises(ExerciseFailed) as failure:
+        check(name, candidate)
+    message = str(failure.value)
+    assert "likely mistake: " in message, message
+    return message.split("likely mistake: ")[1]

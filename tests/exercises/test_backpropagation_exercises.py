@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from dlfoundations.backpropagation.scalar_autodiff.engine import Value
+from conftest import hint_for
 from dlfoundations.exercises import ExerciseFailed, check
 from dlfoundations.exercises.backpropagation import (
     accumulate_gradients,
@@ -16,14 +17,6 @@ from dlfoundations.exercises.backpropagation import (
     cross_entropy_gradient,
     random_graph,
 )
-
-
-def hint_for(name: str, candidate) -> str:
-    with pytest.raises(ExerciseFailed) as failure:
-        check(name, candidate)
-    message = str(failure.value)
-    assert "likely mistake: " in message, message
-    return message.split("likely mistake: ")[1]
 
 
 # --- toy model ------------------------------------------------------------------------

@@ -6,16 +6,9 @@ import math
 import numpy as np
 import pytest
 
+from conftest import hint_for
 from dlfoundations.exercises import ExerciseFailed, check, reference
 from dlfoundations.optimization.momentum import SGD, trajectory
-
-
-def hint_for(name: str, candidate) -> str:
-    with pytest.raises(ExerciseFailed) as failure:
-        check(name, candidate)
-    message = str(failure.value)
-    assert "likely mistake: " in message, message
-    return message.split("likely mistake: ")[1]
 
 
 # --- gradient descent ---------------------------------------------------------------

@@ -16,6 +16,7 @@ from dlfoundations.backpropagation.toy_model import (
     toy_backward,
     toy_forward,
 )
+from dlfoundations.building_blocks.activations import softmax
 from dlfoundations.exercises._checker import Case, Exercise, Mistake
 
 
@@ -59,11 +60,10 @@ def accumulate_gradients(parents, local_grads) -> np.ndarray:
 
 # --8<-- [start:cross_entropy_gradient]
 def cross_entropy_gradient(logits, targets) -> np.ndarray:
-    """dL/d(logits) of the mean cross-entropy: (softmax(logits) - one_hot) / N."""
+    """dL/d(logits) of the mean cross-entropy: (softmax(logits) - one_hot) / N,
+    with the activations chapter's softmax (it subtracts the row's maximum)."""
     n, n_classes = logits.shape
-    shifted = logits - logits.max(axis=1, keepdims=True)  # no overflow in exp
-    softmax = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
-    return (softmax - np.eye(n_classes)[targets]) / n
+    return (softmax(logits, axis=1) - np.eye(n_classes)[targets]) / n
 
 
 # --8<-- [end:cross_entropy_gradient]
@@ -308,11 +308,6 @@ def one_hot(logits, targets):
     return np.eye(logits.shape[1])[targets]
 
 
-def softmax_rows(logits):
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    return np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
-
-
 def clip_each(gradients, max_norm):
     return [
         g * min(1.0, max_norm / n) if (n := float(np.sqrt(np.sum(g**2)))) > 0 else g
@@ -406,17 +401,17 @@ EXERCISES = [
             Mistake(
                 "a missing 1/N: the loss is the mean over the N examples, so is its "
                 "gradient",
-                lambda z, t: softmax_rows(z) - one_hot(z, t),
+                lambda z, t: softmax(z, axis=1) - one_hot(z, t),
             ),
             Mistake(
                 "the one-hot targets are not subtracted: the gradient is "
                 "(softmax - one_hot) / N",
-                lambda z, t: softmax_rows(z) / len(z),
+                lambda z, t: softmax(z, axis=1) / len(z),
             ),
             Mistake(
                 "one_hot - softmax is the gradient of the log-likelihood; the loss "
                 "is its negative: (softmax - one_hot) / N",
-                lambda z, t: (one_hot(z, t) - softmax_rows(z)) / len(z),
+                lambda z, t: (one_hot(z, t) - softmax(z, axis=1)) / len(z),
             ),
         ),
         atol=1e-12,
