@@ -114,15 +114,19 @@ def warm_context(chromium, site_server):
 @pytest.mark.parametrize("url", PAGES)
 def test_page_in_desktop_browser(chromium, site_server, warm_context, built_site, url):
     """A first visit on a desktop: no console error, failed request or other host; all
-    math and figures; copy buttons exact; at most 1.5 MB on the wire with a cold cache,
-    and 300 KB once the site's shared assets are cached."""
+    math and figures; copy buttons on their blocks and exact; at most 1.5 MB on the
+    wire with a cold cache, and 300 KB once the site's shared assets are cached."""
     tab = Tab(chromium, site_server.base, DESKTOP)  # a fresh profile: a cold cache
     try:
         cold = load_measured(tab.page, tab.base + url)
         problems = page_problems(tab.page, tab.probe, html_of(built_site, url))
         tab.probe.clear()  # reported; what follows is recorded afresh
         save_screenshot(tab.page, ROOT, "desktop", slug(url))
-        for copied, code in copy_every_snippet(tab.page):
+        # every button bound to its own block; the first and the last clicked (every
+        # button is clicked on the pages of test_copied_snippets_are_the_package_source
+        # and test_every_code_block_has_a_copy_button: the same script serves them all)
+        problems += misplaced_copy_buttons(tab.page)
+        for copied, code in copy_every_snippet(tab.page, first_and_last=True):
             if not copied.strip() or copied.rstrip("\n") != code.rstrip("\n"):
                 problems.append(
                     f"copy button copied {copied[:80]!r}, the block shows {code[:80]!r}"
@@ -301,14 +305,36 @@ COPIED_JS = """async () => {
 }"""
 
 
-def copy_every_snippet(page) -> list[tuple[str, str]]:
-    """Click every copy button of the page: (what reached the clipboard, the code
-    block's text)."""
+COPY_BUTTONS = "button[data-clipboard-target], clipboard-copy[for]"
+# Every copy button whose target is not the code of its own block (none, when each
+# button copies the block it sits on).
+MISPLACED_COPY_BUTTONS_JS = """(selector) => [...document.querySelectorAll(selector)]
+    .filter((button) => {
+        const target = button.getAttribute("data-clipboard-target");
+        const code = target
+            ? document.querySelector(target)
+            : document.getElementById(button.getAttribute("for"));
+        const block = (element) => element && element.closest(".highlight, .jp-Cell");
+        return !code || block(code) !== block(button);
+    })
+    .map((button) => button.outerHTML.slice(0, 120))"""
+
+
+def misplaced_copy_buttons(page) -> list[str]:
+    found = page.evaluate(MISPLACED_COPY_BUTTONS_JS, COPY_BUTTONS)
+    return [f"copy button not on the code it copies: {button}" for button in found]
+
+
+def copy_every_snippet(page, first_and_last: bool = False) -> list[tuple[str, str]]:
+    """Click every copy button of the page (or its first and last): (what reached
+    the clipboard, the code block's text)."""
     pairs = []
     # Material's buttons on Markdown code blocks; mkdocs-jupyter's <clipboard-copy> on
     # notebook cells
-    buttons = page.locator("button[data-clipboard-target], clipboard-copy[for]")
-    for index in range(buttons.count()):
+    buttons = page.locator(COPY_BUTTONS)
+    count = buttons.count()
+    indices = sorted({0, count - 1}) if first_and_last and count else range(count)
+    for index in indices:
         button = buttons.nth(index)
         code = button.evaluate(PREPARE_COPY_JS)
         # A real mouse click at the button (copying needs a user gesture), without
@@ -319,6 +345,19 @@ def copy_every_snippet(page) -> list[tuple[str, str]]:
         assert copied is not None, f"copy button {index} put nothing on the clipboard"
         pairs.append((copied, code))
     return pairs
+
+
+def test_a_copy_button_bound_to_another_block_is_caught(desktop_tab):
+    load(desktop_tab.page, desktop_tab.base + "foundations/derivatives/")
+    assert misplaced_copy_buttons(desktop_tab.page) == []
+    desktop_tab.page.evaluate(
+        """() => {
+            const buttons = document.querySelectorAll("button[data-clipboard-target]");
+            const other = buttons[1].getAttribute("data-clipboard-target");
+            buttons[0].setAttribute("data-clipboard-target", other);
+        }"""
+    )
+    assert len(misplaced_copy_buttons(desktop_tab.page)) == 1
 
 
 def test_every_code_block_has_a_copy_button(desktop_tab):

@@ -56,6 +56,15 @@ def on_a_device(device=None) -> dict:
 
 
 @experiment
+def threads() -> dict:
+    import threadpoolctl
+    import torch
+
+    pools = [pool["num_threads"] for pool in threadpoolctl.threadpool_info()]
+    return {{"torch": torch.get_num_threads(), "blas": pools}}
+
+
+@experiment
 @check_arguments(n=count)
 def checked(n: int = 2) -> dict:
     with LOG.open("a") as log:
@@ -201,6 +210,23 @@ def test_the_command_lists_and_runs_experiments(lab):
         timeout=300,
     )
     assert unknown.returncode == 2 and "try --list" in unknown.stderr
+
+
+def test_an_experiment_runs_on_one_thread_and_gives_the_others_back(lab):
+    """Sums split over threads add in another order: one thread makes a run's result
+    the same on every machine (and the cache right to share it)."""
+    import torch
+
+    module = write_module(lab, "exp_threads")
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        inside = module.threads()
+        assert torch.get_num_threads() == 2, "the caller's threads were not restored"
+    finally:
+        torch.set_num_threads(before)
+    assert int(inside["torch"]) == 1
+    assert set(np.atleast_1d(inside["blas"]).tolist()) <= {1}
 
 
 def test_decorating_keeps_the_function_for_uncached_runs(lab):

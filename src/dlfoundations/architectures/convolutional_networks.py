@@ -28,12 +28,11 @@ from dlfoundations.generalization.measuring_performance import (
 from dlfoundations.generalization.mnist1d import mnist1d
 
 # --8<-- [end:imports]
-from dlfoundations.backpropagation.pytorch import _device
 from dlfoundations.generalization.measuring_performance import (
+    TRAINING_RUN,
     _eval_every_divides_steps,
 )
 from dlfoundations.checks import (
-    boolean,
     check_arguments,
     count,
     finite_array,
@@ -779,14 +778,7 @@ def mnist1d_cnn(channels: int = 25, n: int = 40, n_classes: int = 10) -> nn.Sequ
 
 
 @experiment
-@check_arguments(
-    _eval_every_divides_steps,
-    shuffle_positions=boolean,
-    seed=non_negative_integer,
-    steps=count,
-    eval_every=count,
-    device=_device,
-)
+@check_arguments(_eval_every_divides_steps, **TRAINING_RUN)
 # --8<-- [start:mnist1d_cnn_run]
 def mnist1d_cnn_run(
     shuffle_positions: bool = False,

@@ -26,17 +26,14 @@ from dlfoundations.generalization.measuring_performance import (
 from dlfoundations.generalization.mnist1d import mnist1d
 
 # --8<-- [end:imports]
-from dlfoundations.backpropagation.pytorch import _device
 from dlfoundations.generalization.measuring_performance import (
+    TRAINING_RUN,
     _eval_every_divides_steps,
 )
 from dlfoundations.checks import (
-    boolean,
     check_arguments,
-    count,
     instance_of,
     matrix,
-    non_negative_integer,
 )
 from dlfoundations.experiments import experiment
 from dlfoundations.reproductions import reproduces
@@ -97,14 +94,7 @@ PUBLISHED = {
 
 
 @experiment
-@check_arguments(
-    _eval_every_divides_steps,
-    shuffle_positions=boolean,
-    seed=non_negative_integer,
-    steps=count,
-    eval_every=count,
-    device=_device,
-)
+@check_arguments(_eval_every_divides_steps, **TRAINING_RUN)
 # --8<-- [start:mnist1d_logistic_run]
 def mnist1d_logistic_run(
     shuffle_positions: bool = False,

@@ -18,16 +18,9 @@ The exercises of each part are declared in the module of that part
 (``exercises/foundations.py``, ...), in the order of its chapters.
 """
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterator
 
-from dlfoundations.exercises import (
-    architectures,
-    backpropagation,
-    building_blocks,
-    foundations,
-    generalization,
-    optimization,
-)
 from dlfoundations.exercises._checker import (
     Exercise,
     ExerciseFailed,
@@ -37,22 +30,48 @@ from dlfoundations.exercises._checker import (
 
 __all__ = ["ExerciseFailed", "check", "names", "reference"]
 
+# The parts in book order. A part's exercises are imported when first needed, in that
+# order: checking an exercise of Part I does not load the torch chapters of Part VI.
 PARTS = (
-    foundations,
-    building_blocks,
-    optimization,
-    backpropagation,
-    generalization,
-    architectures,
+    "foundations",
+    "building_blocks",
+    "optimization",
+    "backpropagation",
+    "generalization",
+    "architectures",
 )
-EXERCISES: dict[str, Exercise] = {
-    exercise.name: exercise for part in PARTS for exercise in part.EXERCISES
-}
+
+
+def parts() -> Iterator[list[Exercise]]:
+    """The exercises of each part, in book order, importing each part when reached."""
+    for part in PARTS:
+        yield importlib.import_module(f"dlfoundations.exercises.{part}").EXERCISES
+
+
+def registry() -> dict[str, Exercise]:
+    """Every exercise by its id, in book order."""
+    return {exercise.name: exercise for exercises in parts() for exercise in exercises}
+
+
+def __getattr__(name: str):
+    if name == "EXERCISES":  # exercises.EXERCISES, built on first use
+        return registry()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def names() -> list[str]:
     """The id of every implement-and-check exercise, in book order."""
-    return list(EXERCISES)
+    return list(registry())
+
+
+def exercise_named(name) -> Exercise:
+    """The exercise ``name``, importing the parts up to the one that declares it."""
+    if isinstance(name, str):
+        for exercises in parts():
+            for exercise in exercises:
+                if exercise.name == name:
+                    return exercise
+    return find(registry(), name)  # the clear error, with the close names
 
 
 def check(name: str, candidate: Callable) -> None:
@@ -61,7 +80,7 @@ def check(name: str, candidate: Callable) -> None:
     Returns ``None`` when it agrees with the book's solution on every input tried;
     raises :class:`ExerciseFailed` otherwise.
     """
-    exercise = find(EXERCISES, name)
+    exercise = exercise_named(name)
     if not callable(candidate):
         kind = type(candidate).__name__
         raise TypeError(f"candidate must be your function (a callable), got {kind}")
@@ -70,4 +89,4 @@ def check(name: str, candidate: Callable) -> None:
 
 def reference(name: str) -> Callable:
     """The book's solution to the exercise ``name``."""
-    return find(EXERCISES, name).reference
+    return exercise_named(name).reference

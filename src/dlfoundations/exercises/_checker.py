@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 
 SEED = 20261122
 
@@ -61,11 +60,17 @@ class Exercise:
     atol: float = 1e-9
 
 
+def is_tensor(value) -> bool:
+    """A torch tensor, recognised without importing torch (an exercise on NumPy
+    arrays should not pay for loading it)."""
+    return hasattr(value, "detach") and hasattr(value, "cpu")
+
+
 def as_arrays(value) -> tuple[np.ndarray, ...]:
     """An output as a tuple of float arrays (tensors detached, tuples flattened)."""
     if isinstance(value, tuple | list):
         return tuple(array for item in value for array in as_arrays(item))
-    if isinstance(value, torch.Tensor):
+    if is_tensor(value):
         value = value.detach().cpu().numpy()
     return (np.asarray(value, dtype=float),)
 
@@ -84,7 +89,7 @@ def same(got, want, rtol: float, atol: float) -> bool:
 
 def show(value) -> str:
     """A short printed form of an input or an output."""
-    if isinstance(value, torch.Tensor):
+    if is_tensor(value):
         value = value.detach().cpu().numpy()
     if isinstance(value, np.ndarray):
         return np.array2string(value, precision=6, threshold=12, edgeitems=3)
@@ -199,7 +204,7 @@ def unchanged(before, after) -> bool:
         )
     if isinstance(before, tuple | list):
         return len(before) == len(after) and all(map(unchanged, before, after))
-    if isinstance(before, np.ndarray | torch.Tensor):
+    if isinstance(before, np.ndarray) or is_tensor(before):
         return same(before, after, 0, 0)
     return callable(before) or before == after
 

@@ -342,15 +342,18 @@ def train_on_mnist1d(
 # --8<-- [end:train_on_mnist1d]
 
 
+# The arguments of a training run on MNIST-1D, checked alike in every chapter's run.
+TRAINING_RUN = {
+    "shuffle_positions": boolean,
+    "seed": non_negative_integer,
+    "steps": count,
+    "eval_every": count,
+    "device": _device,
+}
+
+
 @experiment
-@check_arguments(
-    seed=non_negative_integer,
-    val_fraction=fraction,
-    steps=count,
-    eval_every=count,
-    shuffle_positions=boolean,
-    device=_device,
-)
+@check_arguments(val_fraction=fraction, **TRAINING_RUN)
 # --8<-- [start:mnist1d_run]
 def mnist1d_run(
     seed: int = 0,
