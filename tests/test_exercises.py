@@ -5,7 +5,10 @@ The known-wrong versions of each part's exercises, written the way a reader woul
 them wrong, are in ``tests/exercises/``.
 """
 
+import importlib
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -62,6 +65,30 @@ def test_names_are_unique_ids_in_book_order():
 def test_each_exercise_is_checked_on_the_page_it_names():
     for name, exercise in exercises.EXERCISES.items():
         assert f'check("{name}", ' in page_text(exercise.page), name
+
+
+def test_each_exercise_is_found_in_the_part_that_declares_it():
+    for part in exercises.PARTS:
+        module = importlib.import_module(f"dlfoundations.exercises.{part}")
+        for exercise in module.EXERCISES:
+            assert exercises.part_declaring(exercise.name) == part, exercise.name
+            assert exercises.exercise_named(exercise.name) is exercise
+
+
+def test_checking_an_exercise_imports_its_part_only():
+    script = (
+        "import sys\n"
+        "from dlfoundations.exercises import check, reference\n"
+        "check('tanh-from-sigmoid', reference('tanh-from-sigmoid'))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('dlfoundations.ex')))\n"
+        "print('torch' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    parts = ["exercises", "exercises._checker", "exercises.foundations"]
+    expected = [f"dlfoundations.{part}" for part in parts]
+    assert result.stdout.split("\n")[:2] == [str(expected), "False"]
 
 
 @pytest.mark.parametrize("name", names())

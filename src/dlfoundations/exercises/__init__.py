@@ -20,6 +20,7 @@ The exercises of each part are declared in the module of that part
 
 import importlib
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from dlfoundations.exercises._checker import (
     Exercise,
@@ -30,8 +31,8 @@ from dlfoundations.exercises._checker import (
 
 __all__ = ["ExerciseFailed", "check", "names", "reference"]
 
-# The parts in book order. A part's exercises are imported when first needed, in that
-# order: checking an exercise of Part I does not load the torch chapters of Part VI.
+# The parts in book order. A part's exercises are imported when first needed: checking
+# an exercise imports its own part only, not the torch chapters of the others.
 PARTS = (
     "foundations",
     "building_blocks",
@@ -64,13 +65,24 @@ def names() -> list[str]:
     return list(registry())
 
 
+def part_declaring(name: str) -> str | None:
+    """The part whose module declares the exercise ``name`` (``name="..."``), read
+    from its source, so that checking one exercise imports one part."""
+    for part in PARTS:
+        source = Path(__file__).with_name(f"{part}.py").read_text(encoding="utf-8")
+        if f'name="{name}"' in source:
+            return part
+    return None
+
+
 def exercise_named(name) -> Exercise:
-    """The exercise ``name``, importing the parts up to the one that declares it."""
-    if isinstance(name, str):
-        for exercises in parts():
-            for exercise in exercises:
-                if exercise.name == name:
-                    return exercise
+    """The exercise ``name``, importing only the part that declares it."""
+    part = part_declaring(name) if isinstance(name, str) else None
+    if part is not None:
+        module = importlib.import_module(f"dlfoundations.exercises.{part}")
+        for exercise in module.EXERCISES:
+            if exercise.name == name:
+                return exercise
     return find(registry(), name)  # the clear error, with the close names
 
 
