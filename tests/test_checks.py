@@ -151,3 +151,23 @@ def test_check_constructor_checks_init_and_keeps_the_class():
         Layer(0)
     with pytest.raises(TypeError, match="width"):
         Layer(width=2.5)
+
+
+def test_two_along_first_axis_takes_points_and_grids_and_names_what_it_wants():
+    point = checks.two_along_first_axis("two coordinates (x, y)")
+    np.testing.assert_array_equal(point([1, 2], "p"), [1.0, 2.0])
+    assert point(np.zeros((2, 4, 5)), "p").shape == (2, 4, 5)
+    assert np.isinf(point([np.inf, 0.0], "p")[0])  # float_array lets inf through
+    with pytest.raises(ValueError, match=r"p must hold two coordinates \(x, y\) along"):
+        point(np.zeros((3, 4)), "p")
+    finite = checks.two_along_first_axis("(x, y)", checks.finite_array)
+    with pytest.raises(ValueError, match="p"):
+        finite([np.inf, 0.0], "p")
+
+
+def test_two_values_is_one_pair():
+    pair = checks.two_values("one point (x, y)")
+    np.testing.assert_array_equal(pair((3, -1), "phi"), [3.0, -1.0])
+    for bad in ([1.0, 2.0, 3.0], np.zeros((2, 2))):
+        with pytest.raises(ValueError, match="phi must"):
+            pair(bad, "phi")

@@ -224,6 +224,33 @@ def layer_sizes(value, name: str) -> list[int]:
 # --- combinators and relations -------------------------------------------------------
 
 
+def two_along_first_axis(what: str, values: Check = float_array) -> Check:
+    """Two values along the first axis, named by ``what`` (``"two coordinates (x,
+    y)"``), each a number or a grid of numbers: a point of a plane, or a grid of
+    points. ``values`` checks the array first (``finite_array`` refuses inf)."""
+
+    def check(value, name: str) -> np.ndarray:
+        array = values(value, name)
+        if array.shape[:1] != (2,):
+            message = f"{name} must hold {what} along its first axis"
+            raise ValueError(f"{message}, got shape {array.shape}")
+        return array
+
+    return check
+
+
+def two_values(what: str) -> Check:
+    """One pair of finite numbers, named by ``what``: a vector of shape (2,)."""
+
+    def check(value, name: str) -> np.ndarray:
+        array = vector(value, name)
+        if array.shape != (2,):
+            raise ValueError(f"{name} must be {what}, got shape {array.shape}")
+        return array
+
+    return check
+
+
 def optional(check: Check) -> Check:
     """``None``, or a value that passes ``check``."""
 

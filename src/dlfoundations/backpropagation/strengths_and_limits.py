@@ -45,7 +45,8 @@ from dlfoundations.checks import (
     non_negative_integer,
     one_of,
     positive,
-    vector,
+    two_along_first_axis,
+    two_values,
 )
 
 
@@ -71,21 +72,8 @@ def _has_hidden_layer(arguments: dict) -> None:
         raise ValueError(f"{message}, got {len(arguments['weights'])}")
 
 
-def _point_or_grid(value, name: str) -> np.ndarray:
-    """(x, y) along the first axis; each may be a grid of values."""
-    array = finite_array(value, name)
-    if array.shape[:1] != (2,):
-        message = f"{name} must hold (x, y) along its first axis"
-        raise ValueError(f"{message}, got shape {array.shape}")
-    return array
-
-
-def _point(value, name: str) -> np.ndarray:
-    """One point (x, y)."""
-    array = vector(value, name)
-    if array.shape != (2,):
-        raise ValueError(f"{name} must have shape (2,), got {array.shape}")
-    return array
+_point_or_grid = two_along_first_axis("(x, y)", finite_array)
+_point = two_values("one point (x, y)")
 
 
 def _tensor(value, name: str) -> Tensor:

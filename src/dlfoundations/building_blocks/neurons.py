@@ -28,6 +28,7 @@ from dlfoundations.checks import (
     non_negative_integer,
     optional,
     positive,
+    two_values,
     vector,
 )
 
@@ -98,12 +99,7 @@ def _single_number(value, name: str) -> float:
     return float(array)
 
 
-def _point(value, name: str) -> np.ndarray:
-    """A point (c1, c2)."""
-    center = vector(value, name)
-    if center.shape != (2,):
-        raise ValueError(f"{name} must be a point (c1, c2), got shape {center.shape}")
-    return center
+_point = two_values("a point (c1, c2)")
 
 
 PARAMETER_SHAPES = {"W1": 2, "b1": 1, "w2": 1, "b2": 0}

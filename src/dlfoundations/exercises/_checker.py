@@ -261,8 +261,3 @@ def find(registry: dict[str, Exercise], name) -> Exercise:
             f"{suggestion}"
         )
     return registry[name]
-
-
-def finite_sample(rng: np.random.Generator, shape, scale: float = 3.0) -> np.ndarray:
-    """Random normal entries of a given spread, the usual random case."""
-    return scale * rng.standard_normal(shape)

@@ -23,6 +23,7 @@ from dlfoundations.checks import (
     non_negative,
     positive,
     same_shape,
+    two_along_first_axis,
     vector,
 )
 
@@ -35,13 +36,7 @@ def _positive_steps(value, name: str) -> np.ndarray:
     return steps
 
 
-def _xy_point(value, name: str) -> np.ndarray:
-    """A point (x, y), or a grid of them: two coordinates along the first axis."""
-    point = float_array(value, name)
-    if point.shape[:1] != (2,):
-        message = f"{name} must hold two coordinates (x, y) along its first axis"
-        raise ValueError(f"{message}, got shape {point.shape}")
-    return point
+_xy_point = two_along_first_axis("two coordinates (x, y)")
 
 
 def _layer_shapes(arguments: dict) -> None:

@@ -21,6 +21,7 @@ from dlfoundations.checks import (
     optional,
     positive,
     same_shape,
+    two_along_first_axis,
 )
 
 
@@ -77,13 +78,7 @@ def _buffer_like_param(arguments: dict) -> None:
         raise ValueError(f"{message}, got {buffer.shape}")
 
 
-def _point(value, name: str) -> np.ndarray:
-    """Two coordinates (x, y) along the first axis; each may be a grid of values."""
-    array = float_array(value, name)
-    if array.shape[:1] != (2,):
-        message = f"{name} must hold two coordinates (x, y) along its first axis"
-        raise ValueError(f"{message}, got shape {array.shape}")
-    return array
+_point = two_along_first_axis("two coordinates (x, y)")
 
 
 @check_arguments(

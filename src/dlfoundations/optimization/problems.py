@@ -23,26 +23,15 @@ from dlfoundations.checks import (
     float_array,
     non_negative_integer,
     same_shape,
+    two_along_first_axis,
+    two_values,
     vector,
 )
 
 
 # The argument checks of the test problems (see dlfoundations.checks).
-def _line_parameters(value, name: str) -> np.ndarray:
-    """(intercept, slope) along the first axis; each may be a grid of values."""
-    array = finite_array(value, name)
-    if array.shape[:1] != (2,):
-        message = f"{name} must hold (intercept, slope) along its first axis"
-        raise ValueError(f"{message}, got shape {array.shape}")
-    return array
-
-
-def _intercept_slope(value, name: str) -> np.ndarray:
-    """One pair (intercept, slope)."""
-    array = vector(value, name)
-    if array.shape != (2,):
-        raise ValueError(f"{name} must have shape (2,), got {array.shape}")
-    return array
+_line_parameters = two_along_first_axis("(intercept, slope)", finite_array)
+_intercept_slope = two_values("one pair (intercept, slope)")
 
 
 @check_arguments(x=float_array)
