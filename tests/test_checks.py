@@ -171,3 +171,79 @@ def test_two_values_is_one_pair():
     for bad in ([1.0, 2.0, 3.0], np.zeros((2, 2))):
         with pytest.raises(ValueError, match="phi must"):
             pair(bad, "phi")
+
+
+# --- the binding of a call: the same as inspect's, faster -----------------------------
+
+
+def _shapes(a, b=2, *, c, d=None):
+    return a, b, c, d
+
+
+CALLS = [
+    ((1,), {"c": 3}),
+    ((1, 2), {"c": 3, "d": 4}),
+    ((), {"a": 1, "c": 3}),
+    ((), {"b": 5, "a": 1, "c": 3}),
+    ((1,), {}),  # c missing
+    ((1, 2, 3), {"c": 3}),  # one positional too many
+    ((1,), {"a": 1, "c": 3}),  # a twice
+    ((1,), {"c": 3, "e": 0}),  # no such argument
+    ((), {}),
+]
+
+
+@pytest.mark.parametrize(("args", "kwargs"), CALLS)
+def test_binding_a_call_agrees_with_inspect(args, kwargs):
+    """Each call form gets inspect's arguments (defaults applied) or its error."""
+    import inspect
+
+    signature = inspect.signature(_shapes)
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError as error:
+        with pytest.raises(TypeError) as ours:
+            checks._binder(signature)(args, kwargs)
+        assert str(ours.value) == str(error)
+        return
+    bound.apply_defaults()
+    assert checks._binder(signature)(args, kwargs) == dict(bound.arguments)
+
+
+@check_arguments(x=checks.float_array)
+def _with_star_args(x, *rest, **options):
+    return x, rest, options
+
+
+def test_functions_with_star_arguments_are_bound_by_inspect():
+    x, rest, options = _with_star_args([1], 2, 3, scale=4)
+    assert x.dtype == np.float64 and rest == (2, 3) and options == {"scale": 4}
+
+
+@given(
+    arrays(
+        np.float64,
+        st.tuples(st.integers(1, 4), st.integers(1, 4)),
+        elements=st.floats(allow_nan=False),  # subnormals, -0.0, huge, infinite
+    ),
+    st.booleans(),
+)
+def test_a_float64_array_takes_a_shortcut_to_the_same_result(value, fortran):
+    """The common case (already float64) gives what the general path gives for the
+    same numbers in another type (a list): a new array, laid out as the value is."""
+    value = np.asfortranarray(value) if fortran else np.ascontiguousarray(value)
+    result = checks.float_array(value, "x")
+    assert result is not value and result.flags.f_contiguous == value.flags.f_contiguous
+    np.testing.assert_array_equal(result, checks.float_array(value.tolist(), "x"))
+    assert np.array_equal(np.signbit(result), np.signbit(value))
+    if np.isfinite(value).all():
+        np.testing.assert_array_equal(checks.finite_array(value, "x"), value)
+    else:
+        with pytest.raises(ValueError, match="x must be finite, got an infinity"):
+            checks.finite_array(value, "x")
+
+
+@pytest.mark.parametrize("value", [[1.0, np.nan, np.inf], np.array([np.inf, np.nan])])
+def test_nan_is_named_before_infinity(value):
+    with pytest.raises(ValueError, match="x must not contain NaN"):
+        checks.finite_array(value, "x")
