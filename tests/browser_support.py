@@ -548,6 +548,20 @@ class LoadMeasure:
     math_done_ms: float = (
         0.0  # from navigation start to the end of the last math render
     )
+    by_url: dict = field(default_factory=dict)  # bytes of each URL fetched
+    url_types: dict = field(default_factory=dict)  # the resource type of each URL
+
+    def beyond(self, cached) -> LoadMeasure:
+        """What this load fetched beyond the URLs ``cached``: the weight of the page
+        for a reader whose browser already holds those."""
+        measure = LoadMeasure()
+        for url, size in self.by_url.items():
+            if url not in cached:
+                measure.requests += 1
+                measure.bytes += size
+                kind = self.url_types[url]
+                measure.by_type[kind] = measure.by_type.get(kind, 0) + size
+        return measure
 
 
 def measure_load(context, url: str) -> LoadMeasure:
@@ -568,16 +582,21 @@ def load_measured(page, url: str) -> LoadMeasure:
     cdp.send("Network.enable")
     measure = LoadMeasure()
     types: dict[str, str] = {}
+    urls: dict[str, str] = {}
 
     def sent(event):
         measure.requests += 1
         types[event["requestId"]] = event.get("type", "Other")
+        urls[event["requestId"]] = event["request"]["url"]
 
     def finished(event):
         size = int(event.get("encodedDataLength", 0))
         measure.bytes += size
         kind = types.get(event["requestId"], "Other")
         measure.by_type[kind] = measure.by_type.get(kind, 0) + size
+        url = urls.get(event["requestId"], "")
+        measure.by_url[url] = measure.by_url.get(url, 0) + size
+        measure.url_types[url] = kind
 
     cdp.on("Network.requestWillBeSent", sent)
     cdp.on("Network.loadingFinished", finished)
