@@ -548,19 +548,22 @@ class LoadMeasure:
     math_done_ms: float = (
         0.0  # from navigation start to the end of the last math render
     )
-    by_url: dict = field(default_factory=dict)  # bytes of each URL fetched
-    url_types: dict = field(default_factory=dict)  # the resource type of each URL
+    by_url: dict = field(default_factory=dict)  # URL -> (resource type, bytes)
+
+    def add(self, url: str, kind: str, size: int) -> None:
+        """Count ``size`` bytes of ``url``, a resource of type ``kind``."""
+        self.bytes += size
+        self.by_type[kind] = self.by_type.get(kind, 0) + size
+        self.by_url[url] = (kind, self.by_url.get(url, (kind, 0))[1] + size)
 
     def beyond(self, cached) -> LoadMeasure:
         """What this load fetched beyond the URLs ``cached``: the weight of the page
         for a reader whose browser already holds those."""
         measure = LoadMeasure()
-        for url, size in self.by_url.items():
+        for url, (kind, size) in self.by_url.items():
             if url not in cached:
                 measure.requests += 1
-                measure.bytes += size
-                kind = self.url_types[url]
-                measure.by_type[kind] = measure.by_type.get(kind, 0) + size
+                measure.add(url, kind, size)
         return measure
 
 
@@ -590,19 +593,14 @@ def load_measured(page, url: str) -> LoadMeasure:
         urls[event["requestId"]] = event["request"]["url"]
 
     def finished(event):
+        request = event["requestId"]
         size = int(event.get("encodedDataLength", 0))
-        measure.bytes += size
-        kind = types.get(event["requestId"], "Other")
-        measure.by_type[kind] = measure.by_type.get(kind, 0) + size
-        url = urls.get(event["requestId"], "")
-        measure.by_url[url] = measure.by_url.get(url, 0) + size
-        measure.url_types[url] = kind
+        measure.add(urls.get(request, ""), types.get(request, "Other"), size)
 
     cdp.on("Network.requestWillBeSent", sent)
     cdp.on("Network.loadingFinished", finished)
     probe = _PROBES.get(page) or Probe(urlsplit(url)._replace(path="").geturl())
-    if probe.page is not page:
-        probe.attach(page)
+    probe = probe if probe.page is page else probe.attach(page)
     page.goto(url, wait_until="load")
     wait_for_math(page)
     left = probe.quiet()

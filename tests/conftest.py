@@ -25,11 +25,6 @@ ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("DLF_EXPERIMENT_CACHE", str(ROOT / ".cache" / "experiments"))
 MKDOCS = [sys.executable, "-m", "mkdocs"]
 
-# Experiments read and write the project's cache wherever a test runs them (a page's
-# blocks run in a temporary folder): the strict build fills it, the copy-paste test
-# and the tests of figures reuse it. Tests of the cache itself set their own.
-os.environ.setdefault("DLF_EXPERIMENT_CACHE", str(ROOT / ".cache" / "experiments"))
-
 
 def mkdocs_env(**extra) -> dict:
     return dict(os.environ, NO_MKDOCS_2_WARNING="1", MPLBACKEND="Agg", **extra)
@@ -184,13 +179,14 @@ def experiment_cache(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def one_thread():
-    """Tiny models: one thread is fastest, and extra threads spin on a busy CPU."""
-    import torch
+    """Tiny models: one thread is fastest, and extra threads spin on a busy CPU. The
+    experiments' own limit (torch and BLAS), the caller's threads given back after."""
+    import torch  # noqa: F401 - one_thread limits torch once it is loaded
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    from dlfoundations.experiments._cache import one_thread
+
+    with one_thread():
+        yield
 
 
 # --- exercises (tests/test_exercises.py, tests/exercises/) ----------------------------
